@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+#include "macro.h"
+
+/* The agent's runtime state file, <runtime>/agents/NAME, written atomically by the agent at each
+ * transition and read by the manager (which watches the directory with inotify) and by tools.
+ * Format: KEY=VALUE lines (STATE, AGENT_PID, LEADER_PID, ID, UNIT, CGROUP, RESULT). It is rebuilt on
+ * every start and never trusted blindly: readers check that AGENT_PID is alive and is the agent. */
+
+typedef enum ContainerState {
+        CONTAINER_STOPPED,
+        CONTAINER_STARTING,
+        CONTAINER_RUNNING,
+        CONTAINER_STOPPING,
+        CONTAINER_FAILED,
+        _CONTAINER_STATE_MAX,
+        _CONTAINER_STATE_INVALID = -EINVAL,
+} ContainerState;
+
+const char *container_state_to_string(ContainerState s) _const_;
+ContainerState container_state_from_string(const char *s) _pure_;
+
+typedef struct AgentState {
+        ContainerState state;
+        pid_t agent_pid;
+        pid_t leader_pid;       /* 0 when there is none */
+        char *id;
+        char *unit;             /* systemd unit name, or NULL in standalone mode */
+        char *cgroup;           /* the agent's unit cgroup, relative to the cgroup2 mount ("/a/b") */
+        char *result;           /* failure reason or NULL */
+} AgentState;
+
+void agent_state_done(AgentState *s);
+int agent_state_format(const AgentState *s, char **ret);
+int agent_state_parse(const char *text, AgentState *ret);
+int agent_state_write(const char *path, const AgentState *s);
+int agent_state_read(const char *path, AgentState *ret);

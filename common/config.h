@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+/* The container configuration model: the whole of /var/lib/sysctr/containers/NAME/config.yaml, the
+ * same schema as a container entry of a fleet file (documented in man/sysctr.yaml.5). The agent
+ * reads it by itself, so it must be complete: defaults that came from the template are copied in at
+ * create time.
+ *
+ *   name: web1                 # required, container_name_is_valid()
+ *   id: 0b0c...-...            # required, UUID (lower case, with dashes)
+ *   template: debian           # required, template_name_is_valid()
+ *   release: bookworm          # optional
+ *   image: debian-bookworm-amd64   # required: directory name under <state>/images/
+ *   hostname: web1             # optional, defaults to name
+ *   init: [/sbin/init]         # optional sequence of strings, default [/sbin/init]
+ *   stop-signal: SIGRTMIN+3    # optional, default SIGRTMIN+3
+ *   stop-timeout: 10           # optional, seconds (integer > 0), default 10
+ *   autostart: false           # optional bool
+ *
+ * Unknown keys and wrong types are errors with "FILE:LINE: message" naming the key or value. */
+
+#define CONFIG_DEFAULT_STOP_TIMEOUT_SEC 10U
+
+typedef struct ContainerConfig {
+        char *name;
+        char *id;
+        char *template;
+        char *release;          /* NULL if unset */
+        char *image;
+        char *hostname;         /* NULL: use name */
+        char **init;            /* strv, never empty after load/defaults */
+        int stop_signal;
+        unsigned stop_timeout_sec;
+        bool autostart;
+} ContainerConfig;
+
+/* Allocated with defaults (init [/sbin/init], SIGRTMIN+3, 10 s, no autostart); strings NULL. */
+ContainerConfig *container_config_new(void);
+ContainerConfig *container_config_free(ContainerConfig *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ContainerConfig *, container_config_free);
+
+/* Checks required fields and each value (name, id, template, image, init absolute, signal,
+ * timeout). On error returns -EINVAL and, if ret_error, a message naming the bad field and value. */
+int container_config_verify(const ContainerConfig *c, char **ret_error);
+
+/* Parse YAML text; filename is used in messages only. Returns -EINVAL with *ret_error
+ * "FILE:LINE: message" for bad input, other negative errno for system errors. */
+int container_config_parse(const char *text, size_t size, const char *filename, ContainerConfig **ret,
+                           char **ret_error);
+int container_config_load(const char *path, ContainerConfig **ret, char **ret_error);
+
+/* Format as YAML (malloc'ed, NUL-terminated) / save atomically (mode 0600). */
+int container_config_format(const ContainerConfig *c, char **ret);
+int container_config_save(const ContainerConfig *c, const char *path);
+
+/* A template's metadata: <template dir>/NAME/template.yaml.
+ *
+ *   description: "Minimal BusyBox system (offline)"
+ *   init: [/sbin/init]
+ *   stop-signal: SIGUSR2
+ *   releases: [bookworm, trixie]   # optional; the first is the default
+ *   image-name: "busybox"          # optional printf-less pattern; "%r" → release, "%a" → arch
+ */
+typedef struct TemplateInfo {
+        char *name;
+        char *description;
+        char **init;
+        int stop_signal;
+        char **releases;
+        char *image_name;
+} TemplateInfo;
+
+TemplateInfo *template_info_free(TemplateInfo *t);
+DEFINE_TRIVIAL_CLEANUP_FUNC(TemplateInfo *, template_info_free);
+int template_info_parse(const char *text, size_t size, const char *filename, const char *name,
+                        TemplateInfo **ret, char **ret_error);
+int template_info_load(const char *path, const char *name, TemplateInfo **ret, char **ret_error);
+/* Image directory name for a template, release (NULL: default) and arch, e.g. "debian-bookworm-amd64".
+ * -EINVAL with *ret_error if release is not one of releases. */
+int template_info_image_name(const TemplateInfo *t, const char *release, const char *arch, char **ret,
+                             char **ret_error);

@@ -75,8 +75,13 @@ typedef struct TemplateInfo {
         char *image_name;
 } TemplateInfo;
 
+/* Allocated with defaults (init [/sbin/init], SIGRTMIN+3); strings NULL. */
+TemplateInfo *template_info_new(void);
 TemplateInfo *template_info_free(TemplateInfo *t);
 DEFINE_TRIVIAL_CLEANUP_FUNC(TemplateInfo *, template_info_free);
+/* Checks the name, init, stop signal, releases (valid names, no duplicates) and the image-name
+ * pattern ("%r", "%a", "%%" only). -EINVAL with *ret_error naming the field and value. */
+int template_info_verify(const TemplateInfo *t, char **ret_error);
 int template_info_parse(const char *text, size_t size, const char *filename, const char *name,
                         TemplateInfo **ret, char **ret_error);
 int template_info_load(const char *path, const char *name, TemplateInfo **ret, char **ret_error);
@@ -84,3 +89,8 @@ int template_info_load(const char *path, const char *name, TemplateInfo **ret, c
  * -EINVAL with *ret_error if release is not one of releases. */
 int template_info_image_name(const TemplateInfo *t, const char *release, const char *arch, char **ret,
                              char **ret_error);
+
+/* For the config modules: s double-quoted for an error message, with C escapes for '"', '\\' and
+ * control characters and cut after 64 characters, so that a hostile value cannot forge log lines.
+ * NULL on OOM. */
+char *config_quote(const char *s);

@@ -7,7 +7,14 @@ common_libsysctr_common_a_SOURCES = \
 	common/strv.c common/strv.h \
 	common/paths.c common/paths.h \
 	common/fileio.c common/fileio.h \
-	common/agent-state.c common/agent-state.h
-common_libsysctr_common_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
+	common/agent-state.c common/agent-state.h \
+	common/name.c common/name.h \
+	common/signal-util.c common/signal-util.h \
+	common/id.c common/id.h \
+	common/config.c common/config.h \
+	common/config-yaml.c \
+	common/cgroup-util.c common/cgroup-util.h
+common_libsysctr_common_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(YAML_CFLAGS) $(UUID_CFLAGS)
 
-COMMON_LIBS = common/libsysctr-common.a $(SYSTEMD_LIBS)
+# Everything a program needs to link the common library.
+COMMON_LIBS = common/libsysctr-common.a $(SYSTEMD_LIBS) $(YAML_LIBS) $(UUID_LIBS)

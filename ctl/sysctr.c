@@ -1,2 +1,407 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-int main(void) { return 0; }
+#include <assert.h>
+#include <getopt.h>
+#include <limits.h>
+#include <locale.h>
+
+#include "log.h"
+#include "name.h"
+#include "signal-util.h"
+#include "strv.h"
+#include "sysctr.h"
+
+typedef enum CtlOption {
+        OPTION_RELEASE,
+        OPTION_HOSTNAME,
+        OPTION_INIT,
+        OPTION_STOP_SIGNAL,
+        OPTION_STOP_TIMEOUT,
+        OPTION_AUTOSTART,
+        OPTION_TIMEOUT,
+        OPTION_FORCE,
+        OPTION_JSON,
+        OPTION_ENV,
+        OPTION_WORKDIR,
+        _OPTION_MAX,
+} CtlOption;
+
+#define OPT(x) (1U << OPTION_##x)
+/* getopt_long() values of the long options; short options map onto the same values. */
+#define OPTION_VAL_BASE 0x100
+
+static const struct {
+        const char *name;
+        char short_name;
+        const char *arg;        /* NULL: takes no argument */
+        const char *help;       /* N_() */
+} options[_OPTION_MAX] = {
+        [OPTION_RELEASE] = { "release", 0, "RELEASE", N_("Release of the template, e.g. \"bookworm\"") },
+        [OPTION_HOSTNAME] = { "hostname", 0, "NAME", N_("Host name of the container (default: its name)") },
+        [OPTION_INIT] = { "init", 0, "PATH", N_("Program to run as PID 1 (default: /sbin/init)") },
+        [OPTION_STOP_SIGNAL] = { "stop-signal", 0, "SIGNAL", N_("Signal that asks the init to shut down") },
+        [OPTION_STOP_TIMEOUT] = { "stop-timeout", 0, "SEC",
+                                  N_("Seconds to wait for a shutdown before killing") },
+        [OPTION_AUTOSTART] = { "autostart", 0, NULL, N_("Start the container when the host boots") },
+        [OPTION_TIMEOUT] = { "timeout", 0, "SEC", N_("Seconds to wait before killing (0: kill at once)") },
+        [OPTION_FORCE] = { "force", 'f', NULL, N_("Stop the container first if it is running") },
+        [OPTION_JSON] = { "json", 0, NULL, N_("Print JSON") },
+        [OPTION_ENV] = { "env", 'e', "VAR=VALUE", N_("Set an environment variable (may be repeated)") },
+        [OPTION_WORKDIR] = { "workdir", 'w', "DIR", N_("Working directory in the container (default: /)") },
+};
+
+typedef struct Verb {
+        const char *name;
+        unsigned min_args, max_args;    /* positional arguments after the options */
+        unsigned options;               /* OPT() mask of the options it accepts */
+        bool command_tail;              /* options end at the first argument after NAME (exec) */
+        int failure_status;             /* exit status when the tool fails */
+        const char *synopsis;
+        const char *summary;            /* N_() */
+        int (*run)(char **args, const CtlOptions *o);
+} Verb;
+
+static const Verb verbs[] = {
+        { "create", 2, 2,
+          OPT(RELEASE) | OPT(HOSTNAME) | OPT(INIT) | OPT(STOP_SIGNAL) | OPT(STOP_TIMEOUT) | OPT(AUTOSTART),
+          false, EXIT_FAILURE, "TEMPLATE NAME", N_("Create a container from a template"), verb_create },
+        { "start", 1, UINT_MAX, 0, false, EXIT_FAILURE, "NAME...", N_("Start containers"), verb_start },
+        { "stop", 1, UINT_MAX, OPT(TIMEOUT), false, EXIT_FAILURE, "NAME...", N_("Stop containers"),
+          verb_stop },
+        { "restart", 1, UINT_MAX, 0, false, EXIT_FAILURE, "NAME...", N_("Restart containers"),
+          verb_restart },
+        { "kill", 1, 2, 0, false, EXIT_FAILURE, "NAME [SIGNAL]",
+          N_("Send a signal to the init of a container (default: SIGKILL)"), verb_kill },
+        { "delete", 1, UINT_MAX, OPT(FORCE), false, EXIT_FAILURE, "NAME...", N_("Delete containers"),
+          verb_delete },
+        { "list", 0, 0, OPT(JSON), false, EXIT_FAILURE, "", N_("List containers"), verb_list },
+        { "info", 1, 1, OPT(JSON), false, EXIT_FAILURE, "NAME", N_("Show the properties of a container"),
+          verb_info },
+        { "exec", 2, UINT_MAX, OPT(ENV) | OPT(WORKDIR), true, EXIT_EXEC_TOOL, "NAME [--] COMMAND [ARG...]",
+          N_("Run a command in a running container"), verb_exec },
+};
+
+static void help_option(const char *short_name, const char *long_name, const char *arg, const char *help) {
+        char s[64];
+        int n;
+
+        n = snprintf(s, sizeof(s), "  %-2s --%s%s%s", strempty(short_name), long_name, arg ? "=" : "",
+                     strempty(arg));
+        printf("%s%*s%s\n", s, MAX(27 - n, 1), "", help);
+}
+
+static void help_main(void) {
+        printf("%s [OPTIONS...] COMMAND [ARGS...]\n\n", program_invocation_short_name);
+        printf("%s\n\n", _("Manage system containers through sysctrd."));
+        printf("%s\n", _("Commands:"));
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                int n = printf("  %s %s", verbs[i].name, verbs[i].synopsis);
+                printf("%*s%s\n", MAX(36 - n, 1), "", _(verbs[i].summary));
+        }
+        printf("\n%s\n", _("Options:"));
+        help_option("-h", "help", NULL, _("Show this help"));
+        help_option(NULL, "version", NULL, _("Show the package version"));
+        printf("\n");
+        printf(_("Run \"%s COMMAND --help\" for the options of a command; see sysctr(1) for details.\n"),
+               program_invocation_short_name);
+}
+
+static void help_verb(const Verb *v) {
+        printf("%s %s [OPTIONS...]%s%s\n\n", program_invocation_short_name, v->name,
+               isempty(v->synopsis) ? "" : " ", v->synopsis);
+        printf("%s.\n\n", _(v->summary));
+        printf("%s\n", _("Options:"));
+        help_option("-h", "help", NULL, _("Show this help"));
+        for (size_t i = 0; i < _OPTION_MAX; i++) {
+                char short_name[3] = { '-', options[i].short_name, '\0' };
+
+                if (v->options & (1U << i))
+                        help_option(options[i].short_name ? short_name : NULL, options[i].name,
+                                    options[i].arg, _(options[i].help));
+        }
+}
+
+static int parse_uint32(const char *s, uint32_t *ret) {
+        unsigned long long v;
+        char *end;
+
+        /* Digits only: strtoull() would also take blanks, a sign and "0x". */
+        if (isempty(s) || strspn(s, "0123456789") != strlen(s))
+                return -EINVAL;
+        errno = 0;
+        v = strtoull(s, &end, 10);
+        if (errno != 0 || *end || v > UINT32_MAX)
+                return -ERANGE;
+        *ret = (uint32_t) v;
+        return 0;
+}
+
+static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
+        uint32_t u;
+
+        switch (id) {
+        case OPTION_RELEASE:
+                if (!release_name_is_valid(arg)) {
+                        log_error(_("Invalid release \"%s\"."), arg);
+                        return -EINVAL;
+                }
+                o->release = arg;
+                return 0;
+        case OPTION_HOSTNAME:
+                if (!hostname_is_valid(arg)) {
+                        log_error(_("Invalid host name \"%s\"."), arg);
+                        return -EINVAL;
+                }
+                o->hostname = arg;
+                return 0;
+        case OPTION_INIT:
+        case OPTION_WORKDIR:
+                if (arg[0] != '/') {
+                        log_error(_("Option --%s needs an absolute path, not \"%s\"."), options[id].name,
+                                  arg);
+                        return -EINVAL;
+                }
+                if (id == OPTION_INIT)
+                        o->init = arg;
+                else
+                        o->workdir = arg;
+                return 0;
+        case OPTION_STOP_SIGNAL:
+                /* sysctrd checks it too; checking here gives the message before any work is done. */
+                if (signal_from_string(arg) <= 0) {
+                        log_error(_("Invalid signal \"%s\"."), arg);
+                        return -EINVAL;
+                }
+                o->stop_signal = arg;
+                return 0;
+        case OPTION_STOP_TIMEOUT:
+        case OPTION_TIMEOUT:
+                if (parse_uint32(arg, &u) < 0 || (id == OPTION_STOP_TIMEOUT && u == 0)) {
+                        log_error(_("Invalid number of seconds for --%s: \"%s\"."), options[id].name, arg);
+                        return -EINVAL;
+                }
+                if (id == OPTION_STOP_TIMEOUT) {
+                        o->stop_timeout_sec = u;
+                        o->stop_timeout_set = true;
+                } else {
+                        o->timeout_usec = u * USEC_PER_SEC;
+                        o->timeout_set = true;
+                }
+                return 0;
+        case OPTION_AUTOSTART:
+                o->autostart = true;
+                return 0;
+        case OPTION_FORCE:
+                o->force = true;
+                return 0;
+        case OPTION_JSON:
+                o->json = true;
+                return 0;
+        case OPTION_ENV:
+                if (isempty(arg) || arg[0] == '=') {
+                        log_error(_("Invalid environment assignment \"%s\": expected VAR=VALUE or VAR."),
+                                  arg);
+                        return -EINVAL;
+                }
+                return strv_extend(&o->env, arg) < 0 ? log_oom() : 0;
+        default:
+                assert(false);
+                return -EINVAL;
+        }
+}
+
+/* The getopt tables for one verb: only the options it accepts, so that getopt rejects the others. */
+static void build_getopt_tables(const Verb *v, struct option *longopts, char *shortopts) {
+        size_t n = 0;
+        char *s = shortopts;
+
+        /* "+": stop at the first non-option (the verb's command tail); ":": report a missing argument
+         * as ':' so we can print our own message. */
+        if (v->command_tail)
+                *s++ = '+';
+        *s++ = ':';
+        *s++ = 'h';
+        longopts[n++] = (struct option) { "help", no_argument, NULL, 'h' };
+
+        for (size_t i = 0; i < _OPTION_MAX; i++) {
+                if (!(v->options & (1U << i)))
+                        continue;
+                longopts[n++] = (struct option) {
+                        options[i].name, options[i].arg ? required_argument : no_argument, NULL,
+                        (int) (OPTION_VAL_BASE + i),
+                };
+                if (options[i].short_name) {
+                        *s++ = options[i].short_name;
+                        if (options[i].arg)
+                                *s++ = ':';
+                }
+        }
+        longopts[n] = (struct option) {};
+        *s = '\0';
+}
+
+static int short_option_id(const Verb *v, int c) {
+        for (size_t i = 0; i < _OPTION_MAX; i++)
+                if ((v->options & (1U << i)) && options[i].short_name == c)
+                        return (int) i;
+        return -EINVAL;
+}
+
+static int log_usage_hint(const Verb *v) {
+        log_error(_("Run \"%s %s --help\" for its usage."), program_invocation_short_name, v->name);
+        return -EINVAL;
+}
+
+static int check_arg_count(const Verb *v, unsigned n) {
+        if (n < v->min_args) {
+                log_error(ngettext("\"%s\" needs at least %u argument.",
+                                   "\"%s\" needs at least %u arguments.", v->min_args),
+                          v->name, v->min_args);
+                return log_usage_hint(v);
+        }
+        if (n > v->max_args) {
+                if (v->max_args == 0)
+                        log_error(_("\"%s\" takes no arguments."), v->name);
+                else
+                        log_error(ngettext("\"%s\" takes at most %u argument.",
+                                           "\"%s\" takes at most %u arguments.", v->max_args),
+                                  v->name, v->max_args);
+                return log_usage_hint(v);
+        }
+        return 0;
+}
+
+static int handle_option(const Verb *v, int c, const char *current, CtlOptions *o) {
+        int id;
+
+        switch (c) {
+        case '?':
+                if (optopt > 0 && optopt < OPTION_VAL_BASE && optopt != '?')
+                        log_error(_("Unknown option \"-%c\" for \"%s\"."), optopt, v->name);
+                else
+                        log_error(_("Unknown option \"%s\" for \"%s\"."), current, v->name);
+                return log_usage_hint(v);
+        case ':':
+                log_error(_("Option \"%s\" needs an argument."), current);
+                return log_usage_hint(v);
+        default:
+                id = c >= OPTION_VAL_BASE ? c - OPTION_VAL_BASE : short_option_id(v, c);
+                assert(id >= 0 && id < _OPTION_MAX);
+                return apply_option((CtlOption) id, optarg, o);
+        }
+}
+
+/* Parses "VERB [OPTIONS...] ARGS..." (argv[0] is the verb). Returns 1 and the positional arguments
+ * (pointing into argv) to go on, 0 after --help, or a negative errno after logging the mistake. */
+static int parse_verb_argv(const Verb *v, int argc, char **argv, CtlOptions *o, char ***ret_args) {
+        struct option longopts[_OPTION_MAX + 2];
+        char shortopts[3 + 2 * _OPTION_MAX + 1];
+        int name_index = -1, r;
+
+        build_getopt_tables(v, longopts, shortopts);
+        opterr = 0;
+        optind = 1;
+
+        for (;;) {
+                int before = optind, c;
+
+                c = getopt_long(argc, argv, shortopts, longopts, NULL);
+                if (c == 'h') {
+                        help_verb(v);
+                        return 0;
+                }
+                if (c >= 0) {
+                        /* The word getopt just looked at, for messages. */
+                        r = handle_option(v, c, argv[MIN(MAX(optind - 1, before), argc - 1)], o);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+
+                /* exec: options may precede and follow NAME; the first word after NAME that is not an
+                 * option, or whatever follows "--", is the command, whose options are its own. */
+                if (!v->command_tail || name_index >= 0 || optind >= argc ||
+                    (optind == before + 1 && streq(argv[before], "--")))
+                        break;
+                name_index = optind++;
+        }
+
+        if (name_index >= 0) {
+                /* Put NAME right before the command: the slot before it held NAME, an option or "--". */
+                argv[optind - 1] = argv[name_index];
+                optind--;
+        }
+
+        r = check_arg_count(v, (unsigned) (argc - optind));
+        if (r < 0)
+                return r;
+
+        *ret_args = argv + optind;
+        return 1;
+}
+
+static const Verb *find_verb(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, name))
+                        return &verbs[i];
+        return NULL;
+}
+
+static void ctl_options_done(CtlOptions *o) {
+        o->env = strv_free(o->env);
+}
+
+/* "sysctr list > /dev/full" must not succeed silently. */
+static int flush_stdout(int status, int failure_status) {
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                log_error_errno(errno ?: EIO, _("Failed to write the output: %m"));
+                return failure_status;
+        }
+        return status;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(ctl_options_done) CtlOptions o = {};
+        const Verb *v;
+        char **args;
+        int r;
+
+        (void) setlocale(LC_ALL, "");
+        (void) bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+        (void) textdomain(GETTEXT_PACKAGE);
+        log_open("sysctr");
+
+        /* Options that belong to no verb come first; every other option follows its verb. */
+        if (argc < 2) {
+                log_error(_("No command given. Run \"%s --help\" for a list."),
+                          program_invocation_short_name);
+                return EXIT_FAILURE;
+        }
+        if (streq(argv[1], "-h") || streq(argv[1], "--help")) {
+                help_main();
+                return flush_stdout(EXIT_SUCCESS, EXIT_FAILURE);
+        }
+        if (streq(argv[1], "--version")) {
+                printf("sysctr %s\n", PACKAGE_VERSION);
+                return flush_stdout(EXIT_SUCCESS, EXIT_FAILURE);
+        }
+        v = find_verb(argv[1]);
+        if (!v) {
+                if (argv[1][0] == '-')
+                        log_error(_("Unknown option \"%s\"."), argv[1]);
+                else
+                        log_error(_("Unknown command \"%s\"."), argv[1]);
+                log_error(_("Run \"%s --help\" for a list of commands."), program_invocation_short_name);
+                return EXIT_FAILURE;
+        }
+
+        r = parse_verb_argv(v, argc - 1, argv + 1, &o, &args);
+        if (r < 0)
+                return v->failure_status;
+        if (r == 0)
+                return flush_stdout(EXIT_SUCCESS, v->failure_status);
+
+        r = v->run(args, &o);
+        if (r < 0)
+                return v->failure_status;
+        return flush_stdout(r, v->failure_status);
+}

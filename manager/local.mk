@@ -1,5 +1,16 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 sbin_PROGRAMS += sysctrd
-sysctrd_SOURCES = manager/sysctrd.c
+sysctrd_SOURCES = \
+	manager/sysctrd.c \
+	manager/manager.c manager/manager.h \
+	manager/manager-dbus.c \
+	manager/container.c manager/container.h \
+	manager/container-dbus.c \
+	manager/create.c manager/create.h \
+	manager/image.c manager/image.h \
+	manager/image-dbus.c manager/image-dbus.h \
+	manager/spawn.c manager/spawn.h \
+	manager/unit.c manager/unit.h \
+	manager/errors.h
 sysctrd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 sysctrd_LDADD = $(COMMON_LIBS)

@@ -1,1 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# Unit tests (no root), D-Bus API tests (private dbus-daemon), integration tests (root; they report
+# "skip" with the reason when not root). All are TAP through automake's tap-driver.
+include $(srcdir)/tests/unit/local.mk
+include $(srcdir)/tests/dbus/local.mk
+include $(srcdir)/tests/integration/local.mk

@@ -1,1 +1,17 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+systemdsystemunit_DATA = units/sysctr@.service units/sysctrd.service
+dbussystemservice_DATA = units/org.sysctr1.service
+dist_dbuspolicy_DATA = units/org.sysctr1.conf
+tmpfilesdir = $(prefix)/lib/tmpfiles.d
+dist_tmpfiles_DATA = units/tmpfiles.d/sysctr.conf
+
+EXTRA_DIST += units/sysctr@.service.in units/sysctrd.service.in units/org.sysctr1.service.in
+CLEANFILES += units/sysctr@.service units/sysctrd.service units/org.sysctr1.service
+
+units_edit = $(SED) \
+	-e 's|@pkglibexecdir[@]|$(pkglibexecdir)|g' \
+	-e 's|@sbindir[@]|$(sbindir)|g' \
+	-e 's|@localstatedir[@]|$(localstatedir)|g'
+
+units/%: $(srcdir)/units/%.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) units && $(units_edit) $< > $@.tmp && mv $@.tmp $@

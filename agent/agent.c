@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <systemd/sd-daemon.h>
+
+#include "agent.h"
+#include "container.h"
+#include "fileio.h"
+#include "log.h"
+#include "name.h"
+#include "paths.h"
+
+static void help(void) {
+        printf("sysctr-agent [OPTIONS...] NAME\n\n"
+               "Run the system container NAME: set up its namespaces, cgroups, root file system and\n"
+               "console, start its init, supervise it and clean up after it. Started by\n"
+               "sysctr@NAME.service or by sysctrd; stop it with SIGTERM (sigqueue(3) with a value\n"
+               "to give the stop timeout in seconds).\n\n"
+               "  -h --help     Show this help\n"
+               "     --version  Show the package version\n");
+}
+
+static int parse_argv(int argc, char *argv[], const char **ret_name) {
+        enum { ARG_VERSION = 0x100 };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        puts(PACKAGE_STRING);
+                        return 0;
+                default:
+                        return -EINVAL;
+                }
+        if (optind + 1 != argc) {
+                log_error("Expected exactly one argument, the container's name (see --help).");
+                return -EINVAL;
+        }
+        *ret_name = argv[optind];
+        return 1;
+}
+
+int agent_fail(Agent *a, int error, const char *format, ...) {
+        char buf[512];
+        va_list ap;
+
+        errno = error < 0 ? -error : error;
+        va_start(ap, format);
+        (void) vsnprintf(buf, sizeof(buf), format, ap);
+        va_end(ap);
+        /* RESULT= in the state file is a single line. */
+        for (char *p = buf; *p; p++)
+                if (*p == '\n')
+                        *p = ' ';
+        log_error_errno(error, "%s", buf);
+        if (!a->result)
+                a->result = strdup(buf);
+        return error < 0 ? error : error > 0 ? -error : -EIO;
+}
+
+void agent_write_state(Agent *a, ContainerState state) {
+        AgentState s = {
+                .state = state,
+                .agent_pid = getpid(),
+                .leader_pid = a->leader,
+                .id = a->config ? a->config->id : NULL,
+                .unit = a->unit,
+                .cgroup = a->cgroup,
+                .result = state == CONTAINER_FAILED ? a->result : NULL,
+        };
+        int r;
+
+        r = agent_state_write(a->state_path, &s);
+        if (r < 0)
+                log_warning_errno(r, "Failed to write %s: %m", a->state_path);
+}
+
+static int agent_init_paths(Agent *a, const char *name) {
+        const char *unit = getenv("SYSCTR_UNIT");
+
+        a->name = strdup(name);
+        a->state_path = sysctr_agent_state_path(name);
+        a->runtime_dir = sysctr_container_runtime_dir(name);
+        if (!a->name || !a->state_path || !a->runtime_dir ||
+            asprintf(&a->rootfs_dir, "%s/rootfs", a->runtime_dir) < 0)
+                return log_oom();
+        /* sysctrd sets SYSCTR_UNIT="" for agents it spawns itself (standalone mode: no unit). */
+        if (!unit && asprintf(&a->unit, "sysctr@%s.service", name) < 0)
+                return log_oom();
+        if (!isempty(unit) && !(a->unit = strdup(unit)))
+                return log_oom();
+        return 0;
+}
+
+static int agent_prepare_runtime(Agent *a) {
+        _cleanup_free_ char *agents = NULL, *containers = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (asprintf(&agents, "%s/agents", sysctr_runtime_dir()) < 0 ||
+            asprintf(&containers, "%s/containers", sysctr_runtime_dir()) < 0)
+                return log_oom();
+        r = mkdir_p(agents, 0755);
+        if (r >= 0)
+                r = mkdir_p(containers, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create %s: %m", sysctr_runtime_dir());
+        if (mkdir(a->runtime_dir, 0700) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Failed to create %s: %m", a->runtime_dir);
+        fd = open(a->runtime_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(errno, "Failed to open %s: %m", a->runtime_dir);
+        /* One agent per container: a second one would share the upper layer and kill the first's
+         * payload/. The lock dies with us, even on SIGKILL. Until we hold it, nothing that belongs to
+         * the container (state file, runtime dir, cgroups) is ours to touch. */
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                if (errno == EWOULDBLOCK)
+                        return log_error_errno(errno, "Container is already run by another agent.");
+                return log_error_errno(errno, "Failed to lock %s: %m", a->runtime_dir);
+        }
+        if (fchmod(fd, 0700) < 0)
+                return log_error_errno(errno, "Failed to set the mode of %s: %m", a->runtime_dir);
+        if (mkdirat(fd, "rootfs", 0755) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Failed to create %s: %m", a->rootfs_dir);
+        a->lock_fd = TAKE_FD(fd);
+        return 0;
+}
+
+static int agent_load_config(Agent *a) {
+        _cleanup_free_ char *path = NULL, *error = NULL;
+        int r;
+
+        path = sysctr_container_config_path(a->name);
+        if (!path)
+                return log_oom();
+        r = container_config_load(path, &a->config, &error);
+        if (r < 0)
+                return agent_fail(a, r, "Failed to load the container's configuration: %s",
+                                  error ?: strerror(-r));
+        if (!streq(a->config->name, a->name))
+                return agent_fail(a, -EINVAL, "%s: name is '%s', not '%s'.", path, a->config->name, a->name);
+        return 0;
+}
+
+static int agent_prepare_layers(Agent *a) {
+        _cleanup_free_ char *image = NULL, *dir = NULL;
+        struct stat st;
+
+        image = sysctr_image_dir(a->config->image);
+        dir = sysctr_container_dir(a->name);
+        if (!image || !dir || asprintf(&a->lower, "%s/rootfs", image) < 0 ||
+            asprintf(&a->upper, "%s/upper", dir) < 0 || asprintf(&a->work, "%s/work", dir) < 0)
+                return log_oom();
+        if (stat(a->lower, &st) < 0)
+                return agent_fail(a, errno, "Image '%s' is not usable (%s): %m", a->config->image, a->lower);
+        if (!S_ISDIR(st.st_mode))
+                return agent_fail(a, -ENOTDIR, "Image '%s' is not usable (%s): %m", a->config->image,
+                                  a->lower);
+        /* The upper layer's root is the guest's "/": 0755, or every unprivileged service in the guest
+         * fails. The manager creates both at create time; an old or restored container may lack them. */
+        if (mkdir(a->upper, 0755) < 0 && errno != EEXIST)
+                return agent_fail(a, errno, "Failed to create %s: %m", a->upper);
+        if (mkdir(a->work, 0700) < 0 && errno != EEXIST)
+                return agent_fail(a, errno, "Failed to create %s: %m", a->work);
+        return 0;
+}
+
+int agent_start_container(Agent *a) {
+        _cleanup_free_ char *error = NULL;
+        ContainerLaunch l;
+        int r;
+
+        r = console_open_pty(&a->console);
+        if (r >= 0)
+                r = agent_watch_console(a);
+        if (r < 0)
+                return agent_fail(a, r, "Failed to set up the container's console: %m");
+
+        l = (ContainerLaunch) {
+                .lower = a->lower, .upper = a->upper, .work = a->work, .rootfs = a->rootfs_dir,
+                .hostname = a->config->hostname ?: a->config->name,
+                .init = a->config->init,
+                .id = a->config->id,
+                .console = a->console.slave_path,
+                .payload_cgroup = a->payload_cgroup,
+        };
+        r = container_launch(&l, &a->leader, &error);
+        if (r < 0) {
+                console_close_pty(&a->console);
+                return agent_fail(a, r, "%s", error ?: "Failed to start the container: %m");
+        }
+        log_info("Container started, its init is PID %i.", (int) a->leader);
+        agent_write_state(a, CONTAINER_RUNNING);
+        /* For a non-systemd init, "ready" is "exec'd"; waiting for a systemd guest's own READY=1 on
+         * a bound notify socket comes later. */
+        (void) sd_notifyf(0, "READY=1\nSTATUS=Container running.\nMAINPID=%i", (int) getpid());
+        return 0;
+}
+
+static int agent_setup(Agent *a, const char *name) {
+        _cleanup_free_ char *log_path = NULL;
+        int r;
+
+        /* First of all: a stop request that arrives while we set up must wait for us, not kill us
+         * half-way (it is handled as soon as the container runs). */
+        r = agent_signals_setup(a);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up signal handling: %m");
+        r = agent_init_paths(a, name);
+        if (r >= 0)
+                r = agent_prepare_runtime(a);
+        if (r >= 0)
+                r = agent_load_config(a);
+        if (r >= 0)
+                r = agent_prepare_layers(a);
+        if (r >= 0)
+                r = agent_cgroup_setup(a);
+        if (r < 0)
+                return r;
+        agent_write_state(a, CONTAINER_STARTING);
+        if (asprintf(&log_path, "%s/console.log", a->runtime_dir) < 0)
+                return agent_fail(a, -ENOMEM, "Out of memory.");
+        r = console_open_log(&a->console, log_path);
+        if (r < 0)
+                return agent_fail(a, r, "Failed to open %s: %m", log_path);
+        log_info("Starting container from image %s.", a->config->image);
+        return 0;
+}
+
+/* Undo everything, whatever point we reached. Returns the exit status. */
+static int agent_finish(Agent *a, int r) {
+        bool failed = r < 0 || a->result;
+
+        if (a->leader > 0) {
+                (void) kill(a->leader, SIGKILL);
+                (void) waitpid(a->leader, NULL, 0);
+                a->leader = 0;
+        }
+        console_close_pty(&a->console);
+        agent_cgroup_cleanup(a);
+        if (a->lock_fd < 0)     /* not ours: another agent's, or we never got that far */
+                return EXIT_FAILURE;
+        if (failed) {
+                /* Keep console.log: it is often the only account of why the guest died. */
+                (void) rmdir(a->rootfs_dir);
+                if (!a->result)
+                        a->result = strdup("Agent failed, see its log.");
+                agent_write_state(a, CONTAINER_FAILED);
+                (void) sd_notifyf(0, "STATUS=Failed: %s", strna(a->result));
+                return EXIT_FAILURE;
+        }
+        r = rm_rf(a->runtime_dir);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove %s: %m", a->runtime_dir);
+        if (unlink(a->state_path) < 0 && errno != ENOENT)
+                log_warning_errno(errno, "Failed to remove %s: %m", a->state_path);
+        return EXIT_SUCCESS;
+}
+
+static void agent_done(Agent *a) {
+        console_done(&a->console);
+        container_config_free(a->config);
+        free(a->name);
+        free(a->state_path);
+        free(a->runtime_dir);
+        free(a->rootfs_dir);
+        free(a->lower);
+        free(a->upper);
+        free(a->work);
+        free(a->unit);
+        free(a->cgroup);
+        free(a->supervisor_cgroup);
+        free(a->payload_cgroup);
+        free(a->result);
+        safe_close(a->lock_fd);
+        safe_close(a->epoll_fd);
+        safe_close(a->signal_fd);
+        safe_close(a->timer_fd);
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(agent_done) Agent a = {
+                .console = CONSOLE_INIT,
+                .lock_fd = -EBADF,
+                .epoll_fd = -EBADF,
+                .signal_fd = -EBADF,
+                .timer_fd = -EBADF,
+        };
+        const char *name = NULL;
+        int r;
+
+        log_open("sysctr-agent");
+        r = parse_argv(argc, argv, &name);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        log_set_field("SYSCTR_CONTAINER", name);
+        if (!container_name_is_valid(name)) {
+                log_error("Invalid container name: '%s'.", name);
+                return EXIT_FAILURE;
+        }
+
+        r = agent_setup(&a, name);
+        if (r >= 0)
+                r = agent_start_container(&a);
+        if (r >= 0)
+                r = agent_run(&a);
+        return agent_finish(&a, r);
+}

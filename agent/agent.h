@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "agent-state.h"
+#include "config.h"
+#include "console.h"
+#include "macro.h"
+
+/* sysctr-agent: the supervisor of one container (ExecStart= of sysctr@NAME.service, or spawned by
+ * sysctrd in standalone mode). agent.c: main, setup and teardown; cgroup.c: the supervisor/ +
+ * payload/ split of the agent's delegated cgroup; loop.c: signals, stop, reboot; container.c: the
+ * container's namespaces and init; mount*.c: its file systems; console.c: its console. */
+
+typedef struct Agent {
+        char *name;
+        ContainerConfig *config;
+
+        char *state_path;       /* <runtime>/agents/NAME, read by the manager */
+        char *runtime_dir;      /* <runtime>/containers/NAME (0700): rootfs/, console.log */
+        char *rootfs_dir;       /* overlay mount point, only ever mounted in the child's namespace */
+        char *lower, *upper, *work;
+        char *unit;             /* NULL in standalone mode */
+        int lock_fd;            /* flock on runtime_dir: one agent per container */
+
+        char *cgroup;           /* our delegated (unit) cgroup, relative to the cgroup2 mount */
+        char *supervisor_cgroup, *payload_cgroup;
+        bool in_supervisor;
+
+        Console console;
+        pid_t leader;           /* host pid of the container's init, 0 if none */
+        bool stop_requested;
+        unsigned n_reboots;
+        uint64_t reboot_window_start;
+        bool done;
+        char *result;           /* why the container failed, NULL on success */
+
+        int epoll_fd, signal_fd, timer_fd;
+} Agent;
+
+#define AGENT_STOP_CLEANUP_TIMEOUT_USEC (10 * USEC_PER_SEC)
+
+/* agent.c */
+/* Log the error once and remember it as the container's RESULT= (first failure wins). */
+int agent_fail(Agent *a, int error, const char *format, ...) _printf_(3, 4);
+void agent_write_state(Agent *a, ContainerState state);
+int agent_start_container(Agent *a);
+
+/* cgroup.c */
+int agent_cgroup_setup(Agent *a);
+int agent_cgroup_reset_payload(Agent *a);
+void agent_cgroup_cleanup(Agent *a);
+
+/* loop.c */
+int agent_signals_setup(Agent *a);
+int agent_watch_console(Agent *a);
+int agent_run(Agent *a);

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "cgroup-util.h"
+#include "container.h"
+#include "log.h"
+#include "mount.h"
+#include "strv.h"
+
+#define NAMESPACE_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
+
+/* Bounds each wait for the child. The unit's TimeoutStartSec= (or the manager) usually gives up
+ * earlier; this only keeps a standalone agent from hanging forever on a wedged mount. */
+#define SYNC_TIMEOUT_MSEC (90 * 1000)
+
+typedef enum SyncType {
+        SYNC_READY,     /* child → parent: death signal armed; move me now if clone3 could not */
+        SYNC_GO,        /* parent → child: you are in payload/, go on */
+        SYNC_FAILED,    /* child → parent: step, errno, detail (mount plan entry or -1) */
+} SyncType;
+
+typedef struct SyncMsg {
+        int32_t type;
+        int32_t step;
+        int32_t error;
+        int32_t detail;
+} SyncMsg;
+
+typedef struct Child {
+        const ContainerLaunch *launch;
+        const MountPlan *plan;
+        const char *overlay_options;
+        char **env;
+        int sync_fd;
+        int root_fd;
+        int detail;
+} Child;
+
+static int sync_send(int fd, SyncType type, int step, int error, int detail) {
+        SyncMsg m = { .type = type, .step = step, .error = error, .detail = detail };
+
+        return send(fd, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t) sizeof(m) ? 0 : negative_errno();
+}
+
+/* 1 with a message, 0 on EOF (the peer closed its end: exec or death), -errno otherwise. */
+static int sync_recv(int fd, int timeout_msec, SyncMsg *ret) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        ssize_t k;
+        int r;
+
+        do
+                r = poll(&p, 1, timeout_msec);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return -errno;
+        if (r == 0)
+                return -ETIMEDOUT;
+        k = recv(fd, ret, sizeof(*ret), 0);
+        if (k < 0)
+                return -errno;
+        if (k == 0)
+                return 0;
+        return k == (ssize_t) sizeof(*ret) ? 1 : -EBADMSG;
+}
+
+/* --- the child's steps, in order --- */
+
+static int child_sync(Child *c) {
+        SyncMsg m;
+        int r;
+
+        /* The container must not outlive a SIGKILLed agent. The parent only sends GO after it saw
+         * READY, so if it died before this prctl took effect, we read EOF and give up. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                return -errno;
+        r = sync_send(c->sync_fd, SYNC_READY, 0, 0, -1);
+        if (r < 0)
+                return r;
+        r = sync_recv(c->sync_fd, -1, &m);
+        if (r < 0)
+                return r;
+        return r == 0 || m.type != SYNC_GO ? -ECONNRESET : 0;
+}
+
+static int child_cgroup_namespace(Child *c) {
+        /* Now that we are in payload/, a cgroup namespace makes it the guest's root ("0::/"). */
+        return RET_NERRNO(unshare(CLONE_NEWCGROUP));
+}
+
+static int child_mount_propagation(Child *c) {
+        /* Nothing mounted from here on shows up on the host, and nothing of the host's leaks in. */
+        return RET_NERRNO(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+}
+
+static int child_overlay(Child *c) {
+        int r;
+
+        r = mount_overlay(c->overlay_options, c->launch->rootfs);
+        if (r < 0)
+                return r;
+        c->root_fd = open(c->launch->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        return c->root_fd < 0 ? -errno : 0;
+}
+
+static int child_mounts(Child *c) {
+        size_t failed = 0;
+        int r;
+
+        r = mount_plan_apply(c->plan, c->root_fd, &failed);
+        if (r < 0)
+                c->detail = (int) failed;
+        return r;
+}
+
+static int child_pivot_root(Child *c) {
+        return mount_pivot_root(c->root_fd);
+}
+
+static int child_hostname(Child *c) {
+        return RET_NERRNO(sethostname(c->launch->hostname, strlen(c->launch->hostname)));
+}
+
+static int child_console(Child *c) {
+        _cleanup_close_ int fd = -EBADF;
+
+        /* A session of its own with /dev/console as controlling terminal, as a kernel gives init. */
+        if (setsid() < 0)
+                return -errno;
+        fd = open(c->launch->console ? "/dev/console" : "/dev/null", O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (c->launch->console && ioctl(fd, TIOCSCTTY, 0) < 0)
+                return -errno;
+        for (int i = 0; i < 3; i++)
+                if (dup2(fd, i) < 0)
+                        return -errno;
+        if (fd <= 2)
+                TAKE_FD(fd);
+        return 0;
+}
+
+static int child_reset(Child *c) {
+        sigset_t none;
+
+        /* The agent blocks the signals it reads through its signalfd and ignores some; both would
+         * be inherited across execve(). */
+        sigemptyset(&none);
+        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+                return -errno;
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void) signal(sig, SIG_DFL);
+        /* Our own fds are all O_CLOEXEC, but whoever started the agent may have leaked some. */
+        if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+                return -errno;
+        return 0;
+}
+
+static int child_exec(Child *c) {
+        execve(c->launch->init[0], c->launch->init, c->env);
+        return -errno;
+}
+
+typedef struct ChildStep {
+        const char *name;
+        int (*run)(Child *c);
+} ChildStep;
+
+static const ChildStep child_steps[] = {
+        { "sync", child_sync },
+        { "cgroup-namespace", child_cgroup_namespace },
+        { "mount-propagation", child_mount_propagation },
+        { "overlay", child_overlay },
+        { "mounts", child_mounts },
+        { "pivot-root", child_pivot_root },
+        { "hostname", child_hostname },
+        { "console", child_console },
+        { "reset", child_reset },
+        { "exec", child_exec },
+};
+
+_noreturn_ static void child_run(Child *c) {
+        for (size_t i = 0; i < ELEMENTSOF(child_steps); i++) {
+                int r;
+
+                c->detail = -1;
+                r = child_steps[i].run(c);
+                if (r < 0) {
+                        (void) sync_send(c->sync_fd, SYNC_FAILED, (int) i, -r, c->detail);
+                        _exit(EXIT_FAILURE);
+                }
+        }
+        _exit(EXIT_FAILURE); /* not reached: the exec step either replaced us or failed */
+}
+
+/* --- the parent's side --- */
+
+static pid_t clone_child(int cgroup_fd, bool *ret_in_cgroup) {
+        struct clone_args args = {
+                .flags = NAMESPACE_FLAGS | CLONE_INTO_CGROUP,
+                .exit_signal = SIGCHLD,
+                .cgroup = (uint64_t) cgroup_fd,
+        };
+        long pid;
+
+        /* clone3() has no glibc wrapper. Without a stack it forks like clone(2) does; CLONE_INTO_CGROUP
+         * (Linux 5.7) makes the child start in payload/, so it never runs in supervisor/. */
+        pid = syscall(SYS_clone3, &args, sizeof(args));
+        if (pid >= 0) {
+                *ret_in_cgroup = true;
+                return (pid_t) pid;
+        }
+        if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+                return -errno;
+        log_debug_errno(errno, "clone3(CLONE_INTO_CGROUP) failed, falling back to clone(): %m");
+        /* The argument order after flags differs between architectures, but all of them are 0. */
+        pid = syscall(SYS_clone, NAMESPACE_FLAGS | SIGCHLD, 0, 0, 0, 0);
+        if (pid < 0)
+                return -errno;
+        *ret_in_cgroup = false;
+        return (pid_t) pid;
+}
+
+static int parent_sync(int fd, pid_t pid, bool in_cgroup, const char *payload, SyncMsg *ret_failure) {
+        SyncMsg m;
+        int r;
+
+        r = sync_recv(fd, SYNC_TIMEOUT_MSEC, &m);
+        if (r == 1 && m.type == SYNC_FAILED) {
+                *ret_failure = m;
+                return -m.error;
+        }
+        if (r <= 0 || m.type != SYNC_READY)
+                return r < 0 ? r : -EPROTO;
+        if (!in_cgroup) {
+                r = cg_attach(payload, pid);
+                if (r < 0)
+                        return r;
+        }
+        r = sync_send(fd, SYNC_GO, 0, 0, -1);
+        if (r < 0)
+                return r;
+        /* EOF: the child's end was closed by a successful execve() (it is O_CLOEXEC). */
+        r = sync_recv(fd, SYNC_TIMEOUT_MSEC, &m);
+        if (r == 1 && m.type == SYNC_FAILED) {
+                *ret_failure = m;
+                return -m.error;
+        }
+        return r < 0 ? r : r == 0 ? 0 : -EPROTO;
+}
+
+static char *describe_failure(const ContainerLaunch *l, const MountPlan *plan, const SyncMsg *m, int r) {
+        _cleanup_free_ char *what = NULL;
+        const char *step = "start";
+        char *s;
+
+        if (m->type == SYNC_FAILED && m->step >= 0 && (size_t) m->step < ELEMENTSOF(child_steps)) {
+                step = child_steps[m->step].name;
+                if (m->detail >= 0 && (size_t) m->detail < plan->n_entries)
+                        (void) mount_entry_to_string(&plan->entries[m->detail], &what);
+                else if (streq(step, "overlay"))
+                        (void) asprintf(&what, "lower layer %s", l->lower);
+                else if (streq(step, "exec"))
+                        what = strdup(l->init[0]);
+        }
+        if (asprintf(&s, "Container setup failed at step '%s'%s%s%s: %s", step, what ? " (" : "",
+                     strempty(what), what ? ")" : "", strerror(-r)) < 0)
+                return NULL;
+        return s;
+}
+
+static int build_env(const ContainerLaunch *l, char ***ret) {
+        _cleanup_strv_free_ char **env = NULL;
+        _cleanup_free_ char *uuid = NULL;
+
+        /* Exactly what systemd's container interface expects, and nothing of the agent's own
+         * environment (SYSCTR_*, NOTIFY_SOCKET, ...). */
+        if (asprintf(&uuid, "container_uuid=%s", l->id) < 0)
+                return -ENOMEM;
+        if (strv_extend(&env, "container=sysctr") < 0 || strv_push(&env, TAKE_PTR(uuid)) < 0 ||
+            strv_extend(&env, "TERM=vt220") < 0 ||
+            strv_extend(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") < 0 ||
+            strv_extend(&env, "HOME=/root") < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(env);
+        return 0;
+}
+
+int container_launch(const ContainerLaunch *l, pid_t *ret_pid, char **ret_error) {
+        _cleanup_(mount_plan_freep) MountPlan *plan = NULL;
+        _cleanup_free_ char *options = NULL;
+        _cleanup_strv_free_ char **env = NULL;
+        _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
+        _cleanup_close_ int cgroup_fd = -EBADF;
+        SyncMsg failure = {};
+        bool in_cgroup = false;
+        pid_t pid;
+        int r;
+
+        r = mount_plan_build(&(MountPlanParams) { .console = l->console, .container_uuid = l->id }, &plan);
+        if (r >= 0)
+                r = mount_overlay_options(l->lower, l->upper, l->work, &options);
+        if (r >= 0)
+                r = build_env(l, &env);
+        if (r < 0) {
+                if (ret_error)
+                        *ret_error = strdup(r == -EINVAL ? "Container paths not usable for an overlay mount"
+                                                         : "Out of memory");
+                return r;
+        }
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return -errno;
+        cgroup_fd = cg_open(l->payload_cgroup);
+        if (cgroup_fd < 0)
+                return cgroup_fd;
+
+        pid = clone_child(cgroup_fd, &in_cgroup);
+        if (pid < 0)
+                return pid;
+        if (pid == 0) {
+                Child c = { .launch = l, .plan = plan, .overlay_options = options, .env = env,
+                            .sync_fd = pair[1], .root_fd = -EBADF, .detail = -1 };
+
+                pair[0] = safe_close(pair[0]);
+                child_run(&c);
+        }
+        pair[1] = safe_close(pair[1]);
+
+        r = parent_sync(pair[0], pid, in_cgroup, l->payload_cgroup, &failure);
+        if (r < 0) {
+                if (ret_error)
+                        *ret_error = describe_failure(l, plan, &failure, r);
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                return r;
+        }
+        *ret_pid = pid;
+        return 0;
+}

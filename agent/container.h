@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+#include "macro.h"
+
+/* Starting the container's init: clone into new namespaces (directly into payload/ with
+ * clone3(CLONE_INTO_CGROUP)), then a list of named steps in the child (container.c) that the parent
+ * follows over a socketpair, LXC start.c style. Everything the child needs is computed before the
+ * clone, so a failing step can be reported by name with its errno. */
+
+typedef struct ContainerLaunch {
+        const char *lower, *upper, *work;       /* overlay layers (host paths) */
+        const char *rootfs;                     /* host directory the overlay is mounted on */
+        const char *hostname;
+        char * const *init;                     /* argv of the container's init */
+        const char *id;                         /* UUID, as in the config */
+        const char *console;                    /* pty slave that becomes /dev/console, or NULL */
+        const char *payload_cgroup;             /* cgroup2 path for the container */
+} ContainerLaunch;
+
+/* Returns once the child has exec'd the init (*ret_pid is its host pid), or failed; on failure the
+ * child is reaped and *ret_error (if not NULL) is a one-line reason naming the failed step. */
+int container_launch(const ContainerLaunch *l, pid_t *ret_pid, char **ret_error);

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+
+#include "mount.h"
+
+/* The apply layer of the mount plan. Runs in the container's child, in its private mount namespace,
+ * before pivot_root: the new root is a tree the guest controls (its overlay upper layer), so every
+ * path in it is resolved with openat2(RESOLVE_IN_ROOT) and mounted onto through /proc/self/fd/N;
+ * a symlink the guest planted (/dev -> /etc, /proc -> /) then stays inside its root. */
+
+typedef struct FdPath {
+        char buf[32];
+} FdPath;
+
+static const char *fd_path(int fd, FdPath *p) {
+        (void) snprintf(p->buf, sizeof(p->buf), "/proc/self/fd/%d", fd);
+        return p->buf;
+}
+
+static int open_in_root(int root_fd, const char *path, int flags) {
+        struct open_how how = {
+                .flags = (uint64_t) (flags | O_PATH | O_CLOEXEC),
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        long fd;
+
+        /* openat2(2) has no glibc wrapper; Linux 5.6. */
+        fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+        return fd < 0 ? -errno : (int) fd;
+}
+
+/* Open the directory that holds target, and point *ret_base at target's last component. */
+static int open_parent(int root_fd, const char *target, const char **ret_base) {
+        const char *slash = strrchr(target, '/');
+        _cleanup_free_ char *dir = NULL;
+
+        *ret_base = slash ? slash + 1 : target;
+        if (!slash)
+                return open_in_root(root_fd, ".", O_DIRECTORY);
+        dir = strndup(target, (size_t) (slash - target));
+        if (!dir)
+                return -ENOMEM;
+        return open_in_root(root_fd, dir, O_DIRECTORY);
+}
+
+static int make_mount_point(int root_fd, const MountEntry *e) {
+        _cleanup_close_ int parent_fd = -EBADF, fd = -EBADF;
+        const char *base;
+
+        if (!(e->flags & (MOUNT_MKDIR_TARGET | MOUNT_TOUCH_TARGET)))
+                return 0;
+        parent_fd = open_parent(root_fd, e->target, &base);
+        if (parent_fd < 0)
+                return parent_fd;
+        if (e->flags & MOUNT_MKDIR_TARGET)
+                return mkdirat(parent_fd, base, 0755) < 0 && errno != EEXIST ? -errno : 0;
+        fd = openat(parent_fd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        return fd < 0 && errno != EEXIST ? -errno : 0;
+}
+
+static int make_read_only(int root_fd, const char *target, bool recursive) {
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+        _cleanup_close_ int fd = -EBADF;
+        struct statvfs sv;
+        unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
+        FdPath p;
+
+        fd = open_in_root(root_fd, target, 0);
+        if (fd < 0)
+                return fd;
+        /* mount_setattr (Linux 5.12) changes only the read-only bit; a classic remount would reset
+         * nosuid/nodev/noexec unless we pass them again, which is what the fallback does. */
+        if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) >= 0)
+                return 0;
+        if (errno != ENOSYS)
+                return -errno;
+        if (fstatvfs(fd, &sv) < 0)
+                return -errno;
+        flags |= (sv.f_flag & ST_NOSUID ? MS_NOSUID : 0) | (sv.f_flag & ST_NODEV ? MS_NODEV : 0) |
+                 (sv.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
+        return RET_NERRNO(mount(NULL, fd_path(fd, &p), NULL, flags, NULL));
+}
+
+static int apply_fs(int root_fd, const MountEntry *e) {
+        _cleanup_close_ int fd = -EBADF;
+        FdPath p;
+        int r;
+
+        fd = open_in_root(root_fd, e->target, 0);
+        if (fd < 0)
+                return fd;
+        if (mount(e->source, fd_path(fd, &p), e->fstype, e->ms_flags, e->options) >= 0)
+                return 0;
+        r = -errno;
+        if (!e->fallback)
+                return r;
+        if (mount(e->fallback, p.buf, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return r;
+        return e->ms_flags & MS_RDONLY ? make_read_only(root_fd, e->target, true) : 0;
+}
+
+static int apply_bind(int root_fd, const MountEntry *e) {
+        _cleanup_close_ int fd = -EBADF, source_fd = -EBADF;
+        FdPath p, s;
+
+        fd = open_in_root(root_fd, e->target, 0);
+        if (fd < 0)
+                return fd;
+        if (e->flags & MOUNT_SOURCE_IN_ROOT)
+                source_fd = open_in_root(root_fd, e->source, 0);
+        else if ((source_fd = open(e->source, O_PATH | O_CLOEXEC)) < 0)
+                source_fd = -errno;
+        if (source_fd < 0)
+                return source_fd;
+        return RET_NERRNO(mount(fd_path(source_fd, &s), fd_path(fd, &p), NULL,
+                                MS_BIND | (e->flags & MOUNT_RECURSIVE ? MS_REC : 0), NULL));
+}
+
+static int apply_create(int root_fd, const MountEntry *e) {
+        _cleanup_close_ int parent_fd = -EBADF, fd = -EBADF;
+        const char *base;
+        size_t n;
+
+        parent_fd = open_parent(root_fd, e->target, &base);
+        if (parent_fd < 0)
+                return parent_fd;
+        switch (e->kind) {
+        case MOUNT_MKDIR:
+                return mkdirat(parent_fd, base, e->mode) < 0 && errno != EEXIST ? -errno : 0;
+        case MOUNT_SYMLINK:
+                return symlinkat(e->source, parent_fd, base) < 0 && errno != EEXIST ? -errno : 0;
+        case MOUNT_MKNOD:
+                /* fchmodat: the mode must not depend on the agent's umask. */
+                if (mknodat(parent_fd, base, e->mode, e->dev) >= 0)
+                        return RET_NERRNO(fchmodat(parent_fd, base, e->mode & 07777, 0));
+                if (errno == EEXIST)
+                        return 0;
+                /* No CAP_MKNOD (or a nodev mount): bind the host's node over an empty file. */
+                fd = openat(parent_fd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (fd < 0)
+                        return -errno;
+                return apply_bind(root_fd, e);
+        case MOUNT_WRITE_FILE:
+                fd = openat(parent_fd, base, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, e->mode);
+                if (fd < 0)
+                        return -errno;
+                n = strlen(e->source);
+                if (write(fd, e->source, n) != (ssize_t) n)
+                        return negative_errno();
+                return RET_NERRNO(fchmod(fd, e->mode));
+        default:
+                return -EINVAL;
+        }
+}
+
+static int apply_entry(int root_fd, const MountEntry *e) {
+        int r;
+
+        r = make_mount_point(root_fd, e);
+        if (r < 0)
+                return r;
+        switch (e->kind) {
+        case MOUNT_FS:
+                r = apply_fs(root_fd, e);
+                break;
+        case MOUNT_BIND:
+                r = apply_bind(root_fd, e);
+                break;
+        case MOUNT_READ_ONLY:
+                r = make_read_only(root_fd, e->target, e->flags & MOUNT_RECURSIVE);
+                break;
+        default:
+                r = apply_create(root_fd, e);
+        }
+        /* Only a missing target is excused: "/proc/kcore" may not exist, but a present one that we
+         * fail to mask is a hole. */
+        if (r == -ENOENT && (e->flags & MOUNT_IF_EXISTS))
+                return 0;
+        return r;
+}
+
+int mount_plan_apply(const MountPlan *p, int root_fd, size_t *ret_failed) {
+        for (size_t i = 0; i < p->n_entries; i++) {
+                int r = apply_entry(root_fd, &p->entries[i]);
+
+                if (r >= 0 || (p->entries[i].flags & MOUNT_BEST_EFFORT))
+                        continue;
+                if (ret_failed)
+                        *ret_failed = i;
+                return r;
+        }
+        return 0;
+}
+
+int mount_overlay(const char *options, const char *where) {
+        return RET_NERRNO(mount("overlay", where, "overlay", 0, options));
+}
+
+int mount_pivot_root(int root_fd) {
+        /* pivot_root(".", ".") stacks the old root on top of the new one; detaching "." then drops
+         * it without needing a directory for it inside the guest's tree (pivot_root(2), NOTES). */
+        if (fchdir(root_fd) < 0)
+                return -errno;
+        if (syscall(SYS_pivot_root, ".", ".") < 0)
+                return -errno;
+        if (umount2(".", MNT_DETACH) < 0)
+                return -errno;
+        return RET_NERRNO(chdir("/"));
+}

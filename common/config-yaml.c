@@ -1,0 +1,791 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The YAML side of the configuration model (config.h): the only user of libyaml. Parsing loads the
+ * whole document into a node tree and walks it with a table of fields per schema, so that the
+ * container entry parser (config_node_to_container()) can later be reused for the entries of a
+ * fleet file. */
+#include <assert.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <yaml.h>
+
+#include "config.h"
+#include "fileio.h"
+#include "id.h"
+#include "name.h"
+#include "signal-util.h"
+#include "strv.h"
+
+typedef struct ParseContext {
+        yaml_document_t *doc;
+        const char *filename;
+        char **ret_error;
+} ParseContext;
+
+typedef enum FieldType {
+        FIELD_STRING,           /* char *, any non-null scalar but an unquoted true/false */
+        FIELD_STRV,             /* char **, a non-empty sequence of strings */
+        FIELD_COMMAND,          /* char **, a non-empty sequence, the first an absolute path */
+        FIELD_SIGNAL,           /* int, a signal name or number */
+        FIELD_SECONDS,          /* unsigned, a plain positive integer */
+        FIELD_BOOL,             /* bool, plain true or false */
+} FieldType;
+
+typedef struct Field {
+        const char *key;
+        FieldType type;
+        size_t offset;
+        /* FIELD_STRING: the value, FIELD_STRV: each item; NULL: anything goes. */
+        bool (*is_valid)(const char *s);
+        const char *what;       /* for "Invalid <what> <value>" */
+        bool unique;            /* FIELD_STRV: no duplicate items */
+} Field;
+
+static const Field container_fields[] = {
+        { "name",         FIELD_STRING,  offsetof(ContainerConfig, name),     container_name_is_valid,
+          "container name" },
+        { "id",           FIELD_STRING,  offsetof(ContainerConfig, id),       id_is_valid, "id" },
+        { "template",     FIELD_STRING,  offsetof(ContainerConfig, template), template_name_is_valid,
+          "template name" },
+        { "release",      FIELD_STRING,  offsetof(ContainerConfig, release),  release_name_is_valid,
+          "release" },
+        { "image",        FIELD_STRING,  offsetof(ContainerConfig, image),    image_name_is_valid,
+          "image name" },
+        { "hostname",     FIELD_STRING,  offsetof(ContainerConfig, hostname), hostname_is_valid,
+          "hostname" },
+        { "init",         FIELD_COMMAND, offsetof(ContainerConfig, init) },
+        { "stop-signal",  FIELD_SIGNAL,  offsetof(ContainerConfig, stop_signal) },
+        { "stop-timeout", FIELD_SECONDS, offsetof(ContainerConfig, stop_timeout_sec) },
+        { "autostart",    FIELD_BOOL,    offsetof(ContainerConfig, autostart) },
+};
+
+static const Field template_fields[] = {
+        { "description",  FIELD_STRING,  offsetof(TemplateInfo, description) },
+        { "init",         FIELD_COMMAND, offsetof(TemplateInfo, init) },
+        { "stop-signal",  FIELD_SIGNAL,  offsetof(TemplateInfo, stop_signal) },
+        { "releases",     FIELD_STRV,    offsetof(TemplateInfo, releases),   release_name_is_valid,
+          "release", .unique = true },
+        { "image-name",   FIELD_STRING,  offsetof(TemplateInfo, image_name) },
+};
+
+static bool str_in_list(const char *s, const char * const *list) {
+        for (; *list; list++)
+                if (streq(s, *list))
+                        return true;
+        return false;
+}
+#define STR_IN_SET(s, ...) str_in_list((s), (const char * const[]) { __VA_ARGS__, NULL })
+
+static int parse_error(const ParseContext *ctx, const yaml_node_t *node, const char *format, ...)
+        _printf_(3, 4);
+static int parse_error(const ParseContext *ctx, const yaml_node_t *node, const char *format, ...) {
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+        int k;
+
+        if (!ctx->ret_error)
+                return -EINVAL;
+
+        va_start(ap, format);
+        k = vasprintf(&msg, format, ap);
+        va_end(ap);
+        if (k < 0)
+                return -ENOMEM;
+
+        /* libyaml counts lines from 0. */
+        if (asprintf(ctx->ret_error, "%s:%zu: %s", ctx->filename, node->start_mark.line + 1, msg) < 0) {
+                *ctx->ret_error = NULL;
+                return -ENOMEM;
+        }
+        return -EINVAL;
+}
+
+/* "Invalid container name \"A_b\"", the same wording as container_config_verify(). */
+static int parse_error_value(const ParseContext *ctx, const yaml_node_t *node, const char *what,
+                             const char *value, const char *hint) {
+        _cleanup_free_ char *q = config_quote(value);
+
+        if (!q)
+                return -ENOMEM;
+        return parse_error(ctx, node, "Invalid %s %s%s%s", what, q, hint ? ": " : "", strempty(hint));
+}
+
+static const char *scalar_value(const yaml_node_t *node) {
+        return (const char *) node->data.scalar.value;
+}
+
+static bool scalar_is_plain(const yaml_node_t *node) {
+        return node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+/* YAML's null: an empty value, "~" or "null" written without quotes. */
+static bool node_is_null(const yaml_node_t *node) {
+        const char *v;
+
+        if (node->type != YAML_SCALAR_NODE || !scalar_is_plain(node))
+                return false;
+        v = scalar_value(node);
+        return STR_IN_SET(v, "", "~", "null", "Null", "NULL");
+}
+
+static const char *node_type_name(const yaml_node_t *node) {
+        if (node_is_null(node))
+                return "null";
+        switch (node->type) {
+        case YAML_SCALAR_NODE:
+                return "a scalar";
+        case YAML_SEQUENCE_NODE:
+                return "a sequence";
+        case YAML_MAPPING_NODE:
+                return "a mapping";
+        default:
+                return "nothing";
+        }
+}
+
+/* Checks the node is a scalar we can treat as a string: no explicit tag other than !!str (libyaml
+ * gives untagged scalars the !!str tag), no NUL byte inside. */
+static int check_scalar(const ParseContext *ctx, const yaml_node_t *node, const char *key,
+                        const char *expected) {
+        if (node->type != YAML_SCALAR_NODE || node_is_null(node))
+                return parse_error(ctx, node, "Expected %s for \"%s\", got %s", expected, key,
+                                   node_type_name(node));
+        if (!node->tag || !streq((const char *) node->tag, YAML_STR_TAG))
+                return parse_error(ctx, node, "Unsupported tag %s for \"%s\"",
+                                   node->tag ? (const char *) node->tag : "(none)", key);
+        if (strlen(scalar_value(node)) != node->data.scalar.length)
+                return parse_error(ctx, node, "Value of \"%s\" contains a NUL byte", key);
+        return 0;
+}
+
+static int node_to_string(const ParseContext *ctx, const yaml_node_t *node, const char *key, char **ret) {
+        const char *v;
+        char *s;
+        int r;
+
+        r = check_scalar(ctx, node, key, "a string");
+        if (r < 0)
+                return r;
+
+        /* An unquoted true/false is a boolean to every other YAML reader: refuse to read it as a
+         * string, so that the file means the same everywhere. Quoting it makes it a string. */
+        v = scalar_value(node);
+        if (scalar_is_plain(node) && STR_IN_SET(v, "true", "false", "True", "False", "TRUE", "FALSE"))
+                return parse_error(ctx, node, "Expected a string for \"%s\", got the boolean %s "
+                                   "(quote it to make it a string)", key, v);
+
+        s = strdup(v);
+        if (!s)
+                return -ENOMEM;
+        *ret = s;
+        return 0;
+}
+
+static int parse_string(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        char **target = (char **) ((uint8_t *) obj + f->offset);
+        _cleanup_free_ char *s = NULL;
+        int r;
+
+        r = node_to_string(ctx, node, f->key, &s);
+        if (r < 0)
+                return r;
+
+        if (f->is_valid && !f->is_valid(s))
+                return parse_error_value(ctx, node, f->what, s, NULL);
+
+        free(*target);
+        *target = TAKE_PTR(s);
+        return 0;
+}
+
+static int parse_strv(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        char ***target = (char ***) ((uint8_t *) obj + f->offset);
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        if (node->type != YAML_SEQUENCE_NODE)
+                return parse_error(ctx, node, "Expected a sequence for \"%s\", got %s", f->key,
+                                   node_type_name(node));
+        if (node->data.sequence.items.start == node->data.sequence.items.top)
+                return parse_error(ctx, node, "\"%s\" must not be empty", f->key);
+
+        for (yaml_node_item_t *i = node->data.sequence.items.start; i < node->data.sequence.items.top; i++) {
+                yaml_node_t *item = yaml_document_get_node(ctx->doc, *i);
+                _cleanup_free_ char *s = NULL;
+
+                r = node_to_string(ctx, item, f->key, &s);
+                if (r < 0)
+                        return r;
+
+                if (f->type == FIELD_COMMAND && !l && s[0] != '/')
+                        return parse_error_value(ctx, item, "init", s, "must be an absolute path");
+                if (f->is_valid && !f->is_valid(s))
+                        return parse_error_value(ctx, item, f->what, s, NULL);
+                if (f->unique && strv_contains(l, s))
+                        return parse_error_value(ctx, item, f->what, s, "listed twice");
+
+                r = strv_push(&l, TAKE_PTR(s));
+                if (r < 0)
+                        return r;
+        }
+
+        strv_free(*target);
+        *target = TAKE_PTR(l);
+        return 0;
+}
+
+static int parse_signal(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        int *target = (int *) ((uint8_t *) obj + f->offset);
+        int r, sig;
+
+        r = check_scalar(ctx, node, f->key, "a signal name");
+        if (r < 0)
+                return r;
+
+        sig = signal_from_string(scalar_value(node));
+        if (sig < 0)
+                return parse_error_value(ctx, node, f->key, scalar_value(node),
+                                         "expected a signal such as SIGRTMIN+3 or SIGTERM");
+        *target = sig;
+        return 0;
+}
+
+static int parse_seconds(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        unsigned *target = (unsigned *) ((uint8_t *) obj + f->offset);
+        const char *hint = "expected a positive integer (seconds)";
+        unsigned long long v = 0;
+        const char *s;
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "an integer");
+        if (r < 0)
+                return r;
+
+        /* Plain decimal only: a quoted "10" is a string, "010" is octal to YAML 1.1 readers,
+         * and "10s" or "1e3" would need units we do not have. */
+        s = scalar_value(node);
+        if (!scalar_is_plain(node) || s[0] < '1' || s[0] > '9')
+                return parse_error_value(ctx, node, f->key, s, hint);
+        for (const char *p = s; *p; p++) {
+                if (*p < '0' || *p > '9')
+                        return parse_error_value(ctx, node, f->key, s, hint);
+                v = v * 10 + (unsigned) (*p - '0');
+                if (v > UINT_MAX)
+                        return parse_error_value(ctx, node, f->key, s, "too large");
+        }
+
+        *target = (unsigned) v;
+        return 0;
+}
+
+static int parse_bool(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        bool *target = (bool *) ((uint8_t *) obj + f->offset);
+        const char *s;
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "true or false");
+        if (r < 0)
+                return r;
+
+        /* Not yes/no/on/off: YAML 1.2 dropped them and readers disagree about them. */
+        s = scalar_value(node);
+        if (scalar_is_plain(node) && streq(s, "true"))
+                *target = true;
+        else if (scalar_is_plain(node) && streq(s, "false"))
+                *target = false;
+        else
+                return parse_error_value(ctx, node, f->key, s, "expected true or false");
+        return 0;
+}
+
+static int parse_field(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        switch (f->type) {
+        case FIELD_STRING:
+                return parse_string(ctx, f, node, obj);
+        case FIELD_STRV:
+        case FIELD_COMMAND:
+                return parse_strv(ctx, f, node, obj);
+        case FIELD_SIGNAL:
+                return parse_signal(ctx, f, node, obj);
+        case FIELD_SECONDS:
+                return parse_seconds(ctx, f, node, obj);
+        case FIELD_BOOL:
+                return parse_bool(ctx, f, node, obj);
+        }
+        assert(false);
+        return -EINVAL;
+}
+
+/* Fills obj from a mapping node, field by field. Unknown and duplicate keys are errors. */
+static int parse_mapping(const ParseContext *ctx, const yaml_node_t *node, const Field *fields,
+                         size_t n_fields, void *obj) {
+        uint32_t seen = 0;
+        int r;
+
+        assert(n_fields <= 32);
+
+        if (node->type != YAML_MAPPING_NODE)
+                return parse_error(ctx, node, "Expected a mapping, got %s", node_type_name(node));
+
+        for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+                yaml_node_t *key = yaml_document_get_node(ctx->doc, p->key),
+                        *value = yaml_document_get_node(ctx->doc, p->value);
+                const char *k;
+                size_t i;
+
+                if (key->type != YAML_SCALAR_NODE || node_is_null(key))
+                        return parse_error(ctx, key, "Expected a key name, got %s", node_type_name(key));
+
+                k = scalar_value(key);
+                for (i = 0; i < n_fields; i++)
+                        if (streq(fields[i].key, k))
+                                break;
+                if (i >= n_fields) {
+                        _cleanup_free_ char *q = config_quote(k);
+
+                        if (!q)
+                                return -ENOMEM;
+                        return parse_error(ctx, key, "Unknown key %s", q);
+                }
+                if (seen & (UINT32_C(1) << i))
+                        return parse_error(ctx, key, "Duplicate key \"%s\"", fields[i].key);
+                seen |= UINT32_C(1) << i;
+
+                r = parse_field(ctx, &fields[i], value, obj);
+                if (r < 0)
+                        return r;
+        }
+
+        return 0;
+}
+
+/* One container entry: a mapping node of a config.yaml, or (later) of a fleet file. Not verified:
+ * the caller checks the result as a whole and reports where the entry is. */
+static int config_node_to_container(const ParseContext *ctx, const yaml_node_t *node,
+                                    ContainerConfig **ret) {
+        _cleanup_(container_config_freep) ContainerConfig *c = NULL;
+        int r;
+
+        c = container_config_new();
+        if (!c)
+                return -ENOMEM;
+
+        r = parse_mapping(ctx, node, container_fields, ELEMENTSOF(container_fields), c);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+static void yaml_parser_deletep(yaml_parser_t *p) {
+        yaml_parser_delete(p);
+}
+
+static int parser_error(const yaml_parser_t *parser, const char *text, const char *filename,
+                        char **ret_error) {
+        size_t line;
+        int k;
+
+        if (parser->error == YAML_MEMORY_ERROR)
+                return -ENOMEM;
+        if (!ret_error)
+                return -EINVAL;
+
+        if (parser->error == YAML_READER_ERROR) {
+                /* Encoding errors carry a byte offset, not a mark. */
+                line = 1;
+                for (size_t i = 0; i < parser->problem_offset && text[i]; i++)
+                        if (text[i] == '\n')
+                                line++;
+                k = asprintf(ret_error, "%s:%zu: %s", filename, line, parser->problem ?: "invalid input");
+        } else if (parser->context && parser->context_mark.line != parser->problem_mark.line)
+                /* "found unexpected end of stream" is reported where the stream ends; say where the
+                 * unfinished thing began too. */
+                k = asprintf(ret_error, "%s:%zu: %s (line %zu): %s", filename, parser->problem_mark.line + 1,
+                             parser->context, parser->context_mark.line + 1, strempty(parser->problem));
+        else
+                k = asprintf(ret_error, "%s:%zu: %s%s%s", filename, parser->problem_mark.line + 1,
+                             strempty(parser->context), parser->context ? ": " : "",
+                             parser->problem ?: "invalid YAML");
+        if (k < 0) {
+                *ret_error = NULL;
+                return -ENOMEM;
+        }
+        return -EINVAL;
+}
+
+/* Loads exactly one YAML document whose root is a mapping. On success the caller owns *doc. */
+static int document_load(const char *text, size_t size, const char *filename, yaml_document_t *doc,
+                         char **ret_error) {
+        _cleanup_(yaml_parser_deletep) yaml_parser_t parser = {};
+        yaml_document_t extra = {};
+        yaml_node_t *root;
+        bool more;
+
+        if (!yaml_parser_initialize(&parser))
+                return -ENOMEM;
+        yaml_parser_set_input_string(&parser, (const unsigned char *) text, size);
+
+        if (!yaml_parser_load(&parser, doc))
+                return parser_error(&parser, text, filename, ret_error);
+
+        root = yaml_document_get_root_node(doc);
+        if (!root) {
+                yaml_document_delete(doc);
+                if (ret_error && asprintf(ret_error, "%s:1: Empty file, expected a mapping", filename) < 0) {
+                        *ret_error = NULL;
+                        return -ENOMEM;
+                }
+                return -EINVAL;
+        }
+
+        /* A second document ("---") would be silently ignored otherwise. */
+        if (!yaml_parser_load(&parser, &extra)) {
+                yaml_document_delete(doc);
+                return parser_error(&parser, text, filename, ret_error);
+        }
+        more = yaml_document_get_root_node(&extra);
+        if (more) {
+                size_t line = extra.start_mark.line + 1;
+
+                yaml_document_delete(&extra);
+                yaml_document_delete(doc);
+                if (ret_error && asprintf(ret_error, "%s:%zu: Only one YAML document is allowed",
+                                          filename, line) < 0) {
+                        *ret_error = NULL;
+                        return -ENOMEM;
+                }
+                return -EINVAL;
+        }
+        yaml_document_delete(&extra);
+        return 0;
+}
+
+static void yaml_document_deletep(yaml_document_t **d) {
+        if (*d)
+                yaml_document_delete(*d);
+}
+
+/* The message of a whole-object check, prefixed with "FILE: ". */
+static int verify_error(const char *filename, char **ret_error, int r) {
+        _cleanup_free_ char *msg = NULL;
+
+        if (!ret_error)
+                return r;
+
+        msg = TAKE_PTR(*ret_error);
+        if (r == -EINVAL && msg && asprintf(ret_error, "%s: %s", filename, msg) < 0) {
+                *ret_error = NULL;
+                return -ENOMEM;
+        }
+        return r;
+}
+
+int container_config_parse(const char *text, size_t size, const char *filename, ContainerConfig **ret,
+                           char **ret_error) {
+        _cleanup_(container_config_freep) ContainerConfig *c = NULL;
+        _cleanup_(yaml_document_deletep) yaml_document_t *docp = NULL;
+        yaml_document_t doc;
+        ParseContext ctx;
+        int r;
+
+        assert(text || size == 0);
+        assert(ret);
+
+        if (ret_error)
+                *ret_error = NULL;
+        filename = filename ?: "(string)";
+
+        r = document_load(text ?: "", size, filename, &doc, ret_error);
+        if (r < 0)
+                return r;
+        docp = &doc;
+
+        ctx = (ParseContext) { .doc = &doc, .filename = filename, .ret_error = ret_error };
+        r = config_node_to_container(&ctx, yaml_document_get_root_node(&doc), &c);
+        if (r < 0)
+                return r;
+
+        r = container_config_verify(c, ret_error);
+        if (r < 0)
+                return verify_error(filename, ret_error, r);
+
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+int container_config_load(const char *path, ContainerConfig **ret, char **ret_error) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r;
+
+        if (ret_error)
+                *ret_error = NULL;
+
+        r = read_full_file(path, &text, &size);
+        if (r < 0)
+                return r;
+
+        return container_config_parse(text, size, path, ret, ret_error);
+}
+
+int template_info_parse(const char *text, size_t size, const char *filename, const char *name,
+                        TemplateInfo **ret, char **ret_error) {
+        _cleanup_(template_info_freep) TemplateInfo *t = NULL;
+        _cleanup_(yaml_document_deletep) yaml_document_t *docp = NULL;
+        yaml_document_t doc;
+        ParseContext ctx;
+        int r;
+
+        assert(text || size == 0);
+        assert(name);
+        assert(ret);
+
+        if (ret_error)
+                *ret_error = NULL;
+        filename = filename ?: "(string)";
+
+        t = template_info_new();
+        if (!t)
+                return -ENOMEM;
+        t->name = strdup(name);
+        if (!t->name)
+                return -ENOMEM;
+
+        r = document_load(text ?: "", size, filename, &doc, ret_error);
+        if (r < 0)
+                return r;
+        docp = &doc;
+
+        ctx = (ParseContext) { .doc = &doc, .filename = filename, .ret_error = ret_error };
+        r = parse_mapping(&ctx, yaml_document_get_root_node(&doc), template_fields,
+                          ELEMENTSOF(template_fields), t);
+        if (r < 0)
+                return r;
+
+        r = template_info_verify(t, ret_error);
+        if (r < 0)
+                return verify_error(filename, ret_error, r);
+
+        *ret = TAKE_PTR(t);
+        return 0;
+}
+
+int template_info_load(const char *path, const char *name, TemplateInfo **ret, char **ret_error) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r;
+
+        if (ret_error)
+                *ret_error = NULL;
+
+        r = read_full_file(path, &text, &size);
+        if (r < 0)
+                return r;
+
+        return template_info_parse(text, size, path, name, ret, ret_error);
+}
+
+typedef struct OutputBuffer {
+        char *data;
+        size_t size, allocated;
+        bool failed;
+} OutputBuffer;
+
+static int output_write(void *userdata, unsigned char *buffer, size_t size) {
+        OutputBuffer *o = userdata;
+
+        if (o->size + size + 1 > o->allocated) {
+                size_t n = MAX(o->allocated * 2, o->size + size + 1);
+                char *p;
+
+                n = MAX(n, (size_t) 1024);
+                p = realloc(o->data, n);
+                if (!p) {
+                        o->failed = true;
+                        return 0;
+                }
+                o->data = p;
+                o->allocated = n;
+        }
+        memcpy(o->data + o->size, buffer, size);
+        o->size += size;
+        o->data[o->size] = '\0';
+        return 1;
+}
+
+static void yaml_emitter_deletep(yaml_emitter_t *e) {
+        yaml_emitter_delete(e);
+}
+
+/* yaml_emitter_emit() takes the event over, also when it fails. */
+static int emit(yaml_emitter_t *e, yaml_event_t *ev, int initialized) {
+        if (!initialized)
+                return -ENOMEM;
+        if (!yaml_emitter_emit(e, ev))
+                return e->error == YAML_MEMORY_ERROR || e->error == YAML_WRITER_ERROR ? -ENOMEM : -EINVAL;
+        return 0;
+}
+
+/* Whether s can be written without quotes and still read back as the same string by any YAML
+ * 1.1 or 1.2 reader: a conservative character set, a letter or '/' first (so nothing looks like a
+ * number, "-" item or ".inf"), and none of the words that readers take for booleans or null. */
+static bool string_is_plain_safe(const char *s) {
+        if (!s[0] || !(strchr("/", s[0]) || (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+                return false;
+        for (const char *p = s; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      strchr("/._+-", *p)))
+                        return false;
+        return !STR_IN_SET(s, "y", "Y", "n", "N", "yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON",
+                           "off", "Off", "OFF", "true", "True", "TRUE", "false", "False", "FALSE",
+                           "null", "Null", "NULL");
+}
+
+static int emit_scalar(yaml_emitter_t *e, const char *s, yaml_scalar_style_t style) {
+        yaml_event_t ev;
+
+        return emit(e, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *) s, (int) strlen(s),
+                                                         1, 1, style));
+}
+
+static int emit_string(yaml_emitter_t *e, const char *s) {
+        return emit_scalar(e, s, string_is_plain_safe(s) ? YAML_PLAIN_SCALAR_STYLE
+                                                         : YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+}
+
+static int emit_key_string(yaml_emitter_t *e, const char *key, const char *value) {
+        int r;
+
+        if (!value)
+                return 0;
+        r = emit_scalar(e, key, YAML_PLAIN_SCALAR_STYLE);
+        if (r < 0)
+                return r;
+        return emit_string(e, value);
+}
+
+static int emit_key_strv(yaml_emitter_t *e, const char *key, char * const *l) {
+        yaml_event_t ev;
+        int r;
+
+        r = emit_scalar(e, key, YAML_PLAIN_SCALAR_STYLE);
+        if (r < 0)
+                return r;
+        r = emit(e, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_FLOW_SEQUENCE_STYLE));
+        if (r < 0)
+                return r;
+        STRV_FOREACH(s, l) {
+                r = emit_string(e, *s);
+                if (r < 0)
+                        return r;
+        }
+        return emit(e, &ev, yaml_sequence_end_event_initialize(&ev));
+}
+
+static int emit_container_fields(yaml_emitter_t *e, const ContainerConfig *c) {
+        char sig[SIGNAL_STRING_MAX], timeout[16];
+        int r;
+
+        snprintf(timeout, sizeof(timeout), "%u", c->stop_timeout_sec);
+        if (!signal_to_string(c->stop_signal, sig))
+                return -EINVAL;
+
+        /* The order of container_fields, which is the documented order. */
+        if ((r = emit_key_string(e, "name", c->name)) < 0 ||
+            (r = emit_key_string(e, "id", c->id)) < 0 ||
+            (r = emit_key_string(e, "template", c->template)) < 0 ||
+            (r = emit_key_string(e, "release", c->release)) < 0 ||
+            (r = emit_key_string(e, "image", c->image)) < 0 ||
+            (r = emit_key_string(e, "hostname", c->hostname)) < 0 ||
+            (r = emit_key_strv(e, "init", c->init)) < 0 ||
+            (r = emit_key_string(e, "stop-signal", sig)) < 0 ||
+            (r = emit_scalar(e, "stop-timeout", YAML_PLAIN_SCALAR_STYLE)) < 0 ||
+            (r = emit_scalar(e, timeout, YAML_PLAIN_SCALAR_STYLE)) < 0 ||
+            (r = emit_scalar(e, "autostart", YAML_PLAIN_SCALAR_STYLE)) < 0 ||
+            (r = emit_scalar(e, c->autostart ? "true" : "false", YAML_PLAIN_SCALAR_STYLE)) < 0)
+                return r;
+        return 0;
+}
+
+static int emit_container(yaml_emitter_t *e, const ContainerConfig *c) {
+        yaml_event_t ev;
+        int r;
+
+        r = emit(e, &ev, yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING));
+        if (r < 0)
+                return r;
+        r = emit(e, &ev, yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1));
+        if (r < 0)
+                return r;
+        r = emit(e, &ev, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
+        if (r < 0)
+                return r;
+        r = emit_container_fields(e, c);
+        if (r < 0)
+                return r;
+        r = emit(e, &ev, yaml_mapping_end_event_initialize(&ev));
+        if (r < 0)
+                return r;
+        r = emit(e, &ev, yaml_document_end_event_initialize(&ev, 1));
+        if (r < 0)
+                return r;
+        return emit(e, &ev, yaml_stream_end_event_initialize(&ev));
+}
+
+int container_config_format(const ContainerConfig *c, char **ret) {
+        static const char header[] = "# sysctr container configuration, see sysctr.yaml(5).\n";
+        _cleanup_(yaml_emitter_deletep) yaml_emitter_t e = {};
+        _cleanup_free_ char *out = NULL;
+        OutputBuffer o = {};
+        int r;
+
+        assert(c);
+        assert(ret);
+
+        /* Only what loads again is written. */
+        r = container_config_verify(c, NULL);
+        if (r < 0)
+                return r;
+
+        if (!yaml_emitter_initialize(&e))
+                return -ENOMEM;
+        yaml_emitter_set_output(&e, output_write, &o);
+        yaml_emitter_set_unicode(&e, 1);
+        /* No line folding: long values stay on one line, readable and greppable. */
+        yaml_emitter_set_width(&e, -1);
+
+        r = emit_container(&e, c);
+        if (r >= 0 && !yaml_emitter_flush(&e))
+                r = -ENOMEM;
+        if (r >= 0 && o.failed)
+                r = -ENOMEM;
+        if (r < 0) {
+                free(o.data);
+                return r;
+        }
+
+        if (asprintf(&out, "%s%s", header, strempty(o.data)) < 0)
+                out = NULL;
+        free(o.data);
+        if (!out)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
+int container_config_save(const ContainerConfig *c, const char *path) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = container_config_format(c, &text);
+        if (r < 0)
+                return r;
+
+        /* 0600: the config is the manager's business; the container's files are elsewhere. */
+        return write_file_atomic(path, text, strlen(text), 0600);
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <libintl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <systemd/sd-bus.h>
+
+#include "macro.h"
+
+/* Only the CLI's user-facing messages are translated (see STYLE.md); the glibc declaration of
+ * gettext() carries format_arg, so -Wformat still checks "printf(_("%s"), x)". */
+#define _(s) gettext(s)
+#define N_(s) (s)
+
+/* Exit statuses of "sysctr exec" when the tool itself fails, the same as docker exec, chroot(1),
+ * env(1) and the shell use: the tool failed, the command cannot be executed, it was not found. */
+#define EXIT_EXEC_TOOL 125
+#define EXIT_EXEC_CANNOT_INVOKE 126
+#define EXIT_EXEC_NOT_FOUND 127
+
+#define USEC_PER_MINUTE (60 * USEC_PER_SEC)
+
+/* Call timeouts: building a template image may take minutes, booting or shutting down a guest
+ * should not, but a generous bound is better than giving up on a slow host. */
+#define CTL_TIMEOUT_CREATE (30 * USEC_PER_MINUTE)
+#define CTL_TIMEOUT_START_STOP (5 * USEC_PER_MINUTE)
+#define CTL_TIMEOUT_DEFAULT (5 * USEC_PER_MINUTE)
+
+/* Everything the command line said, filled in by main() and handed read-only to the verbs. */
+typedef struct CtlOptions {
+        /* create */
+        const char *release;
+        const char *hostname;
+        const char *init;
+        const char *stop_signal;        /* as given (checked), e.g. "RTMIN+3" */
+        bool stop_timeout_set;
+        uint32_t stop_timeout_sec;
+        bool autostart;
+        /* stop */
+        bool timeout_set;
+        uint64_t timeout_usec;
+        /* delete */
+        bool force;
+        /* list, info */
+        bool json;
+        /* exec */
+        char **env;                     /* VAR=VALUE, in the order given */
+        const char *workdir;
+} CtlOptions;
+
+/* ctl-bus.c: every function logs its own error ("sysctr: <message>") and returns it. */
+int ctl_bus_open(sd_bus **ret);
+int ctl_new_manager_call(sd_bus *bus, const char *member, sd_bus_message **ret);
+int ctl_call(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, sd_bus_message **ret_reply);
+int ctl_call_manager(sd_bus *bus, uint64_t timeout_usec, sd_bus_message **ret_reply, const char *member,
+                     const char *types, ...);
+int ctl_get_container_path(sd_bus *bus, const char *name, char **ret);
+int ctl_get_container_state(sd_bus *bus, const char *path, char **ret_state, uint32_t *ret_leader);
+int ctl_log_bus_error(const sd_bus_error *error, int r, const char *what);
+int ctl_get_container_properties(sd_bus *bus, const char *path, sd_bus_message **ret_reply);
+
+/* Checks a container name given on the command line, with a message that names it. */
+int ctl_check_container_name(const char *name);
+
+/* json.c */
+void json_print_string(FILE *f, const char *s);
+
+/* verbs-container.c */
+int verb_create(char **args, const CtlOptions *o);
+int verb_start(char **args, const CtlOptions *o);
+int verb_stop(char **args, const CtlOptions *o);
+int verb_restart(char **args, const CtlOptions *o);
+int verb_delete(char **args, const CtlOptions *o);
+int verb_kill(char **args, const CtlOptions *o);
+int verb_list(char **args, const CtlOptions *o);
+int verb_info(char **args, const CtlOptions *o);
+
+/* exec.c */
+int verb_exec(char **args, const CtlOptions *o);

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+
+#include "log.h"
+#include "name.h"
+#include "signal-util.h"
+#include "strv.h"
+#include "sysctr.h"
+
+static int append_create_options(sd_bus_message *m, const CtlOptions *o) {
+        int r;
+
+        /* Only what the user gave: everything else is the template's default, chosen by sysctrd. */
+        r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0 && o->release)
+                r = sd_bus_message_append(m, "{sv}", "release", "s", o->release);
+        if (r >= 0 && o->hostname)
+                r = sd_bus_message_append(m, "{sv}", "hostname", "s", o->hostname);
+        if (r >= 0 && o->init)
+                r = sd_bus_message_append(m, "{sv}", "init", "as", 1, o->init);
+        if (r >= 0 && o->stop_signal)
+                r = sd_bus_message_append(m, "{sv}", "stop-signal", "s", o->stop_signal);
+        if (r >= 0 && o->stop_timeout_set)
+                r = sd_bus_message_append(m, "{sv}", "stop-timeout", "u", o->stop_timeout_sec);
+        if (r >= 0 && o->autostart)
+                r = sd_bus_message_append(m, "{sv}", "autostart", "b", 1);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
+int verb_create(char **args, const CtlOptions *o) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        const char *template = args[0], *name = args[1];
+        int r;
+
+        if (!template_name_is_valid(template)) {
+                log_error(_("Invalid template name \"%s\"."), template);
+                return -EINVAL;
+        }
+        r = ctl_check_container_name(name);
+        if (r < 0)
+                return r;
+
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+
+        r = ctl_new_manager_call(bus, "CreateContainer", &m);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "ss", name, template);
+        if (r >= 0)
+                r = append_create_options(m, o);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to create a bus message: %m"));
+
+        return ctl_call(bus, m, CTL_TIMEOUT_CREATE, NULL);
+}
+
+/* Runs fn for each name in turn, going on after a failure (each prints its own message); the result
+ * is the first error. All names are checked before anything is asked of sysctrd. */
+static int for_each_container(char **names, const CtlOptions *o,
+                              int (*fn)(sd_bus *bus, const char *name, const CtlOptions *o)) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r, ret = 0;
+
+        STRV_FOREACH(n, names) {
+                r = ctl_check_container_name(*n);
+                if (r < 0)
+                        return r;
+        }
+
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+
+        STRV_FOREACH(n, names) {
+                r = fn(bus, *n, o);
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        return ret;
+}
+
+static int start_one(sd_bus *bus, const char *name, const CtlOptions *o) {
+        return ctl_call_manager(bus, CTL_TIMEOUT_START_STOP, NULL, "StartContainer", "s", name);
+}
+
+static int stop_one(sd_bus *bus, const char *name, const CtlOptions *o) {
+        if (o->timeout_set)
+                /* Wait for the escalation the caller asked for, plus the usual bound for the rest. */
+                return ctl_call_manager(bus, CTL_TIMEOUT_START_STOP + o->timeout_usec, NULL,
+                                        "StopContainerWithTimeout", "st", name, o->timeout_usec);
+        return ctl_call_manager(bus, CTL_TIMEOUT_START_STOP, NULL, "StopContainer", "s", name);
+}
+
+static int restart_one(sd_bus *bus, const char *name, const CtlOptions *o) {
+        return ctl_call_manager(bus, 2 * CTL_TIMEOUT_START_STOP, NULL, "RestartContainer", "s", name);
+}
+
+static bool state_is_active(const char *state) {
+        return streq(state, "running") || streq(state, "starting") || streq(state, "stopping");
+}
+
+static int delete_one(sd_bus *bus, const char *name, const CtlOptions *o) {
+        int r;
+
+        if (o->force) {
+                _cleanup_free_ char *path = NULL, *state = NULL;
+
+                r = ctl_get_container_path(bus, name, &path);
+                if (r < 0)
+                        return r;
+                r = ctl_get_container_state(bus, path, &state, NULL);
+                if (r < 0)
+                        return r;
+                /* "stopping" too: StopContainer then waits for it, and the delete does not race it. */
+                if (state_is_active(state)) {
+                        r = ctl_call_manager(bus, CTL_TIMEOUT_START_STOP, NULL, "StopContainer", "s", name);
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        return ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, NULL, "DeleteContainer", "s", name);
+}
+
+int verb_start(char **args, const CtlOptions *o) {
+        return for_each_container(args, o, start_one);
+}
+
+int verb_stop(char **args, const CtlOptions *o) {
+        return for_each_container(args, o, stop_one);
+}
+
+int verb_restart(char **args, const CtlOptions *o) {
+        return for_each_container(args, o, restart_one);
+}
+
+int verb_delete(char **args, const CtlOptions *o) {
+        return for_each_container(args, o, delete_one);
+}
+
+int verb_kill(char **args, const CtlOptions *o) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r, sig = SIGKILL;
+
+        r = ctl_check_container_name(args[0]);
+        if (r < 0)
+                return r;
+
+        if (args[1]) {
+                sig = signal_from_string(args[1]);
+                if (sig <= 0) {
+                        log_error(_("Invalid signal \"%s\"."), args[1]);
+                        return -EINVAL;
+                }
+        }
+
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+
+        return ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, NULL, "KillContainer", "si", args[0],
+                                (int32_t) sig);
+}

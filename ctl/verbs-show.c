@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
+#include <stddef.h>
+
+#include "log.h"
+#include "strv.h"
+#include "sysctr.h"
+
+static int log_parse_error(int r) {
+        return log_error_errno(r, _("Failed to parse the reply of sysctrd: %m"));
+}
+
+/* Column headers and field names are not translated: scripts match on them (see sysctr(1)). */
+static const char *const list_header[3] = { "NAME", "STATE", "TEMPLATE" };
+
+static int list_measure(sd_bus_message *reply, size_t width[static 3]) {
+        const char *v[3];
+        int r;
+
+        for (size_t i = 0; i < 3; i++)
+                width[i] = strlen(list_header[i]);
+
+        r = sd_bus_message_enter_container(reply, 'a', "(ssso)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(reply, "(ssso)", &v[0], &v[1], &v[2], NULL)) > 0)
+                for (size_t i = 0; i < 3; i++)
+                        width[i] = MAX(width[i], strlen(v[i]));
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(reply);
+}
+
+static int list_print_table(sd_bus_message *reply) {
+        const char *v[3];
+        size_t width[3];
+        int r;
+
+        r = list_measure(reply, width);
+        if (r >= 0)
+                r = sd_bus_message_rewind(reply, true);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(reply, 'a', "(ssso)");
+        if (r < 0)
+                return log_parse_error(r);
+
+        /* One space between columns and none after the last, as machinectl(1) does. */
+        printf("%-*s %-*s %s\n", (int) width[0], list_header[0], (int) width[1], list_header[1],
+               list_header[2]);
+        while ((r = sd_bus_message_read(reply, "(ssso)", &v[0], &v[1], &v[2], NULL)) > 0)
+                printf("%-*s %-*s %s\n", (int) width[0], v[0], (int) width[1], v[1], v[2]);
+        if (r < 0)
+                return log_parse_error(r);
+        return 0;
+}
+
+static int list_print_json(sd_bus_message *reply) {
+        const char *name, *state, *template;
+        bool first = true;
+        int r;
+
+        r = sd_bus_message_enter_container(reply, 'a', "(ssso)");
+        if (r < 0)
+                return log_parse_error(r);
+
+        fputc('[', stdout);
+        while ((r = sd_bus_message_read(reply, "(ssso)", &name, &state, &template, NULL)) > 0) {
+                fputs(first ? "{\"name\":" : ",{\"name\":", stdout);
+                json_print_string(stdout, name);
+                fputs(",\"state\":", stdout);
+                json_print_string(stdout, state);
+                fputs(",\"template\":", stdout);
+                json_print_string(stdout, template);
+                fputc('}', stdout);
+                first = false;
+        }
+        fputs("]\n", stdout);
+        if (r < 0)
+                return log_parse_error(r);
+        return 0;
+}
+
+int verb_list(char **args, const CtlOptions *o) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+
+        r = ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, &reply, "ListContainers", NULL);
+        if (r < 0)
+                return r;
+
+        return o->json ? list_print_json(reply) : list_print_table(reply);
+}
+
+typedef struct ContainerInfo {
+        /* Strings point into the reply message. */
+        const char *name, *id, *template, *release, *image, *state, *result, *unit, *stop_signal;
+        uint32_t leader;
+        int autostart;
+        uint64_t stop_timeout_usec;
+        char **addresses;
+} ContainerInfo;
+
+static void container_info_done(ContainerInfo *i) {
+        i->addresses = strv_free(i->addresses);
+}
+
+static const struct {
+        const char *key;
+        char type;
+        size_t offset;
+} info_properties[] = {
+        { "Name",            's', offsetof(ContainerInfo, name)              },
+        { "Id",              's', offsetof(ContainerInfo, id)                },
+        { "Template",        's', offsetof(ContainerInfo, template)          },
+        { "Release",         's', offsetof(ContainerInfo, release)           },
+        { "Image",           's', offsetof(ContainerInfo, image)             },
+        { "State",           's', offsetof(ContainerInfo, state)             },
+        { "Result",          's', offsetof(ContainerInfo, result)            },
+        { "Unit",            's', offsetof(ContainerInfo, unit)              },
+        { "StopSignal",      's', offsetof(ContainerInfo, stop_signal)       },
+        { "Leader",          'u', offsetof(ContainerInfo, leader)            },
+        { "Autostart",       'b', offsetof(ContainerInfo, autostart)         },
+        { "StopTimeoutUSec", 't', offsetof(ContainerInfo, stop_timeout_usec) },
+};
+
+static int info_read_property(sd_bus_message *m, const char *key, ContainerInfo *info) {
+        int r;
+
+        if (streq(key, "Addresses")) {
+                info->addresses = strv_free(info->addresses);
+                r = sd_bus_message_enter_container(m, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_read_strv(m, &info->addresses);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                return r;
+        }
+
+        for (size_t i = 0; i < ELEMENTSOF(info_properties); i++)
+                if (streq(key, info_properties[i].key)) {
+                        char sig[2] = { info_properties[i].type, 0 };
+
+                        return sd_bus_message_read(m, "v", sig,
+                                                   (uint8_t *) info + info_properties[i].offset);
+                }
+
+        /* Properties added later are shown by newer versions of this tool. */
+        return sd_bus_message_skip(m, "v");
+}
+
+static int info_read(sd_bus_message *reply, ContainerInfo *info) {
+        const char *key;
+        int r;
+
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                r = sd_bus_message_read(reply, "s", &key);
+                if (r >= 0)
+                        r = info_read_property(reply, key, info);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(reply);
+}
+
+static void info_print_line(const char *key, const char *value) {
+        /* No trailing blank after an empty value. */
+        if (isempty(value))
+                printf("%s:\n", key);
+        else
+                printf("%s: %s\n", key, value);
+}
+
+static int info_print_text(const ContainerInfo *i) {
+        _cleanup_free_ char *addresses = NULL;
+
+        addresses = strv_join(i->addresses, " ");
+        if (!addresses)
+                return log_oom();
+
+        info_print_line("Name", i->name);
+        info_print_line("Id", i->id);
+        info_print_line("Template", i->template);
+        info_print_line("Release", i->release);
+        info_print_line("Image", i->image);
+        info_print_line("State", i->state);
+        printf("Leader: %" PRIu32 "\n", i->leader);
+        info_print_line("Unit", i->unit);
+        info_print_line("Autostart", yes_no(i->autostart));
+        info_print_line("StopSignal", i->stop_signal);
+        if (i->stop_timeout_usec % USEC_PER_SEC == 0)
+                printf("StopTimeout: %" PRIu64 "s\n", i->stop_timeout_usec / USEC_PER_SEC);
+        else
+                printf("StopTimeout: %.3fs\n", (double) i->stop_timeout_usec / USEC_PER_SEC);
+        if (!isempty(i->result))
+                info_print_line("Result", i->result);
+        info_print_line("Addresses", addresses);
+        return 0;
+}
+
+static void json_print_field(const char *key, const char *value, bool first) {
+        fputs(first ? "{" : ",", stdout);
+        json_print_string(stdout, key);
+        fputc(':', stdout);
+        json_print_string(stdout, value);
+}
+
+static int info_print_json(const ContainerInfo *i) {
+        json_print_field("name", i->name, true);
+        json_print_field("id", i->id, false);
+        json_print_field("template", i->template, false);
+        json_print_field("release", i->release, false);
+        json_print_field("image", i->image, false);
+        json_print_field("state", i->state, false);
+        printf(",\"leader\":%" PRIu32, i->leader);
+        json_print_field("unit", i->unit, false);
+        printf(",\"autostart\":%s", i->autostart ? "true" : "false");
+        json_print_field("stop_signal", i->stop_signal, false);
+        printf(",\"stop_timeout_usec\":%" PRIu64, i->stop_timeout_usec);
+        json_print_field("result", i->result, false);
+        fputs(",\"addresses\":[", stdout);
+        STRV_FOREACH(a, i->addresses) {
+                if (a != i->addresses)
+                        fputc(',', stdout);
+                json_print_string(stdout, *a);
+        }
+        fputs("]}\n", stdout);
+        return 0;
+}
+
+int verb_info(char **args, const CtlOptions *o) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *path = NULL;
+        _cleanup_(container_info_done) ContainerInfo info = {};
+        int r;
+
+        r = ctl_check_container_name(args[0]);
+        if (r < 0)
+                return r;
+
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+
+        r = ctl_get_container_path(bus, args[0], &path);
+        if (r < 0)
+                return r;
+
+        r = ctl_get_container_properties(bus, path, &reply);
+        if (r < 0)
+                return r;
+
+        r = info_read(reply, &info);
+        if (r < 0)
+                return log_parse_error(r);
+
+        return o->json ? info_print_json(&info) : info_print_text(&info);
+}

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "create.h"
+#include "errors.h"
+#include "fileio.h"
+#include "id.h"
+#include "image.h"
+#include "log.h"
+#include "name.h"
+#include "paths.h"
+#include "signal-util.h"
+#include "strv.h"
+
+#define NAME_RULES "names are 1-63 characters of a-z, 0-9 and \"-\", start and end with a letter or digit, " \
+                   "and are not all digits"
+
+typedef struct CreateRequest {
+        Container *container;
+        sd_bus_message *message;
+} CreateRequest;
+
+static int parse_option(ContainerConfig *cfg, sd_bus_message *message, const char *key, sd_bus_error *error) {
+        char sig_buf[SIGNAL_STRING_MAX];
+        const char *contents, *s;
+        uint32_t u;
+        int b, r;
+
+        r = sd_bus_message_peek_type(message, NULL, &contents);
+        if (r < 0)
+                return r;
+
+#define EXPECT(type_string)                                                                     \
+        if (!streq(contents, type_string))                                                      \
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,                       \
+                                         "Option \"%s\" must be of type '%s', not '%s'.", key,   \
+                                         type_string, contents)
+
+        if (streq(key, "release") || streq(key, "hostname")) {
+                EXPECT("s");
+                r = sd_bus_message_read(message, "v", "s", &s);
+                if (r < 0)
+                        return r;
+                char **target = streq(key, "release") ? &cfg->release : &cfg->hostname;
+                free(*target);
+                *target = strdup(s);
+                return *target ? 0 : -ENOMEM;
+        }
+        if (streq(key, "init")) {
+                _cleanup_strv_free_ char **l = NULL;
+
+                EXPECT("as");
+                r = sd_bus_message_enter_container(message, 'v', "as");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_read_strv(message, &l);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(message);
+                if (r < 0)
+                        return r;
+                if (strv_length(l) == 0 || l[0][0] != '/')
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Option \"init\" must start with an absolute path, got \"%s\".",
+                                                 l && l[0] ? l[0] : "");
+                strv_free(cfg->init);
+                cfg->init = TAKE_PTR(l);
+                return 0;
+        }
+        if (streq(key, "stop-signal")) {
+                EXPECT("s");
+                r = sd_bus_message_read(message, "v", "s", &s);
+                if (r < 0)
+                        return r;
+                r = signal_from_string(s);
+                if (r < 0)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Option \"stop-signal\": \"%s\" is not a signal.", s);
+                cfg->stop_signal = r;
+                (void) sig_buf;
+                return 0;
+        }
+        if (streq(key, "stop-timeout")) {
+                EXPECT("u");
+                r = sd_bus_message_read(message, "v", "u", &u);
+                if (r < 0)
+                        return r;
+                if (u == 0)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Option \"stop-timeout\" must be at least 1 second, got %u.", u);
+                cfg->stop_timeout_sec = u;
+                return 0;
+        }
+        if (streq(key, "autostart")) {
+                EXPECT("b");
+                r = sd_bus_message_read(message, "v", "b", &b);
+                if (r < 0)
+                        return r;
+                cfg->autostart = b;
+                return 0;
+        }
+#undef EXPECT
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                 "Unknown option \"%s\" (known: release, hostname, init, stop-signal, "
+                                 "stop-timeout, autostart).", key);
+}
+
+/* Options the caller gave win over the template's defaults; so remember which ones were given. */
+static int parse_options(ContainerConfig *cfg, sd_bus_message *message, bool *ret_init, bool *ret_signal,
+                         sd_bus_error *error) {
+        int r;
+
+        *ret_init = *ret_signal = false;
+        r = sd_bus_message_enter_container(message, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        for (;;) {
+                const char *key;
+
+                r = sd_bus_message_enter_container(message, 'e', "sv");
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                r = sd_bus_message_read(message, "s", &key);
+                if (r < 0)
+                        return r;
+                r = parse_option(cfg, message, key, error);
+                if (r < 0)
+                        return r;
+                *ret_init = *ret_init || streq(key, "init");
+                *ret_signal = *ret_signal || streq(key, "stop-signal");
+                r = sd_bus_message_exit_container(message);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_exit_container(message);
+}
+
+/* Fill in what the template decides: image, default release, init and stop signal. */
+static int apply_template(ContainerConfig *cfg, bool have_init, bool have_signal, sd_bus_error *error) {
+        _cleanup_(template_info_freep) TemplateInfo *t = NULL;
+        _cleanup_free_ char *err = NULL, *image = NULL;
+        int r;
+
+        r = template_load(cfg->template, &t, &err);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_NO_SUCH_TEMPLATE,
+                                         "No template \"%s\" (templates are in %s).", cfg->template,
+                                         sysctr_template_dir());
+        if (r < 0)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_INVALID_CONFIG, "Template \"%s\" is broken: %s",
+                                         cfg->template, err ?: strerror(-r));
+
+        r = template_info_image_name(t, cfg->release, image_native_arch(), &image, &err);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err ?: strerror(-r));
+        free(cfg->image);
+        cfg->image = TAKE_PTR(image);
+        if (!cfg->release && strv_length(t->releases) > 0) {
+                cfg->release = strdup(t->releases[0]);
+                if (!cfg->release)
+                        return -ENOMEM;
+        }
+        if (!have_init) {
+                char **l = strv_copy(t->init);
+
+                if (!l)
+                        return -ENOMEM;
+                strv_free(cfg->init);
+                cfg->init = l;
+        }
+        if (!have_signal)
+                cfg->stop_signal = t->stop_signal;
+        return 0;
+}
+
+static int container_disk_create(const ContainerConfig *cfg) {
+        _cleanup_free_ char *dir = NULL, *tmp = NULL, *p = NULL, *target = NULL;
+        int r;
+
+        if (asprintf(&dir, "%s/containers", sysctr_state_dir()) < 0 ||
+            asprintf(&tmp, "%s/.#new-%s-XXXXXX", dir, cfg->name) < 0 ||
+            asprintf(&target, "%s/%s", dir, cfg->name) < 0)
+                return -ENOMEM;
+        if (!mkdtemp(tmp))
+                return -errno;
+
+        /* upper/ becomes the container's "/": it must not be 0700. */
+        if (asprintf(&p, "%s/upper", tmp) < 0) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        if (mkdir(p, 0755) < 0 || chmod(p, 0755) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        free(p);
+        if (asprintf(&p, "%s/work", tmp) < 0) {
+                p = NULL;
+                r = -ENOMEM;
+                goto fail;
+        }
+        if (mkdir(p, 0700) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        free(p);
+        if (asprintf(&p, "%s/config.yaml", tmp) < 0) {
+                p = NULL;
+                r = -ENOMEM;
+                goto fail;
+        }
+        r = container_config_save(cfg, p);
+        if (r < 0)
+                goto fail;
+        r = fsync_directory_of(tmp);
+        if (r < 0)
+                goto fail;
+        /* The container appears whole, or not at all. */
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, target, RENAME_NOREPLACE) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        return fsync_directory_of(dir);
+fail:
+        (void) rm_rf(tmp);
+        return r;
+}
+
+static void create_request_free(CreateRequest *req) {
+        sd_bus_message_unref(req->message);
+        free(req);
+}
+
+static void create_abandon(Manager *m, CreateRequest *req) {
+        manager_remove_container(m, req->container);
+        container_free(req->container);
+        create_request_free(req);
+}
+
+static void create_finish(Manager *m, int error, const char *message, void *userdata) {
+        CreateRequest *req = userdata;
+        Container *c = req->container;
+        int r;
+
+        if (error < 0) {
+                (void) sd_bus_reply_method_errorf(req->message, SYSCTR_ERROR_TEMPLATE_FAILED, "%s",
+                                                  message ?: "Building the template image failed.");
+                return create_abandon(m, req);
+        }
+        r = container_disk_create(c->config);
+        if (r < 0) {
+                log_error_errno(r, "Failed to create container %s: %m", c->name);
+                if (r == -EEXIST)
+                        (void) sd_bus_reply_method_errorf(req->message, SYSCTR_ERROR_CONTAINER_EXISTS,
+                                                          "Container \"%s\" already exists.", c->name);
+                else
+                        (void) sd_bus_reply_method_errnof(req->message, r,
+                                                          "Failed to create container \"%s\": %m", c->name);
+                return create_abandon(m, req);
+        }
+        c->creating = false;
+        log_info("Created container %s (%s) from template %s, image %s.", c->name, c->config->id,
+                 c->config->template, c->config->image);
+        (void) sd_bus_emit_signal(m->bus, "/org/sysctr1", "org.sysctr1.Manager", "ContainerNew", "so", c->name,
+                                  c->path);
+        (void) sd_bus_reply_method_return(req->message, "o", c->path);
+        create_request_free(req);
+}
+
+static bool container_dir_exists(const char *name) {
+        _cleanup_free_ char *d = sysctr_container_dir(name);
+        struct stat st;
+
+        return d && lstat(d, &st) >= 0;
+}
+
+int manager_create_container(Manager *m, sd_bus_message *message, sd_bus_error *error) {
+        _cleanup_(container_config_freep) ContainerConfig *cfg = NULL;
+        _cleanup_free_ char *err = NULL;
+        const char *name, *template;
+        char id[ID_STRING_MAX];
+        bool have_init, have_signal;
+        CreateRequest *req;
+        Container *c;
+        int r;
+
+        r = sd_bus_message_read(message, "ss", &name, &template);
+        if (r < 0)
+                return r;
+        if (!container_name_is_valid(name))
+                return sd_bus_error_setf(error, SYSCTR_ERROR_INVALID_NAME, "Invalid container name \"%s\": %s.",
+                                         name, NAME_RULES);
+        if (!template_name_is_valid(template))
+                return sd_bus_error_setf(error, SYSCTR_ERROR_NO_SUCH_TEMPLATE, "No template \"%s\".", template);
+
+        cfg = container_config_new();
+        if (!cfg)
+                return -ENOMEM;
+        r = parse_options(cfg, message, &have_init, &have_signal, error);
+        if (r < 0)
+                return r;
+        if (manager_get_container(m, name) || container_dir_exists(name))
+                return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_EXISTS, "Container \"%s\" already exists.",
+                                         name);
+
+        r = id_generate(id);
+        if (r < 0)
+                return r;
+        cfg->name = strdup(name);
+        cfg->template = strdup(template);
+        cfg->id = strdup(id);
+        if (!cfg->name || !cfg->template || !cfg->id)
+                return -ENOMEM;
+        r = apply_template(cfg, have_init, have_signal, error);
+        if (r < 0)
+                return r;
+        r = container_config_verify(cfg, &err);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err ?: "Invalid configuration.");
+
+        /* Reserve the name: a second create of it fails at once, even while the image builds. */
+        r = container_new(m, name, TAKE_PTR(cfg), &c);
+        if (r < 0)
+                return r;
+        c->creating = true;
+        manager_add_container(m, c);
+        req = calloc(1, sizeof(CreateRequest));
+        if (!req) {
+                manager_remove_container(m, c);
+                container_free(c);
+                return -ENOMEM;
+        }
+        req->container = c;
+        req->message = sd_bus_message_ref(message);
+
+        r = image_ensure(m, c->config->template, c->config->release, c->config->image, false, create_finish, req);
+        if (r < 0) {
+                create_abandon(m, req);
+                return sd_bus_error_set_errnof(error, r, "Failed to build the image of template \"%s\": %m",
+                                               template);
+        }
+        if (r > 0)
+                create_finish(m, 0, NULL, req);
+        return 1;
+}
+
+int container_delete(Container *c, sd_bus_error *error) {
+        Manager *m = c->manager;
+        _cleanup_free_ char *dir = NULL, *tmp = NULL, *target = NULL, *state = NULL, *log_path = NULL,
+                            *runtime = NULL, *path = NULL, *name = NULL;
+        int r;
+
+        if (container_is_active(c) || c->start_waiters.n + c->stop_waiters.n + c->restart_waiters.n > 0)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_RUNNING,
+                                         "Container \"%s\" is %s; stop it first (or use --force).", c->name,
+                                         container_state_to_string(c->state));
+
+        if (asprintf(&dir, "%s/containers", sysctr_state_dir()) < 0 ||
+            asprintf(&target, "%s/%s", dir, c->name) < 0 ||
+            asprintf(&tmp, "%s/.#deleted-%s-%08lx", dir, c->name, random()) < 0 ||
+            asprintf(&log_path, "%s/%s.log", sysctr_log_dir(), c->name) < 0)
+                return -ENOMEM;
+        state = sysctr_agent_state_path(c->name);
+        runtime = sysctr_container_runtime_dir(c->name);
+        if (!state || !runtime)
+                return -ENOMEM;
+
+        /* Rename first: from this instant the container is gone, even if we crash while deleting. */
+        if (renameat2(AT_FDCWD, target, AT_FDCWD, tmp, RENAME_NOREPLACE) < 0)
+                return sd_bus_error_set_errnof(error, errno, "Failed to delete container \"%s\": %m", c->name);
+        (void) fsync_directory_of(dir);
+        r = rm_rf(tmp);
+        if (r < 0)
+                log_warning_errno(r, "Failed to remove %s, it will be removed at the next start: %m", tmp);
+        (void) unlink(state);
+        (void) unlink(log_path);
+        (void) rm_rf(runtime);
+
+        log_info("Deleted container %s.", c->name);
+        name = strdup(c->name);
+        path = strdup(c->path);
+        manager_remove_container(m, c);
+        container_free(c);
+        if (name && path)
+                (void) sd_bus_emit_signal(m->bus, "/org/sysctr1", "org.sysctr1.Manager", "ContainerRemoved", "so",
+                                          name, path);
+        return 0;
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "container.h"
+#include "errors.h"
+#include "image.h"
+#include "image-dbus.h"
+#include "log.h"
+#include "name.h"
+#include "strv.h"
+
+/* Template images on the bus: ListImages, BuildImage, RemoveImage (methods of the manager). */
+
+int method_list_images(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **names = NULL;
+        int r;
+
+        r = image_list_names(&names);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "(sssst)");
+        if (r < 0)
+                return r;
+        STRV_FOREACH(n, names) {
+                _cleanup_(image_info_done) ImageInfo i = {};
+
+                (void) image_info_read(*n, &i);
+                r = sd_bus_message_append(reply, "(sssst)", *n, strempty(i.template), strempty(i.release),
+                                          strempty(i.arch), i.created);
+                if (r < 0)
+                        return r;
+        }
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+typedef struct BuildRequest {
+        sd_bus_message *message;
+        char *image;
+} BuildRequest;
+
+static void build_done(Manager *m, int error, const char *text, void *userdata) {
+        BuildRequest *req = userdata;
+
+        if (error < 0)
+                (void) sd_bus_reply_method_errorf(req->message, SYSCTR_ERROR_TEMPLATE_FAILED, "%s",
+                                                  text ?: "Building the image failed.");
+        else
+                (void) sd_bus_reply_method_return(req->message, "s", req->image);
+        sd_bus_message_unref(req->message);
+        free(req->image);
+        free(req);
+}
+
+static Container *image_user(Manager *m, const char *image, bool running_only) {
+        for (Container *c = m->containers; c; c = c->next)
+                if (c->config->image && streq(c->config->image, image) &&
+                    (!running_only || container_is_active(c)))
+                        return c;
+        return NULL;
+}
+
+int method_build_image(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(template_info_freep) TemplateInfo *t = NULL;
+        _cleanup_free_ char *err = NULL, *image = NULL;
+        const char *template, *release;
+        Manager *m = userdata;
+        BuildRequest *req;
+        Container *c;
+        int rebuild, r;
+
+        r = manager_check_caller_privileged(message, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(message, "ssb", &template, &release, &rebuild);
+        if (r < 0)
+                return r;
+        if (!template_name_is_valid(template))
+                return sd_bus_error_setf(error, SYSCTR_ERROR_NO_SUCH_TEMPLATE, "No template \"%s\".", template);
+        r = template_load(template, &t, &err);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_NO_SUCH_TEMPLATE, "No template \"%s\".", template);
+        if (r < 0)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_INVALID_CONFIG, "Template \"%s\" is broken: %s",
+                                         template, err ?: strerror(-r));
+        r = template_info_image_name(t, isempty(release) ? NULL : release, image_native_arch(), &image, &err);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err ?: strerror(-r));
+
+        /* Overlayfs forbids changing a lower layer under a mounted overlay. */
+        c = rebuild ? image_user(m, image, true) : NULL;
+        if (c)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_RUNNING,
+                                         "Image \"%s\" is in use by running container \"%s\"; stop it first.",
+                                         image, c->name);
+
+        req = calloc(1, sizeof(BuildRequest));
+        if (!req)
+                return -ENOMEM;
+        req->message = sd_bus_message_ref(message);
+        req->image = TAKE_PTR(image);
+        r = image_ensure(m, template, isempty(release) ? (strv_length(t->releases) ? t->releases[0] : NULL)
+                                                       : release,
+                         req->image, rebuild, build_done, req);
+        if (r < 0) {
+                sd_bus_message_unref(req->message);
+                free(req->image);
+                free(req);
+                return sd_bus_error_set_errnof(error, r, "Failed to build image of template \"%s\": %m", template);
+        }
+        if (r > 0)
+                build_done(m, 0, NULL, req);
+        return 1;
+}
+
+int method_remove_image(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *image;
+        Container *c;
+        int r;
+
+        r = manager_check_caller_privileged(message, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(message, "s", &image);
+        if (r < 0)
+                return r;
+        if (!image_name_is_valid(image) || !image_exists(image))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "No cached image \"%s\".", image);
+        if (image_is_building(m, image))
+                return sd_bus_error_setf(error, SYSCTR_ERROR_BUSY, "Image \"%s\" is being built.", image);
+        c = image_user(m, image, false);
+        if (c)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_EXISTS,
+                                         "Image \"%s\" is used by container \"%s\"; delete it first.", image,
+                                         c->name);
+        r = image_remove(image);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to remove image \"%s\": %m", image);
+        log_info("Removed image %s.", image);
+        return sd_bus_reply_method_return(message, NULL);
+}

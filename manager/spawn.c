@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "cgroup-util.h"
+#include "fileio.h"
+#include "log.h"
+#include "manager.h"
+#include "paths.h"
+#include "spawn.h"
+
+char *spawn_unit_cgroup(const char *name) {
+        char *p;
+
+        if (asprintf(&p, "/%s/sysctr@%s.service", sysctr_cgroup_parent(), name) < 0)
+                return NULL;
+        return p;
+}
+
+static int prepare_cgroup(const char *cgroup) {
+        _cleanup_free_ char *parent = NULL;
+        int r;
+
+        parent = strdup(cgroup);
+        if (!parent)
+                return -ENOMEM;
+        *strrchr(parent, '/') = '\0';
+        r = cg_create(parent);
+        if (r < 0)
+                return r;
+        /* A previous run that was killed may have left its cgroup (and processes) behind. */
+        r = cg_kill_and_remove(cgroup, 5 * USEC_PER_SEC);
+        if (r < 0)
+                return r;
+        return cg_create(cgroup);
+}
+
+_noreturn_ static void exec_agent(const char *name, int log_fd, int status_fd) {
+        const char *agent = sysctr_agent_path();
+        int null_fd, e;
+
+        null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 ||
+            dup2(log_fd, STDERR_FILENO) < 0)
+                goto fail;
+        /* Not ours to pass on: the agent talks to no service manager in standalone mode. */
+        (void) unsetenv("NOTIFY_SOCKET");
+        (void) unsetenv("LISTEN_FDS");
+        (void) unsetenv("LISTEN_PID");
+        (void) unsetenv("JOURNAL_STREAM");
+        /* Empty: no unit stands behind this agent (the agent's README). */
+        (void) setenv("SYSCTR_UNIT", "", 1);
+        execl(agent, "sysctr-agent", name, (char *) NULL);
+fail:
+        e = errno;
+        (void) !write(status_fd, &e, sizeof(e));
+        _exit(EXIT_FAILURE);
+}
+
+/* The intermediate child: a session of its own, the cgroup, then the agent as a grandchild that
+ * init adopts. Reports the agent's pid (or -errno) once it has exec'd. */
+_noreturn_ static void run_intermediate(const char *name, const char *cgroup, int log_fd, int report_fd) {
+        _cleanup_close_pair_ int status[2] = { -EBADF, -EBADF };
+        sigset_t ss;
+        int r, e;
+        pid_t pid;
+
+        sigemptyset(&ss);
+        (void) sigprocmask(SIG_SETMASK, &ss, NULL);
+        for (int sig = 1; sig < _NSIG; sig++)
+                (void) signal(sig, SIG_DFL);
+        (void) setsid();
+
+        r = cg_attach(cgroup, 0);
+        if (r < 0)
+                goto report;
+        if (pipe2(status, O_CLOEXEC) < 0) {
+                r = -errno;
+                goto report;
+        }
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                goto report;
+        }
+        if (pid == 0) {
+                status[0] = safe_close(status[0]);
+                exec_agent(name, log_fd, status[1]);
+        }
+        status[1] = safe_close(status[1]);
+        /* EOF: the exec worked (the pipe is O_CLOEXEC). Otherwise we read its errno. */
+        if (read(status[0], &e, sizeof(e)) == (ssize_t) sizeof(e))
+                r = -e;
+        else
+                r = pid;
+report:
+        (void) !write(report_fd, &r, sizeof(r));
+        _exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+}
+
+int spawn_agent(Container *c) {
+        _cleanup_free_ char *cgroup = NULL, *log_path = NULL;
+        _cleanup_close_pair_ int report[2] = { -EBADF, -EBADF };
+        _cleanup_close_ int log_fd = -EBADF;
+        pid_t child;
+        int r, result = -EIO;
+
+        cgroup = spawn_unit_cgroup(c->name);
+        if (!cgroup || asprintf(&log_path, "%s/%s.log", sysctr_log_dir(), c->name) < 0)
+                return -ENOMEM;
+
+        r = prepare_cgroup(cgroup);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up cgroup %s for container %s: %m", cgroup, c->name);
+
+        log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+        if (log_fd < 0)
+                return log_error_errno(-errno, "Failed to open %s: %m", log_path);
+        if (pipe2(report, O_CLOEXEC) < 0)
+                return -errno;
+
+        child = fork();
+        if (child < 0)
+                return -errno;
+        if (child == 0) {
+                report[0] = safe_close(report[0]);
+                run_intermediate(c->name, cgroup, log_fd, report[1]);
+        }
+        report[1] = safe_close(report[1]);
+        if (read(report[0], &result, sizeof(result)) != (ssize_t) sizeof(result))
+                result = -EIO;
+        (void) waitpid(child, NULL, 0);
+        if (result < 0) {
+                (void) cg_kill_and_remove(cgroup, USEC_PER_SEC);
+                return log_error_errno(result, "Failed to run %s for container %s: %m", sysctr_agent_path(),
+                                       c->name);
+        }
+
+        r = container_watch_agent(c, (pid_t) result);
+        if (r < 0)
+                return log_error_errno(r, "Failed to follow the agent of %s (pid %d): %m", c->name, result);
+        log_info("Started agent of container %s as pid %d in cgroup %s.", c->name, result, cgroup);
+        return 0;
+}
+
+void spawn_cleanup_after_agent(Container *c) {
+        _cleanup_free_ char *cgroup = NULL, *runtime = NULL;
+        int r;
+
+        if (c->manager->mode == MANAGER_STANDALONE) {
+                cgroup = spawn_unit_cgroup(c->name);
+                if (cgroup) {
+                        r = cg_kill_and_remove(cgroup, 5 * USEC_PER_SEC);
+                        if (r < 0)
+                                log_warning_errno(r, "Failed to remove cgroup %s: %m", cgroup);
+                }
+        }
+        runtime = sysctr_container_runtime_dir(c->name);
+        if (runtime) {
+                r = rm_rf(runtime);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove %s: %m", runtime);
+        }
+}

@@ -1,0 +1,520 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash
+#
+# The harness every integration and D-Bus test sources. It runs a whole private sysctr instance
+# (state, runtime, logs, templates, cgroups, a dbus-daemon of its own, sysctrd) in a fresh temp
+# dir, speaks TAP, and cleans up on every exit path: it stops the instance's containers, kills the
+# daemons it started, removes the cgroups it made and the temp dir, then checks (as TAP tests) that
+# nothing was left behind: no mount mentioning the temp dir, no agent of this instance, no cgroup.
+#
+# Usage in a test:
+#       . "$(dirname "$0")/../integration/lib.sh"   (or ./lib.sh)
+#       require_root                # integration tests: "1..0 # SKIP needs root" otherwise
+#       setup_instance              # exports SYSCTR_*, DBUS_SYSTEM_BUS_ADDRESS, starts the daemons
+#       run sysctr create busybox t1; is "$rc" 0 "create"
+#       ...                          # the plan ("1..N") is printed at exit, after the leak checks
+#
+# Run by hand: sudo top_builddir=$PWD/build-X tests/integration/test-lifecycle.sh
+# Keep the temp dir for a post-mortem: SYSCTR_TEST_KEEP=1 (daemons and containers are still stopped).
+
+# ---------------------------------------------------------------------------------------------------
+# Locations. "make check" exports top_srcdir and top_builddir (absolute, see AM_TESTS_ENVIRONMENT).
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+export top_srcdir top_builddir
+SYSCTR_TEST_BUS_POLICY=${SYSCTR_TEST_BUS_POLICY:-$top_srcdir/units/org.sysctr1.conf}
+export PATH="$PATH:/usr/sbin:/sbin"
+export LC_ALL=C
+# The distribution's interpreter: a version manager's shim (pyenv) can cost a second per call.
+if [ -z "${PYTHON:-}" ]; then
+        PYTHON=$(command -v /usr/bin/python3 || command -v python3 || echo python3)
+fi
+
+TEST_NAME=$(basename "$0" .sh)
+T=                      # the instance's temp dir
+SYSCTRD_PID=
+DBUS_PID=
+CG_NAME="sysctr-test-$$"
+CG_ROOT=                # the cgroup2 directory of this instance (cleanup removes it)
+
+# ---------------------------------------------------------------------------------------------------
+# TAP
+_tap_n=0
+_tap_failed=0
+_tap_done=0
+_tap_skip_all=
+
+diag() { local l; while IFS= read -r l; do echo "# $l"; done <<< "$*"; }
+
+_tap_result() {         # _tap_result STATUS(0=ok) DESCRIPTION
+        _tap_n=$((_tap_n + 1))
+        if [ "$1" -eq 0 ]; then
+                echo "ok $_tap_n - $2"
+        else
+                echo "not ok $_tap_n - $2"
+                _tap_failed=$((_tap_failed + 1))
+        fi
+}
+
+pass() { _tap_result 0 "$1"; }
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $1"; }
+fail() { _tap_result 1 "$1"; [ $# -lt 2 ] || diag "$2"; }
+
+# ok DESCRIPTION CMD [ARGS...]: passes if CMD succeeds; its output is shown as diagnostics on failure.
+ok() {
+        local desc=$1 o s
+        shift
+        o=$("$@" 2>&1)
+        s=$?
+        _tap_result "$s" "$desc"
+        [ "$s" -eq 0 ] || diag "command: $* (exit $s)" "$o"
+        return "$s"
+}
+
+# not_ok DESCRIPTION CMD...: passes if CMD fails.
+not_ok() {
+        local desc=$1 o s
+        shift
+        o=$("$@" 2>&1)
+        s=$?
+        [ "$s" -ne 0 ]
+        _tap_result $? "$desc"
+        [ "$s" -ne 0 ] || diag "command: $* unexpectedly succeeded" "$o"
+        [ "$s" -ne 0 ]
+}
+
+is() {                  # is GOT EXPECTED DESCRIPTION
+        [ "$1" = "$2" ]
+        _tap_result $? "$3"
+        [ "$1" = "$2" ] || diag "got:      '$1'" "expected: '$2'"
+        [ "$1" = "$2" ]
+}
+
+isnt() {                # isnt GOT UNEXPECTED DESCRIPTION
+        [ "$1" != "$2" ]
+        _tap_result $? "$3"
+        [ "$1" != "$2" ] || diag "got '$1', expected anything else"
+        [ "$1" != "$2" ]
+}
+
+like() {                # like GOT ERE DESCRIPTION
+        local s=0
+        printf '%s\n' "$1" | grep -Eq -- "$2" || s=1
+        _tap_result "$s" "$3"
+        [ "$s" -eq 0 ] || diag "got:      '$1'" "expected to match /$2/"
+        return "$s"
+}
+
+unlike() {              # unlike GOT ERE DESCRIPTION
+        local s=0
+        printf '%s\n' "$1" | grep -Eq -- "$2" && s=1
+        _tap_result "$s" "$3"
+        [ "$s" -eq 0 ] || diag "got:      '$1'" "expected not to match /$2/"
+        return "$s"
+}
+
+# Numeric comparisons, decimals allowed: cmp_ok GOT OP EXPECTED DESCRIPTION (OP: < <= > >= == !=)
+cmp_ok() {
+        local s=0
+        awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
+                if (a !~ /^-?[0-9]+(\.[0-9]+)?$/) exit 1
+                r = (op == "<") ? a < b : (op == "<=") ? a <= b : (op == ">") ? a > b : \
+                    (op == ">=") ? a >= b : (op == "==") ? a == b : (op == "!=") ? a != b : 0
+                exit !r }' || s=1
+        _tap_result "$s" "$4"
+        [ "$s" -eq 0 ] || diag "got '$1', expected $2 $3"
+        return "$s"
+}
+
+bail() {
+        echo "Bail out! $*"
+        _tap_done=1     # no plan: the driver reports the bail-out
+        exit 1
+}
+
+skip_all() {
+        echo "1..0 # SKIP $*"
+        _tap_skip_all=1
+        _tap_done=1
+        exit 0
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Running things
+
+# run CMD...: sets $out (stdout), $err (stderr) and $rc, without stopping on failure.
+# Not for background jobs: the stderr file is shared. No exec of its own: timings stay honest.
+run() {
+        [ -n "$T" ] || bail "run before setup_instance"
+        out=$("$@" 2>"$T/run.stderr")
+        rc=$?
+        err=$(< "$T/run.stderr")
+        return 0
+}
+
+# Every call is bounded, so a hang fails the test instead of stalling the suite (124: timed out).
+sysctr() { timeout -k 5 "${SYSCTR_TEST_TIMEOUT:-120}" "$top_builddir/sysctr" "$@"; }
+sysctrd_bin() { echo "$top_builddir/sysctrd"; }
+
+# Milliseconds and seconds (with decimals) since the epoch, from bash's clock (no fork).
+now_ms() { local t=$EPOCHREALTIME; echo $(( ${t%.*} * 1000 + 10#${t#*.} / 1000 )); }
+now_s() { echo "$EPOCHREALTIME"; }
+elapsed_s() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'; }
+
+# wait_for SECONDS CMD...: poll CMD every 50 ms until it succeeds; 1 on timeout.
+wait_for() {
+        local n
+        n=$(awk -v s="$1" 'BEGIN { printf "%d", s * 20 }')
+        shift
+        while [ "$n" -gt 0 ]; do
+                "$@" >/dev/null 2>&1 && return 0
+                sleep 0.05
+                n=$((n - 1))
+        done
+        "$@" >/dev/null 2>&1
+}
+
+pid_alive() { [ -n "$1" ] && [ "$1" -gt 0 ] && kill -0 "$1" 2>/dev/null; }
+pid_dead() { ! pid_alive "$1"; }
+pid_comm() { cat "/proc/$1/comm" 2>/dev/null; }
+
+# Kill a process we started: TERM, wait up to $2 seconds (default 5), then KILL.
+kill_wait() {
+        local pid=$1 t=${2:-5}
+        pid_alive "$pid" || return 0
+        kill -TERM "$pid" 2>/dev/null
+        wait_for "$t" pid_dead "$pid" && return 0
+        kill -KILL "$pid" 2>/dev/null
+        wait_for 5 pid_dead "$pid"
+}
+
+# The agent state file of a container, as KEY=VALUE; agent_field NAME KEY
+agent_field() {
+        sed -n "s/^$2=//p" "$SYSCTR_RUNTIME_DIR/agents/$1" 2>/dev/null
+}
+
+# json_query PYTHON-EXPR [ARGS...]: print the expression evaluated on the JSON read from stdin ("j";
+# ARGS in "argv"). Helpers, tolerant of how the CLI lays its JSON out:
+#   containers(j): the list of container objects ([...] or {"containers": [...]})
+#   field(d, key): d's value for key, case/"-"/"_" insensitive, searched in nested objects too
+#   find(j, name): the container object named name, or {}
+# None prints nothing; lists print one item a line; booleans print true/false.
+json_query() {
+        "$PYTHON" -S -c '
+import json, sys
+def norm(k): return "".join(c for c in str(k).lower() if c.isalnum())
+def field(d, key):
+    if isinstance(d, dict):
+        for k, v in d.items():
+            if norm(k) == norm(key): return v
+        for v in d.values():
+            r = field(v, key)
+            if r is not None: return r
+    return None
+def containers(j):
+    if isinstance(j, list): return j
+    for v in (j.values() if isinstance(j, dict) else []):
+        if isinstance(v, list): return v
+    return []
+def find(j, name):
+    return next((c for c in containers(j) if field(c, "name") == name), {})
+def show(v):
+    if v is None: return
+    if isinstance(v, bool): print("true" if v else "false")
+    elif isinstance(v, list): [show(x) for x in v]
+    else: print(v)
+j = json.load(sys.stdin)
+argv = sys.argv[2:]
+show(eval(sys.argv[1]))' "$@"
+}
+
+# The container's state through D-Bus, as the daemon sees it ("" if unknown).
+container_state() {
+        sysctr list --json 2>/dev/null | json_query 'field(find(j, argv[0]), "state")' "$1"
+}
+
+state_is() { [ "$(container_state "$1")" = "$2" ]; }
+
+# A value of the container's config.yaml (top-level scalar), quotes removed.
+config_field() {
+        sed -n "s/^$2: *//p" "$SYSCTR_STATE_DIR/containers/$1/config.yaml" 2>/dev/null | sed 's/^"\(.*\)"$/\1/'
+}
+
+# The container's cgroups in standalone mode: <cgroup2>/<parent>/sysctr@NAME.service/{payload,supervisor}
+unit_cgroup() { echo "$CG_ROOT/sysctr@$1.service"; }
+# True if no process is left in the container's payload cgroup (or the cgroup is gone).
+payload_empty() {
+        local cg
+        cg="$(unit_cgroup "$1")/payload"
+        [ ! -d "$cg" ] || grep -qx 'populated 0' "$cg/cgroup.events"
+}
+
+leader_of() { agent_field "$1" LEADER_PID; }
+
+# Regex-quote a literal for grep -E, and match it as a whole "word" (not inside a longer name).
+ere_quote() { printf '%s' "$1" | sed 's/[][\.^$*+?(){}|/]/\\&/g'; }
+mentions() {            # mentions TEXT VALUE
+        printf '%s\n' "$1" | grep -Eq -- "(^|[^[:alnum:]./_-])$(ere_quote "$2")([^[:alnum:]/_-]|[.]?$|[.][^[:alnum:]])"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# The instance
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+require_root() { is_root || skip_all "needs root"; }
+
+require_programs() {
+        local p
+        for p in "$@"; do
+                [ -x "$top_builddir/$p" ] || bail "$top_builddir/$p is not built"
+        done
+}
+
+require_commands() {
+        local c
+        for c in "$@"; do
+                command -v "$c" >/dev/null 2>&1 || bail "the command $c is missing"
+        done
+}
+
+_cg2_mount() {
+        if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then
+                echo /sys/fs/cgroup
+        elif [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ]; then
+                echo /sys/fs/cgroup/unified
+        fi
+}
+
+_write_bus_config() {
+        local extra=
+        # A non-root daemon trusts its own uid: let that user own and call org.sysctr1 here.
+        if ! is_root; then
+                extra="<policy user=\"$(id -un)\">
+    <allow own=\"org.sysctr1\"/>
+    <allow send_destination=\"org.sysctr1\"/>
+    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus.Monitoring\"/>
+  </policy>"
+        fi
+        cat > "$T/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<!-- Private system bus of the sysctr test $TEST_NAME: Debian's system.conf, minus activation. -->
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$T/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Peer"/>
+    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"
+          send_member="UpdateActivationEnvironment"/>
+  </policy>
+  <policy user="root">
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Monitoring"/>
+  </policy>
+  $extra
+  <include ignore_missing="no">$SYSCTR_TEST_BUS_POLICY</include>
+</busconfig>
+EOF
+}
+
+start_dbus() {
+        _write_bus_config
+        dbus-daemon --config-file="$T/bus.conf" --nofork --nopidfile --nosyslog \
+                --print-address=3 3>"$T/bus.address" >"$T/dbus.log" 2>&1 &
+        DBUS_PID=$!
+        wait_for 10 test -s "$T/bus.address" || bail "dbus-daemon did not start: $(cat "$T/dbus.log")"
+        export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/bus"
+        # Nobody else on the system bus: clients must not fall back to the real one.
+        unset DBUS_SESSION_BUS_ADDRESS
+}
+
+sysctrd_has_name() {
+        busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+                NameHasOwner s org.sysctr1 2>/dev/null | grep -qx 'b true'
+}
+
+# Start sysctrd in the background (standalone mode here) and wait until it owns org.sysctr1.
+start_sysctrd() {
+        "$top_builddir/sysctrd" >>"$T/sysctrd.log" 2>&1 &
+        SYSCTRD_PID=$!
+        if ! wait_for 10 sysctrd_has_name; then
+                diag "sysctrd log:" "$(tail -n 30 "$T/sysctrd.log")"
+                bail "sysctrd did not take the name org.sysctr1"
+        fi
+}
+
+stop_sysctrd() {
+        kill_wait "$SYSCTRD_PID" 10
+        wait "$SYSCTRD_PID" 2>/dev/null
+        SYSCTRD_PID=
+        wait_for 5 eval '! sysctrd_has_name'
+}
+
+# setup_instance: the temp dir, the environment, dbus-daemon and sysctrd.
+setup_instance() {
+        require_programs sysctrd sysctr
+        require_commands dbus-daemon busctl "$PYTHON"
+        [ -f "$SYSCTR_TEST_BUS_POLICY" ] || bail "$SYSCTR_TEST_BUS_POLICY is missing"
+
+        T=$(mktemp -d "${TMPDIR:-/tmp}/sysctr-test.XXXXXX") || bail "mktemp failed"
+        # Others need to reach the bus socket (the access tests call as nobody); the state
+        # below stays private (0700).
+        chmod 0711 "$T"
+        mkdir -m 0700 "$T/state" && mkdir -m 0755 "$T/run" "$T/log" || bail "mkdir in $T failed"
+
+        export SYSCTR_STATE_DIR="$T/state"
+        export SYSCTR_RUNTIME_DIR="$T/run"
+        export SYSCTR_LOG_DIR="$T/log"
+        export SYSCTR_TEMPLATE_DIR="$top_srcdir/templates"
+        export SYSCTR_AGENT="$top_builddir/sysctr-agent"
+        export SYSCTR_CGROUP_PARENT="$CG_NAME"
+        local cg2
+        cg2=$(_cg2_mount)
+        [ -z "$cg2" ] || CG_ROOT="$cg2/$CG_NAME"
+
+        start_dbus
+        start_sysctrd
+        diag "instance in $T (cgroup $CG_NAME)"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Cleanup
+
+# Processes of this instance: anything whose environment names our state dir (agents, daemons).
+instance_pids() {
+        local p
+        [ -n "$T" ] || return 0
+        # One grep over every environ file (the glob is expanded before grep runs, so it does not
+        # see itself); this shell and its subshells carry the variable too.
+        for p in $(grep -lzxF "SYSCTR_STATE_DIR=$T/state" /proc/[0-9]*/environ 2>/dev/null); do
+                p=${p#/proc/}
+                p=${p%/environ}
+                [ "$p" != $$ ] && [ "$p" != "$BASHPID" ] && echo "$p"
+        done
+}
+
+instance_agent_pids() {
+        local p
+        for p in $(instance_pids); do
+                [ "$(pid_comm "$p")" = sysctr-agent ] && echo "$p"
+        done
+}
+
+_instance_mounts() {
+        [ -n "$T" ] && grep -F -- "$T" /proc/self/mountinfo
+}
+
+# Stop what is running: through the daemon first (the normal path), then the agents by pid.
+_stop_containers() {
+        local d pids=() p
+        if pid_alive "$SYSCTRD_PID"; then
+                for d in "$SYSCTR_STATE_DIR"/containers/*/; do
+                        [ -d "$d" ] || continue
+                        d=$(basename "$d")
+                        state_is "$d" stopped && continue
+                        timeout 20 "$top_builddir/sysctr" stop "$d" >/dev/null 2>&1 &
+                        pids+=($!)
+                done
+                [ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
+                pids=()
+        fi
+        for d in "$SYSCTR_RUNTIME_DIR"/agents/*; do
+                [ -f "$d" ] || continue
+                p=$(sed -n 's/^AGENT_PID=//p' "$d")
+                [ "$(pid_comm "$p")" = sysctr-agent ] && pids+=("$p")
+        done
+        for p in "${pids[@]}"; do
+                kill_wait "$p" 10
+        done
+}
+
+# Our cgroup2 subtree: cgroup.kill (recursive, kernel >= 5.14), wait until empty, then rmdir
+# children first. Only the directory named after this test ($CG_NAME) in each hierarchy is touched.
+_instance_cgroups() {
+        local d
+        [ -n "$CG_ROOT" ] && [ -d "$CG_ROOT" ] && echo "$CG_ROOT"
+        # cgroup v1 hierarchies of a hybrid host, should anything make our name there too.
+        for d in /sys/fs/cgroup/*/"$CG_NAME"; do
+                [ -d "$d" ] && [ "$d" != "$CG_ROOT" ] && echo "$d"
+        done
+}
+
+_remove_cgroups() {
+        local cg
+        for cg in $(_instance_cgroups); do
+                if [ -e "$cg/cgroup.kill" ]; then
+                        echo 1 > "$cg/cgroup.kill" 2>/dev/null
+                        wait_for 5 grep -qx 'populated 0' "$cg/cgroup.events"
+                else
+                        # cgroup v1: no cgroup.kill; everything in here is ours.
+                        find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+                        wait_for 5 eval "[ -z \"\$(find '$cg' -name cgroup.procs -exec cat {} +)\" ]"
+                fi
+                find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+        done
+}
+
+_cleanup() {
+        local s=$? leaked p
+        trap - EXIT INT TERM
+        [ "$_tap_skip_all" ] && exit 0
+        if [ -n "$T" ]; then
+                # Background helpers a test left running (monitors...): ours, so end them first.
+                for p in $(jobs -p); do
+                        [ "$p" = "$SYSCTRD_PID" ] || [ "$p" = "$DBUS_PID" ] || kill_wait "$p" 2
+                done
+                _stop_containers
+                kill_wait "$SYSCTRD_PID" 10
+                kill_wait "$DBUS_PID" 5
+                wait 2>/dev/null
+
+                # The checks: what the instance left behind after an orderly stop. The parent cgroup
+                # stays (like sysctr.slice); what is below it belongs to containers and must be gone.
+                leaked=$(_instance_mounts)
+                is "$leaked" "" "cleanup: no mount mentions $T"
+                leaked=$(instance_agent_pids)
+                is "$leaked" "" "cleanup: no sysctr-agent of this instance is left"
+                leaked=$(for p in $(_instance_cgroups); do find "$p" -mindepth 1 -type d; done)
+                is "$leaked" "" "cleanup: no container cgroup is left below $CG_NAME"
+                _remove_cgroups
+                leaked=$(_instance_cgroups)
+                is "$leaked" "" "cleanup: $CG_NAME could be removed"
+
+                # Then make sure, whatever the checks found.
+                for p in $(instance_pids); do kill -KILL "$p" 2>/dev/null; done
+                _instance_mounts | awk '{ print $5 }' | sort -r | while read -r p; do
+                        umount -l "$p" 2>/dev/null
+                done
+                _remove_cgroups
+                if [ -n "${SYSCTR_TEST_KEEP:-}" ]; then
+                        diag "kept $T"
+                elif [ -z "$(_instance_mounts)" ]; then
+                        rm -rf --one-file-system "$T"
+                else
+                        diag "not removing $T: mounts are left"
+                fi
+        fi
+        if [ "$_tap_done" -eq 0 ]; then
+                echo "1..$_tap_n"
+                [ "$s" -eq 0 ] || diag "exited with status $s"
+        fi
+        [ "$_tap_failed" -eq 0 ] && [ "$s" -eq 0 ] && exit 0
+        exit 1
+}
+
+trap _cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM

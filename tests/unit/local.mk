@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Unit tests of common/: plain programs printing TAP (tests/unit/tap.h), no root needed.
+UNIT_TESTS = \
+	test-name \
+	test-signal \
+	test-id \
+	test-config \
+	test-template-info \
+	test-fileio \
+	test-strv \
+	test-agent-state
+
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+UNIT_TEST_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
+
+test_name_SOURCES = tests/unit/test-name.c tests/unit/tap.h
+test_name_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_name_LDADD = $(COMMON_LIBS)
+
+test_signal_SOURCES = tests/unit/test-signal.c tests/unit/tap.h
+test_signal_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_signal_LDADD = $(COMMON_LIBS)
+
+test_id_SOURCES = tests/unit/test-id.c tests/unit/tap.h
+test_id_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_id_LDADD = $(COMMON_LIBS)
+
+test_config_SOURCES = tests/unit/test-config.c tests/unit/tap.h
+test_config_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_config_LDADD = $(COMMON_LIBS)
+
+test_template_info_SOURCES = tests/unit/test-template-info.c tests/unit/tap.h
+test_template_info_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_template_info_LDADD = $(COMMON_LIBS)
+
+test_fileio_SOURCES = tests/unit/test-fileio.c tests/unit/tap.h
+test_fileio_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_fileio_LDADD = $(COMMON_LIBS)
+
+test_strv_SOURCES = tests/unit/test-strv.c tests/unit/tap.h
+test_strv_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_strv_LDADD = $(COMMON_LIBS)
+
+test_agent_state_SOURCES = tests/unit/test-agent-state.c tests/unit/tap.h
+test_agent_state_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_agent_state_LDADD = $(COMMON_LIBS)

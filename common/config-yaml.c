@@ -14,6 +14,7 @@
 #include "config.h"
 #include "fileio.h"
 #include "id.h"
+#include "parse-util.h"
 #include "name.h"
 #include "signal-util.h"
 #include "strv.h"
@@ -31,6 +32,9 @@ typedef enum FieldType {
         FIELD_SIGNAL,           /* int, a signal name or number */
         FIELD_SECONDS,          /* unsigned, a plain positive integer */
         FIELD_BOOL,             /* bool, plain true or false */
+        FIELD_SIZE,             /* uint64_t, bytes: "512M" (parse_size()) */
+        FIELD_CPUS,             /* uint32_t, thousandths of a CPU: "1.5" (parse_cpus()) */
+        FIELD_COUNT,            /* uint64_t, a plain positive integer (parse_count()) */
 } FieldType;
 
 typedef struct Field {
@@ -59,6 +63,9 @@ static const Field container_fields[] = {
         { "stop-signal",  FIELD_SIGNAL,  offsetof(ContainerConfig, stop_signal) },
         { "stop-timeout", FIELD_SECONDS, offsetof(ContainerConfig, stop_timeout_sec) },
         { "autostart",    FIELD_BOOL,    offsetof(ContainerConfig, autostart) },
+        { "memory",       FIELD_SIZE,    offsetof(ContainerConfig, memory_max) },
+        { "cpus",         FIELD_CPUS,    offsetof(ContainerConfig, cpu_millis) },
+        { "pids",         FIELD_COUNT,   offsetof(ContainerConfig, tasks_max) },
 };
 
 static const Field template_fields[] = {
@@ -280,6 +287,43 @@ static int parse_seconds(const ParseContext *ctx, const Field *f, const yaml_nod
         return 0;
 }
 
+/* memory, cpus, pids: written as users write them ("512M", "1.5", "2048"), plain scalars only. */
+static int parse_limit(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        void *target = (uint8_t *) obj + f->offset;
+        const char *s, *hint;
+        uint64_t v;
+        uint32_t m;
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "a scalar");
+        if (r < 0)
+                return r;
+        s = scalar_value(node);
+        switch (f->type) {
+        case FIELD_SIZE:
+                hint = "expected a size such as 512M or 2G";
+                r = parse_size(s, &v);
+                if (r >= 0)
+                        *(uint64_t *) target = v;
+                break;
+        case FIELD_CPUS:
+                hint = "expected a number of CPUs such as 1 or 1.5";
+                r = parse_cpus(s, &m);
+                if (r >= 0)
+                        *(uint32_t *) target = m;
+                break;
+        default:
+                hint = "expected a positive integer";
+                r = parse_count(s, &v);
+                if (r >= 0)
+                        *(uint64_t *) target = v;
+                break;
+        }
+        if (r < 0 || !scalar_is_plain(node))
+                return parse_error_value(ctx, node, f->key, s, hint);
+        return 0;
+}
+
 static int parse_bool(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
         bool *target = (bool *) ((uint8_t *) obj + f->offset);
         const char *s;
@@ -313,6 +357,10 @@ static int parse_field(const ParseContext *ctx, const Field *f, const yaml_node_
                 return parse_seconds(ctx, f, node, obj);
         case FIELD_BOOL:
                 return parse_bool(ctx, f, node, obj);
+        case FIELD_SIZE:
+        case FIELD_CPUS:
+        case FIELD_COUNT:
+                return parse_limit(ctx, f, node, obj);
         }
         assert(false);
         return -EINVAL;
@@ -686,6 +734,27 @@ static int emit_key_strv(yaml_emitter_t *e, const char *key, char * const *l) {
         return emit(e, &ev, yaml_sequence_end_event_initialize(&ev));
 }
 
+static int emit_key_plain(yaml_emitter_t *e, const char *key, const char *value) {
+        int r = emit_scalar(e, key, YAML_PLAIN_SCALAR_STYLE);
+
+        return r < 0 ? r : emit_scalar(e, value, YAML_PLAIN_SCALAR_STYLE);
+}
+
+/* Limits appear only when set. */
+static int emit_limits(yaml_emitter_t *e, const ContainerConfig *c) {
+        char size[FORMAT_SIZE_MAX], cpus[FORMAT_CPUS_MAX], count[24];
+        int r;
+
+        if (c->memory_max > 0 && (r = emit_key_plain(e, "memory", format_size(c->memory_max, size))) < 0)
+                return r;
+        if (c->cpu_millis > 0 && (r = emit_key_plain(e, "cpus", format_cpus(c->cpu_millis, cpus))) < 0)
+                return r;
+        (void) snprintf(count, sizeof(count), "%llu", (unsigned long long) c->tasks_max);
+        if (c->tasks_max > 0 && (r = emit_key_plain(e, "pids", count)) < 0)
+                return r;
+        return 0;
+}
+
 static int emit_container_fields(yaml_emitter_t *e, const ContainerConfig *c) {
         char sig[SIGNAL_STRING_MAX], timeout[16];
         int r;
@@ -708,7 +777,7 @@ static int emit_container_fields(yaml_emitter_t *e, const ContainerConfig *c) {
             (r = emit_scalar(e, "autostart", YAML_PLAIN_SCALAR_STYLE)) < 0 ||
             (r = emit_scalar(e, c->autostart ? "true" : "false", YAML_PLAIN_SCALAR_STYLE)) < 0)
                 return r;
-        return 0;
+        return emit_limits(e, c);
 }
 
 static int emit_container(yaml_emitter_t *e, const ContainerConfig *c) {

@@ -21,6 +21,9 @@
  *   stop-signal: SIGRTMIN+3    # optional, default SIGRTMIN+3
  *   stop-timeout: 10           # optional, seconds (integer > 0), default 10
  *   autostart: false           # optional bool
+ *   memory: 512M               # optional memory limit (K, M, G, T suffixes, powers of 1024)
+ *   cpus: 1.5                  # optional CPU limit, in CPUs (up to three decimals)
+ *   pids: 2048                 # optional limit of processes/threads
  *
  * Unknown keys and wrong types are errors with "FILE:LINE: message" naming the key or value. */
 
@@ -37,6 +40,9 @@ typedef struct ContainerConfig {
         int stop_signal;
         unsigned stop_timeout_sec;
         bool autostart;
+        uint64_t memory_max;    /* bytes, 0: no limit */
+        uint32_t cpu_millis;    /* thousandths of a CPU, 0: no limit */
+        uint64_t tasks_max;     /* 0: no limit */
 } ContainerConfig;
 
 /* Allocated with defaults (init [/sbin/init], SIGRTMIN+3, 10 s, no autostart); strings NULL. */

@@ -10,6 +10,7 @@
 #include "image.h"
 #include "log.h"
 #include "name.h"
+#include "options.h"
 #include "paths.h"
 #include "signal-util.h"
 #include "strv.h"
@@ -21,123 +22,6 @@ typedef struct CreateRequest {
         Container *container;
         sd_bus_message *message;
 } CreateRequest;
-
-static int parse_option(ContainerConfig *cfg, sd_bus_message *message, const char *key, sd_bus_error *error) {
-        char sig_buf[SIGNAL_STRING_MAX];
-        const char *contents, *s;
-        uint32_t u;
-        int b, r;
-
-        r = sd_bus_message_peek_type(message, NULL, &contents);
-        if (r < 0)
-                return r;
-
-#define EXPECT(type_string)                                                                     \
-        if (!streq(contents, type_string))                                                      \
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,                       \
-                                         "Option \"%s\" must be of type '%s', not '%s'.", key,   \
-                                         type_string, contents)
-
-        if (streq(key, "release") || streq(key, "hostname")) {
-                EXPECT("s");
-                r = sd_bus_message_read(message, "v", "s", &s);
-                if (r < 0)
-                        return r;
-                char **target = streq(key, "release") ? &cfg->release : &cfg->hostname;
-                free(*target);
-                *target = strdup(s);
-                return *target ? 0 : -ENOMEM;
-        }
-        if (streq(key, "init")) {
-                _cleanup_strv_free_ char **l = NULL;
-
-                EXPECT("as");
-                r = sd_bus_message_enter_container(message, 'v', "as");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_read_strv(message, &l);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(message);
-                if (r < 0)
-                        return r;
-                if (strv_length(l) == 0 || l[0][0] != '/')
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Option \"init\" must start with an absolute path, got \"%s\".",
-                                                 l && l[0] ? l[0] : "");
-                strv_free(cfg->init);
-                cfg->init = TAKE_PTR(l);
-                return 0;
-        }
-        if (streq(key, "stop-signal")) {
-                EXPECT("s");
-                r = sd_bus_message_read(message, "v", "s", &s);
-                if (r < 0)
-                        return r;
-                r = signal_from_string(s);
-                if (r < 0)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Option \"stop-signal\": \"%s\" is not a signal.", s);
-                cfg->stop_signal = r;
-                (void) sig_buf;
-                return 0;
-        }
-        if (streq(key, "stop-timeout")) {
-                EXPECT("u");
-                r = sd_bus_message_read(message, "v", "u", &u);
-                if (r < 0)
-                        return r;
-                if (u == 0)
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                                 "Option \"stop-timeout\" must be at least 1 second, got %u.", u);
-                cfg->stop_timeout_sec = u;
-                return 0;
-        }
-        if (streq(key, "autostart")) {
-                EXPECT("b");
-                r = sd_bus_message_read(message, "v", "b", &b);
-                if (r < 0)
-                        return r;
-                cfg->autostart = b;
-                return 0;
-        }
-#undef EXPECT
-        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                 "Unknown option \"%s\" (known: release, hostname, init, stop-signal, "
-                                 "stop-timeout, autostart).", key);
-}
-
-/* Options the caller gave win over the template's defaults; so remember which ones were given. */
-static int parse_options(ContainerConfig *cfg, sd_bus_message *message, bool *ret_init, bool *ret_signal,
-                         sd_bus_error *error) {
-        int r;
-
-        *ret_init = *ret_signal = false;
-        r = sd_bus_message_enter_container(message, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        for (;;) {
-                const char *key;
-
-                r = sd_bus_message_enter_container(message, 'e', "sv");
-                if (r < 0)
-                        return r;
-                if (r == 0)
-                        break;
-                r = sd_bus_message_read(message, "s", &key);
-                if (r < 0)
-                        return r;
-                r = parse_option(cfg, message, key, error);
-                if (r < 0)
-                        return r;
-                *ret_init = *ret_init || streq(key, "init");
-                *ret_signal = *ret_signal || streq(key, "stop-signal");
-                r = sd_bus_message_exit_container(message);
-                if (r < 0)
-                        return r;
-        }
-        return sd_bus_message_exit_container(message);
-}
 
 /* Fill in what the template decides: image, default release, init and stop signal. */
 static int apply_template(ContainerConfig *cfg, bool have_init, bool have_signal, sd_bus_error *error) {
@@ -283,7 +167,7 @@ int manager_create_container(Manager *m, sd_bus_message *message, sd_bus_error *
         _cleanup_free_ char *err = NULL;
         const char *name, *template;
         char id[ID_STRING_MAX];
-        bool have_init, have_signal;
+        OptionMask given;
         CreateRequest *req;
         Container *c;
         int r;
@@ -300,7 +184,7 @@ int manager_create_container(Manager *m, sd_bus_message *message, sd_bus_error *
         cfg = container_config_new();
         if (!cfg)
                 return -ENOMEM;
-        r = parse_options(cfg, message, &have_init, &have_signal, error);
+        r = options_parse(cfg, message, OPTIONS_CREATE, &given, error);
         if (r < 0)
                 return r;
         if (manager_get_container(m, name) || container_dir_exists(name))
@@ -315,7 +199,7 @@ int manager_create_container(Manager *m, sd_bus_message *message, sd_bus_error *
         cfg->id = strdup(id);
         if (!cfg->name || !cfg->template || !cfg->id)
                 return -ENOMEM;
-        r = apply_template(cfg, have_init, have_signal, error);
+        r = apply_template(cfg, given & OPTION_INIT, given & OPTION_STOP_SIGNAL, error);
         if (r < 0)
                 return r;
         r = container_config_verify(cfg, &err);

@@ -7,6 +7,8 @@ sysctrd_SOURCES = \
 	manager/container.c manager/container.h \
 	manager/container-dbus.c \
 	manager/create.c manager/create.h \
+	manager/options.c manager/options.h \
+	manager/limits.c manager/limits.h \
 	manager/image.c manager/image.h \
 	manager/image-dbus.c manager/image-dbus.h \
 	manager/spawn.c manager/spawn.h \

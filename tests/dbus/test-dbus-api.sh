@@ -84,6 +84,10 @@ for sig in 'interface org.sysctr1.Container' 'Start();' 'Stop();' 'Restart();' '
            'readonly b Autostart' 'readonly t StopTimeoutUSec'; do
         ok "gdbus introspect d1: $sig" grep -qF -- "$sig" <<< "$o"
 done
+o=$(busctl --system introspect org.sysctr1 "$CPATH/d1" org.sysctr1.Container 2>&1)
+like "$o" '^\.Kill +method +i +- ' "busctl introspect d1: Kill(i)"
+like "$o" '^\.State +property +s +"stopped" +emits-change' "busctl introspect d1: State emits PropertiesChanged"
+like "$o" '^\.Id +property +s +"[0-9a-f-]{36}" +const' "busctl introspect d1: Id is constant"
 o=$(gdbus introspect --system --dest org.sysctr1 --object-path "$CPATH" 2>&1)
 like "$o" 'node d1' "the container node lists d1"
 like "$o" 'node web_2d2' "the container node lists web_2d2"

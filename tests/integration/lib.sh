@@ -144,6 +144,7 @@ skip_all() {
 
 # run CMD...: sets $out (stdout), $err (stderr) and $rc, without stopping on failure.
 # Not for background jobs: the stderr file is shared. No exec of its own: timings stay honest.
+# shellcheck disable=SC2034 # out, err and rc are for the caller
 run() {
         [ -n "$T" ] || bail "run before setup_instance"
         out=$("$@" 2>"$T/run.stderr")
@@ -346,9 +347,10 @@ sysctrd_has_name() {
                 NameHasOwner s org.sysctr1 2>/dev/null | grep -qx 'b true'
 }
 
-# Start sysctrd in the background (standalone mode here) and wait until it owns org.sysctr1.
+# Start sysctrd in the background and wait until it owns org.sysctr1. Standalone mode even on a
+# systemd host (a CI runner): the private bus has no systemd to start units with.
 start_sysctrd() {
-        "$top_builddir/sysctrd" >>"$T/sysctrd.log" 2>&1 &
+        "$top_builddir/sysctrd" --mode=standalone >>"$T/sysctrd.log" 2>&1 &
         SYSCTRD_PID=$!
         if ! wait_for 10 sysctrd_has_name; then
                 diag "sysctrd log:" "$(tail -n 30 "$T/sysctrd.log")"

@@ -35,11 +35,11 @@ is "$out" t1 "the hostname inside is the container's name"
 
 run sysctr exec t1 -- ps
 is "$rc" 0 "ps runs inside"
-pids=$(printf '%s\n' "$out" | awk 'NR > 1 { print $1 }')
+guest_pids=$(printf '%s\n' "$out" | awk 'NR > 1 { print $1 }')
 host_count=$(/bin/busybox ps | awk 'NR > 1' | wc -l)
-inside_count=$(printf '%s\n' "$pids" | grep -c .)
+inside_count=$(printf '%s\n' "$guest_pids" | grep -c .)
 cmp_ok "$inside_count" '<' "$host_count" "ps inside lists fewer processes ($inside_count) than on the host"
-cmp_ok "$(printf '%s\n' "$pids" | sort -n | tail -n 1)" '<' 100 "every PID inside is small"
+cmp_ok "$(printf '%s\n' "$guest_pids" | sort -n | tail -n 1)" '<' 100 "every PID inside is small"
 like "$out" '(^|[ /])init( |$)' "ps inside shows init"
 unlike "$out" 'sysctrd|sysctr-agent|dbus-daemon' "ps inside shows no host process"
 

@@ -8,7 +8,8 @@ UNIT_TESTS = \
 	test-template-info \
 	test-fileio \
 	test-strv \
-	test-agent-state
+	test-agent-state \
+	test-parse-util
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -46,3 +47,7 @@ test_strv_LDADD = $(COMMON_LIBS)
 test_agent_state_SOURCES = tests/unit/test-agent-state.c tests/unit/tap.h
 test_agent_state_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_agent_state_LDADD = $(COMMON_LIBS)
+
+test_parse_util_SOURCES = tests/unit/test-parse-util.c tests/unit/tap.h
+test_parse_util_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_parse_util_LDADD = $(COMMON_LIBS)

@@ -101,6 +101,8 @@ static void round_trip(ContainerConfig *c, const char *desc) {
         ok(strv_equal(c->init, d->init), "%s: init survives", desc);
         ok(c->stop_signal == d->stop_signal && c->stop_timeout_sec == d->stop_timeout_sec &&
            c->autostart == d->autostart, "%s: signal, timeout and autostart survive", desc);
+        ok(c->memory_max == d->memory_max && c->cpu_millis == d->cpu_millis && c->tasks_max == d->tasks_max,
+           "%s: limits survive", desc);
         is_int(container_config_format(d, &text2), 0, "%s: formats again", desc);
         is_str(text2, text, "%s: formatting is stable", desc);
 }
@@ -149,6 +151,15 @@ static void test_round_trip(void) {
         c->stop_timeout_sec = 4000000000U;
         c->autostart = true;
         round_trip(c, "awkward values");
+
+        c->memory_max = 512ULL << 20;
+        c->cpu_millis = 1500;
+        c->tasks_max = 2048;
+        round_trip(c, "limits");
+        free(text);
+        text = NULL;
+        is_int(container_config_format(c, &text), 0, "limits format");
+        ok(text && strstr(text, "\nmemory: 512M\ncpus: 1.5\npids: 2048\n"), "limits are written as users write them");
 }
 
 static void test_format_invalid(void) {
@@ -264,6 +275,13 @@ static void test_value_errors(void) {
                      "c.yaml:4: Invalid image name \"../img\"", "bad image");
         expect_error(GOOD "release: \"a/b\"\n", "c.yaml:5: Invalid release \"a/b\"", "bad release");
         expect_error(GOOD "hostname: -x\n", "c.yaml:5: Invalid hostname \"-x\"", "bad hostname");
+        expect_error(GOOD "memory: 12X\n", "c.yaml:5: Invalid memory \"12X\": expected a size such as 512M or 2G",
+                     "bad memory");
+        expect_error(GOOD "cpus: 0\n", "c.yaml:5: Invalid cpus \"0\": expected a number of CPUs such as 1 or 1.5",
+                     "zero cpus");
+        expect_error(GOOD "pids: many\n", "c.yaml:5: Invalid pids \"many\": expected a positive integer",
+                     "bad pids");
+        expect_error_prefix(GOOD "memory: [1G]\n", "c.yaml:5: ", "memory as a sequence");
 }
 
 static void test_save_load(void) {

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include "cgroup-util.h"
+#include "fileio.h"
+#include "limits.h"
+#include "log.h"
+#include "manager.h"
+#include "spawn.h"
+
+#define CPU_PERIOD_USEC 100000ULL
+
+static const char * const v2_controllers[] = { "memory", "pids", "cpu" };
+
+/* v1 hierarchies we use on a hybrid host, when cgroup2 has no controllers. */
+static const char * const v1_controllers[] = { "memory", "pids", "cpu", "cpuacct" };
+
+static bool v1_present(const char *controller) {
+        char p[128];
+        struct statfs fs;
+
+        (void) snprintf(p, sizeof(p), "/sys/fs/cgroup/%s", controller);
+        return statfs(p, &fs) >= 0 && fs.f_type == CGROUP_SUPER_MAGIC;
+}
+
+static char *v1_path(const char *controller, const char *cgroup, const char *attribute) {
+        char *p;
+
+        if (asprintf(&p, "/sys/fs/cgroup/%s%s%s%s", controller, cgroup, attribute ? "/" : "",
+                     strempty(attribute)) < 0)
+                return NULL;
+        return p;
+}
+
+/* Does cgroup2 carry this controller for our cgroups? */
+static bool v2_has(const char *controller) {
+        _cleanup_free_ char *p = NULL, *text = NULL;
+        const char *mnt;
+
+        if (cg_mount_point(&mnt) < 0 || asprintf(&p, "%s/cgroup.controllers", mnt) < 0 ||
+            read_full_file(p, &text, NULL) < 0)
+                return false;
+        for (char *w = strtok(text, " \n"); w; w = strtok(NULL, " \n"))
+                if (streq(w, controller))
+                        return true;
+        return false;
+}
+
+/* Enable memory, pids, cpu from the root down to the cgroup's parent, so that its files exist. */
+static void v2_enable_controllers(const char *cgroup) {
+        _cleanup_free_ char *parent = strdup(cgroup);
+        char *slash;
+
+        if (!parent)
+                return;
+        slash = strrchr(parent, '/');
+        if (slash)
+                *slash = '\0';
+        for (char *p = parent;; ) {
+                _cleanup_free_ char *path = NULL;
+                char saved;
+
+                /* Walk "", "/a", "/a/b", … up to the parent. */
+                p = strchr(p + (p == parent ? 0 : 1), '/');
+                saved = p ? *p : '\0';
+                if (p)
+                        *p = '\0';
+                if (cg_full_path(*parent ? parent : "/", "cgroup.subtree_control", &path) >= 0)
+                        for (size_t i = 0; i < ELEMENTSOF(v2_controllers); i++)
+                                if (v2_has(v2_controllers[i])) {
+                                        char w[32];
+
+                                        (void) snprintf(w, sizeof(w), "+%s", v2_controllers[i]);
+                                        (void) write_string_file(path, w);
+                                }
+                if (!p)
+                        break;
+                *p = saved;
+        }
+}
+
+int limits_standalone_prepare(const char *cgroup) {
+        v2_enable_controllers(cgroup);
+        for (size_t i = 0; i < ELEMENTSOF(v1_controllers); i++) {
+                _cleanup_free_ char *p = NULL;
+
+                if (v2_has(v1_controllers[i]) || !v1_present(v1_controllers[i]))
+                        continue;
+                p = v1_path(v1_controllers[i], cgroup, NULL);
+                if (!p)
+                        return -ENOMEM;
+                /* The parent first ("sysctr.slice"), then ours. */
+                *strrchr(p, '/') = '\0';
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+                p[strlen(p)] = '/';
+                if (mkdir(p, 0755) < 0 && errno != EEXIST)
+                        return -errno;
+        }
+        return 0;
+}
+
+int limits_standalone_attach(const char *cgroup, pid_t pid) {
+        for (size_t i = 0; i < ELEMENTSOF(v1_controllers); i++) {
+                _cleanup_free_ char *p = NULL;
+                char w[32];
+                int r;
+
+                if (v2_has(v1_controllers[i]) || !v1_present(v1_controllers[i]))
+                        continue;
+                p = v1_path(v1_controllers[i], cgroup, "cgroup.procs");
+                if (!p)
+                        return -ENOMEM;
+                (void) snprintf(w, sizeof(w), "%d", (int) (pid ?: getpid()));
+                r = write_string_file(p, w);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+void limits_standalone_cleanup(const char *cgroup) {
+        for (size_t i = 0; i < ELEMENTSOF(v1_controllers); i++) {
+                _cleanup_free_ char *p = NULL;
+
+                if (!v1_present(v1_controllers[i]))
+                        continue;
+                p = v1_path(v1_controllers[i], cgroup, NULL);
+                /* Empty by now: the v2 cgroup was killed and waited for, and it held the same tasks. */
+                if (p && rmdir(p) < 0 && errno != ENOENT)
+                        log_debug_errno(-errno, "Failed to remove %s: %m", p);
+        }
+}
+
+static int write_limit(const char *controller, const char *cgroup, const char *attribute, const char *value) {
+        _cleanup_free_ char *p = NULL;
+
+        if (v2_has(controller)) {
+                if (cg_full_path(cgroup, attribute, &p) < 0)
+                        return -ENOMEM;
+        } else if (v1_present(controller))
+                p = v1_path(controller, cgroup, attribute);
+        else
+                return -EOPNOTSUPP;
+        if (!p)
+                return -ENOMEM;
+        return write_string_file(p, value);
+}
+
+static int standalone_apply(Container *c) {
+        _cleanup_free_ char *cgroup = spawn_unit_cgroup(c->name);
+        const ContainerConfig *cfg = c->config;
+        bool v2_mem = v2_has("memory"), v2_cpu = v2_has("cpu");
+        char buf[64];
+        int r = 0, q;
+
+        if (!cgroup)
+                return -ENOMEM;
+        if (!container_is_active(c))
+                return 0;       /* written at the next start */
+
+        if (cfg->memory_max > 0)
+                (void) snprintf(buf, sizeof(buf), "%llu", (unsigned long long) cfg->memory_max);
+        else
+                (void) snprintf(buf, sizeof(buf), "%s", v2_mem ? "max" : "-1");
+        q = write_limit("memory", cgroup, v2_mem ? "memory.max" : "memory.limit_in_bytes", buf);
+        if (q < 0 && (q != -EOPNOTSUPP || cfg->memory_max > 0))
+                r = q;
+
+        if (cfg->tasks_max > 0)
+                (void) snprintf(buf, sizeof(buf), "%llu", (unsigned long long) cfg->tasks_max);
+        else
+                (void) snprintf(buf, sizeof(buf), "max");
+        q = write_limit("pids", cgroup, "pids.max", buf);
+        if (q < 0 && (q != -EOPNOTSUPP || cfg->tasks_max > 0))
+                r = q;
+
+        if (v2_cpu) {
+                if (cfg->cpu_millis > 0)
+                        (void) snprintf(buf, sizeof(buf), "%llu %llu",
+                                        (unsigned long long) cfg->cpu_millis * CPU_PERIOD_USEC / 1000, CPU_PERIOD_USEC);
+                else
+                        (void) snprintf(buf, sizeof(buf), "max %llu", CPU_PERIOD_USEC);
+                q = write_limit("cpu", cgroup, "cpu.max", buf);
+        } else {
+                (void) snprintf(buf, sizeof(buf), "%llu", CPU_PERIOD_USEC);
+                q = write_limit("cpu", cgroup, "cpu.cfs_period_us", buf);
+                if (q >= 0) {
+                        if (cfg->cpu_millis > 0)
+                                (void) snprintf(buf, sizeof(buf), "%llu",
+                                                (unsigned long long) cfg->cpu_millis * CPU_PERIOD_USEC / 1000);
+                        else
+                                (void) snprintf(buf, sizeof(buf), "-1");
+                        q = write_limit("cpu", cgroup, "cpu.cfs_quota_us", buf);
+                }
+        }
+        if (q < 0 && (q != -EOPNOTSUPP || cfg->cpu_millis > 0))
+                r = q;
+        return r;
+}
+
+static int systemd_apply(Container *c, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const ContainerConfig *cfg = c->config;
+        char unit[256];
+        int r;
+
+        r = sd_bus_message_new_method_call(c->manager->bus, &m, "org.freedesktop.systemd1",
+                                           "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+                                           "SetUnitProperties");
+        if (r < 0)
+                return r;
+        /* runtime=false: systemd keeps them in a drop-in, for every later start too. */
+        r = sd_bus_message_append(m, "sb", container_unit_name(c, unit), false);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "a(sv)", 3,
+                                  "MemoryMax", "t", cfg->memory_max > 0 ? cfg->memory_max : UINT64_MAX,
+                                  "CPUQuotaPerSecUSec", "t",
+                                  cfg->cpu_millis > 0 ? (uint64_t) cfg->cpu_millis * 1000 : UINT64_MAX,
+                                  "TasksMax", "t", cfg->tasks_max > 0 ? cfg->tasks_max : UINT64_MAX);
+        if (r < 0)
+                return r;
+        return sd_bus_call(c->manager->bus, m, 0, error, &reply);
+}
+
+int limits_apply(Container *c, sd_bus_error *error) {
+        int r;
+
+        if (c->manager->mode == MANAGER_SYSTEMD)
+                return systemd_apply(c, error);
+        r = standalone_apply(c);
+        if (r == -EOPNOTSUPP)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                         "This host's cgroups offer no controller for a limit of \"%s\".", c->name);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to apply the limits of \"%s\": %m", c->name);
+        return 0;
+}
+
+static uint64_t read_u64(const char *path, const char *key) {
+        _cleanup_free_ char *text = NULL;
+        char *p;
+
+        if (!path || read_full_file(path, &text, NULL) < 0)
+                return UINT64_MAX;
+        if (!key)
+                return strtoull(text, NULL, 10);
+        for (p = strtok(text, "\n"); p; p = strtok(NULL, "\n"))
+                if (strneq(p, key, strlen(key)) && p[strlen(key)] == ' ')
+                        return strtoull(p + strlen(key) + 1, NULL, 10);
+        return UINT64_MAX;
+}
+
+void limits_usage(Container *c, CgroupUsage *ret) {
+        _cleanup_free_ char *cgroup = NULL, *p = NULL;
+        uint64_t v;
+
+        *ret = (CgroupUsage) { UINT64_MAX, UINT64_MAX, UINT64_MAX };
+        if (!container_is_active(c))
+                return;
+        cgroup = c->manager->mode == MANAGER_STANDALONE ? spawn_unit_cgroup(c->name) : NULL;
+        if (!cgroup && asprintf(&cgroup, "/machine.slice/sysctr@%s.service", c->name) < 0)
+                return;
+
+        if (v2_has("memory") && cg_full_path(cgroup, "memory.current", &p) >= 0)
+                ret->memory_current = read_u64(p, NULL);
+        else if (v1_present("memory"))
+                ret->memory_current = read_u64((p = v1_path("memory", cgroup, "memory.usage_in_bytes")), NULL);
+        free(p);
+        p = NULL;
+        if (cg_full_path(cgroup, "cpu.stat", &p) >= 0 && (v = read_u64(p, "usage_usec")) != UINT64_MAX)
+                ret->cpu_usage_nsec = v * 1000;
+        else if (v1_present("cpuacct")) {
+                free(p);
+                ret->cpu_usage_nsec = read_u64((p = v1_path("cpuacct", cgroup, "cpuacct.usage")), NULL);
+        }
+        free(p);
+        p = NULL;
+        if (v2_has("pids") && cg_full_path(cgroup, "pids.current", &p) >= 0)
+                ret->tasks_current = read_u64(p, NULL);
+        else if (v1_present("pids"))
+                ret->tasks_current = read_u64((p = v1_path("pids", cgroup, "pids.current")), NULL);
+}

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
+#include "options.h"
+#include "parse-util.h"
+#include "signal-util.h"
+#include "strv.h"
+
+typedef struct Option {
+        const char *key;
+        OptionMask mask;
+        const char *types;      /* accepted D-Bus types: one of these letters ("init": exactly "as") */
+} Option;
+
+static const Option options[] = {
+        { "release", OPTION_RELEASE, "s" },
+        { "hostname", OPTION_HOSTNAME, "s" },
+        { "init", OPTION_INIT, "as" },
+        { "stop-signal", OPTION_STOP_SIGNAL, "s" },
+        { "stop-timeout", OPTION_STOP_TIMEOUT, "u" },
+        { "autostart", OPTION_AUTOSTART, "b" },
+        { "memory", OPTION_MEMORY, "ts" },
+        { "cpus", OPTION_CPUS, "ds" },
+        { "pids", OPTION_PIDS, "ts" },
+};
+
+static int invalid(sd_bus_error *error, const char *key, const char *value, const char *hint) {
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid value \"%s\" for \"%s\": %s.", value,
+                                 key, hint);
+}
+
+static bool is_unlimited(const char *s) {
+        return streq(s, "infinity") || streq(s, "none") || streq(s, "0");
+}
+
+/* memory, cpus, pids: a number of the natural D-Bus type, or a string as users write it. */
+static int parse_limit(ContainerConfig *cfg, sd_bus_message *m, const Option *o, char type, sd_bus_error *error) {
+        const char *s = NULL;
+        uint64_t v = 0;
+        uint32_t millis = 0;
+        double d;
+        int r;
+
+        if (type == 's') {
+                r = sd_bus_message_read(m, "v", "s", &s);
+                if (r < 0)
+                        return r;
+                if (is_unlimited(s))
+                        v = 0, millis = 0;
+                else if (o->mask == OPTION_MEMORY && parse_size(s, &v) < 0)
+                        return invalid(error, o->key, s, "expected a size such as 512M or 2G, or infinity");
+                else if (o->mask == OPTION_CPUS && parse_cpus(s, &millis) < 0)
+                        return invalid(error, o->key, s, "expected a number of CPUs such as 1.5, or infinity");
+                else if (o->mask == OPTION_PIDS && parse_count(s, &v) < 0)
+                        return invalid(error, o->key, s, "expected a positive integer, or infinity");
+        } else if (type == 'd') {
+                char buf[32];
+
+                r = sd_bus_message_read(m, "v", "d", &d);
+                if (r < 0)
+                        return r;
+                (void) snprintf(buf, sizeof(buf), "%g", d);
+                if (d < 0 || d > 10000 || (d > 0 && d < 0.001))
+                        return invalid(error, o->key, buf, "expected a number of CPUs between 0.001 and 10000");
+                millis = (uint32_t) (d * 1000 + 0.5);
+        } else {
+                r = sd_bus_message_read(m, "v", "t", &v);
+                if (r < 0)
+                        return r;
+        }
+
+        if (o->mask == OPTION_MEMORY)
+                cfg->memory_max = v;
+        else if (o->mask == OPTION_CPUS)
+                cfg->cpu_millis = millis;
+        else
+                cfg->tasks_max = v;
+        return 0;
+}
+
+static int parse_init(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', "as");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_strv(m, &l);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        if (strv_length(l) == 0 || l[0][0] != '/')
+                return invalid(error, "init", l && l[0] ? l[0] : "", "expected a command starting with an absolute path");
+        strv_free(cfg->init);
+        cfg->init = TAKE_PTR(l);
+        return 0;
+}
+
+static int parse_one(ContainerConfig *cfg, sd_bus_message *m, const Option *o, char type, sd_bus_error *error) {
+        const char *s;
+        uint32_t u;
+        int b, r;
+
+        switch (o->mask) {
+        case OPTION_RELEASE:
+        case OPTION_HOSTNAME: {
+                char **target = o->mask == OPTION_RELEASE ? &cfg->release : &cfg->hostname;
+
+                r = sd_bus_message_read(m, "v", "s", &s);
+                if (r < 0)
+                        return r;
+                free(*target);
+                *target = strdup(s);
+                return *target ? 0 : -ENOMEM;
+        }
+        case OPTION_INIT:
+                return parse_init(cfg, m, error);
+        case OPTION_STOP_SIGNAL:
+                r = sd_bus_message_read(m, "v", "s", &s);
+                if (r < 0)
+                        return r;
+                r = signal_from_string(s);
+                if (r < 0 || r == SIGKILL || r == SIGSTOP)
+                        return invalid(error, o->key, s, "expected a signal name such as SIGRTMIN+3 or SIGUSR2");
+                cfg->stop_signal = r;
+                return 0;
+        case OPTION_STOP_TIMEOUT:
+                r = sd_bus_message_read(m, "v", "u", &u);
+                if (r < 0)
+                        return r;
+                if (u == 0)
+                        return invalid(error, o->key, "0", "expected at least 1 second");
+                cfg->stop_timeout_sec = u;
+                return 0;
+        case OPTION_AUTOSTART:
+                r = sd_bus_message_read(m, "v", "b", &b);
+                if (r < 0)
+                        return r;
+                cfg->autostart = b;
+                return 0;
+        default:
+                return parse_limit(cfg, m, o, type, error);
+        }
+}
+
+static const Option *option_find(const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(options); i++)
+                if (streq(options[i].key, key))
+                        return &options[i];
+        return NULL;
+}
+
+int options_parse(ContainerConfig *cfg, sd_bus_message *message, OptionMask allowed, OptionMask *ret_given,
+                  sd_bus_error *error) {
+        OptionMask given = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(message, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        for (;;) {
+                const char *key, *contents;
+                const Option *o;
+
+                r = sd_bus_message_enter_container(message, 'e', "sv");
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        break;
+                r = sd_bus_message_read(message, "s", &key);
+                if (r < 0)
+                        return r;
+                o = option_find(key);
+                if (!o || !(o->mask & allowed))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Unknown option \"%s\" (known: %s).", key,
+                                                 allowed & OPTION_RELEASE ?
+                                                 "release, hostname, init, stop-signal, stop-timeout, autostart, "
+                                                 "memory, cpus, pids" :
+                                                 "hostname, init, stop-signal, stop-timeout, autostart, memory, "
+                                                 "cpus, pids");
+                if (given & o->mask)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Option \"%s\" is given twice.",
+                                                 key);
+                r = sd_bus_message_peek_type(message, NULL, &contents);
+                if (r < 0)
+                        return r;
+                if (o->mask == OPTION_INIT ? !streq(contents, "as")
+                                           : strlen(contents) != 1 || !strchr(o->types, contents[0]))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Option \"%s\" cannot be of type '%s'.", key, contents);
+                r = parse_one(cfg, message, o, contents[0], error);
+                if (r < 0)
+                        return r;
+                given |= o->mask;
+                r = sd_bus_message_exit_container(message);
+                if (r < 0)
+                        return r;
+        }
+        *ret_given = given;
+        return sd_bus_message_exit_container(message);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "config.h"
+
+/* The a{sv} of CreateContainer and SetContainer, into a ContainerConfig. Each key may be given once;
+ * a wrong type or value is InvalidArgs naming the key and the value.
+ *
+ *   release s (create only)  hostname s   init as   stop-signal s   stop-timeout u   autostart b
+ *   memory t|s ("512M")      cpus d|s ("1.5")       pids t|s ("2048")
+ *
+ * For SetContainer, memory/cpus/pids "infinity" (or 0) removes the limit. */
+
+typedef enum OptionMask {
+        OPTION_RELEASE = 1 << 0,
+        OPTION_HOSTNAME = 1 << 1,
+        OPTION_INIT = 1 << 2,
+        OPTION_STOP_SIGNAL = 1 << 3,
+        OPTION_STOP_TIMEOUT = 1 << 4,
+        OPTION_AUTOSTART = 1 << 5,
+        OPTION_MEMORY = 1 << 6,
+        OPTION_CPUS = 1 << 7,
+        OPTION_PIDS = 1 << 8,
+        OPTION_LIMITS = OPTION_MEMORY | OPTION_CPUS | OPTION_PIDS,
+        OPTIONS_CREATE = (1 << 9) - 1,
+        OPTIONS_SET = OPTIONS_CREATE & ~OPTION_RELEASE,
+} OptionMask;
+
+/* allowed: which keys are accepted here. *ret_given: which were given. */
+int options_parse(ContainerConfig *cfg, sd_bus_message *message, OptionMask allowed, OptionMask *ret_given,
+                  sd_bus_error *error);

@@ -14,7 +14,9 @@
 #include "fileio.h"
 #include "log.h"
 #include "name.h"
+#include "notify.h"
 #include "paths.h"
+#include "strv.h"
 
 static void help(void) {
         printf("sysctr-agent [OPTIONS...] NAME\n\n"
@@ -140,6 +142,56 @@ static int agent_prepare_runtime(Agent *a) {
         return 0;
 }
 
+static int agent_open_sockets(Agent *a) {
+        _cleanup_close_ int dir_fd = -EBADF;
+        int r;
+
+        /* The notify socket gets a directory of its own: that directory, not the runtime dir with
+         * console.log and the console socket, is what the guest sees. 0700: only the guest's root
+         * (its init) can reach the socket. */
+        if (asprintf(&a->notify_dir, "%s/" NOTIFY_DIR, a->runtime_dir) < 0)
+                return log_oom();
+        if (mkdirat(a->lock_fd, NOTIFY_DIR, 0700) < 0 && errno != EEXIST)
+                return agent_fail(a, errno, "Failed to create %s: %m", a->notify_dir);
+        dir_fd = openat(a->lock_fd, NOTIFY_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir_fd < 0 || fchmod(dir_fd, 0700) < 0)
+                return agent_fail(a, errno, "Failed to open %s: %m", a->notify_dir);
+        r = notify_socket_open(dir_fd, NOTIFY_SOCKET_NAME, &a->notify_fd);
+        if (r < 0)
+                return agent_fail(a, r, "Failed to create the notify socket in %s: %m", a->notify_dir);
+        r = console_listen(&a->console, a->lock_fd, CONSOLE_SOCKET_NAME);
+        if (r < 0)
+                return agent_fail(a, r, "Failed to create %s/" CONSOLE_SOCKET_NAME ": %m", a->runtime_dir);
+        r = agent_watch_sockets(a);
+        if (r < 0)
+                return agent_fail(a, r, "Failed to watch the container's sockets: %m");
+        return 0;
+}
+
+static void agent_read_host_info(Agent *a) {
+        const char *timeout = getenv("SYSCTR_READY_TIMEOUT_SEC");
+        unsigned long t;
+        char *end;
+        int r;
+
+        /* os-release(5): /etc/os-release, else /usr/lib/os-release. The guest does without it. */
+        r = read_full_file("/etc/os-release", &a->os_release, NULL);
+        if (r == -ENOENT)
+                r = read_full_file("/usr/lib/os-release", &a->os_release, NULL);
+        if (r < 0)
+                log_debug_errno(r, "No os-release of the host for the container: %m");
+
+        a->ready_timeout_sec = AGENT_READY_TIMEOUT_SEC;
+        if (!isempty(timeout)) {
+                errno = 0;
+                t = strtoul(timeout, &end, 10);
+                if (errno != 0 || *end != '\0' || t == 0 || t > 24 * 3600)
+                        log_warning("Ignoring invalid SYSCTR_READY_TIMEOUT_SEC='%s'.", timeout);
+                else
+                        a->ready_timeout_sec = (unsigned) t;
+        }
+}
+
 static int agent_load_config(Agent *a) {
         _cleanup_free_ char *path = NULL, *error = NULL;
         int r;
@@ -181,6 +233,7 @@ static int agent_prepare_layers(Agent *a) {
 
 int agent_start_container(Agent *a) {
         _cleanup_free_ char *error = NULL;
+        ContainerStarted started = {};
         ContainerLaunch l;
         int r;
 
@@ -197,17 +250,20 @@ int agent_start_container(Agent *a) {
                 .id = a->config->id,
                 .console = a->console.slave_path,
                 .payload_cgroup = a->payload_cgroup,
+                .payload_v1 = a->payload_v1,
+                .notify_dir = a->notify_dir,
+                .os_release = a->os_release,
         };
-        r = container_launch(&l, &a->leader, &error);
+        r = container_launch(&l, &started, &error);
         if (r < 0) {
                 console_close_pty(&a->console);
                 return agent_fail(a, r, "%s", error ?: "Failed to start the container: %m");
         }
-        log_info("Container started, its init is PID %i.", (int) a->leader);
-        agent_write_state(a, CONTAINER_RUNNING);
-        /* For a non-systemd init, "ready" is "exec'd"; waiting for a systemd guest's own READY=1 on
-         * a bound notify socket comes later. */
-        (void) sd_notifyf(0, "READY=1\nSTATUS=Container running.\nMAINPID=%i", (int) getpid());
+        a->leader = started.pid;
+        a->wait_ready = started.init_is_systemd;
+        log_info("Container started, its init is PID %i%s.", (int) a->leader,
+                 a->wait_ready ? " (systemd: waiting for its READY=1)" : "");
+        agent_container_started(a);
         return 0;
 }
 
@@ -228,9 +284,14 @@ static int agent_setup(Agent *a, const char *name) {
         if (r >= 0)
                 r = agent_prepare_layers(a);
         if (r >= 0)
+                r = agent_open_sockets(a);
+        if (r >= 0)
                 r = agent_cgroup_setup(a);
+        if (r >= 0)
+                r = agent_cgroup_v1_setup(a);
         if (r < 0)
                 return r;
+        agent_read_host_info(a);
         agent_write_state(a, CONTAINER_STARTING);
         if (asprintf(&log_path, "%s/console.log", a->runtime_dir) < 0)
                 return agent_fail(a, -ENOMEM, "Out of memory.");
@@ -252,11 +313,15 @@ static int agent_finish(Agent *a, int r) {
         }
         console_close_pty(&a->console);
         agent_cgroup_cleanup(a);
+        agent_cgroup_v1_cleanup(a);
         if (a->lock_fd < 0)     /* not ours: another agent's, or we never got that far */
                 return EXIT_FAILURE;
         if (failed) {
-                /* Keep console.log: it is often the only account of why the guest died. */
+                /* Keep console.log: it is often the only account of why the guest died. Sockets
+                 * nobody listens on any more go. */
                 (void) rmdir(a->rootfs_dir);
+                (void) unlinkat(a->lock_fd, CONSOLE_SOCKET_NAME, 0);
+                (void) rm_rf_at(a->lock_fd, NOTIFY_DIR);
                 if (!a->result)
                         a->result = strdup("Agent failed, see its log.");
                 agent_write_state(a, CONTAINER_FAILED);
@@ -285,7 +350,12 @@ static void agent_done(Agent *a) {
         free(a->cgroup);
         free(a->supervisor_cgroup);
         free(a->payload_cgroup);
+        strv_free(a->payload_v1);
+        strv_free(a->v1_bases);
+        free(a->notify_dir);
+        free(a->os_release);
         free(a->result);
+        safe_close(a->notify_fd);
         safe_close(a->lock_fd);
         safe_close(a->epoll_fd);
         safe_close(a->signal_fd);
@@ -296,6 +366,7 @@ int main(int argc, char *argv[]) {
         _cleanup_(agent_done) Agent a = {
                 .console = CONSOLE_INIT,
                 .lock_fd = -EBADF,
+                .notify_fd = -EBADF,
                 .epoll_fd = -EBADF,
                 .signal_fd = -EBADF,
                 .timer_fd = -EBADF,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -15,8 +16,13 @@
 
 #include "cgroup-util.h"
 #include "container.h"
+#include "fileio.h"
+#include "guest.h"
+#include "id.h"
 #include "log.h"
 #include "mount.h"
+#include "notify.h"
+#include "security.h"
 #include "strv.h"
 
 #define NAMESPACE_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
@@ -29,6 +35,7 @@ typedef enum SyncType {
         SYNC_READY,     /* child → parent: death signal armed; move me now if clone3 could not */
         SYNC_GO,        /* parent → child: you are in payload/, go on */
         SYNC_FAILED,    /* child → parent: step, errno, detail (mount plan entry or -1) */
+        SYNC_INIT,      /* child → parent: detail 1 if the init is systemd (waits for its READY=1) */
 } SyncType;
 
 typedef struct SyncMsg {
@@ -46,6 +53,7 @@ typedef struct Child {
         int sync_fd;
         int root_fd;
         int detail;
+        char machine_id[ID_MACHINE_ID_STRING_MAX];
 } Child;
 
 static int sync_send(int fd, SyncType type, int step, int error, int detail) {
@@ -95,6 +103,19 @@ static int child_sync(Child *c) {
 }
 
 static int child_cgroup_namespace(Child *c) {
+        int r;
+
+        /* On a hybrid host, join our own cgroup in every v1 hierarchy first: the namespace is rooted
+         * where we are in each hierarchy, so a guest root that mounts one of them ("mount -t cgroup
+         * -o memory") sees only its own subtree, not the host's root and its release_agent. */
+        STRV_FOREACH(dir, c->launch->payload_v1) {
+                char path[PATH_MAX];
+
+                (void) snprintf(path, sizeof(path), "%s/cgroup.procs", *dir);
+                r = write_string_file(path, "0");
+                if (r < 0)
+                        return r;
+        }
         /* Now that we are in payload/, a cgroup namespace makes it the guest's root ("0::/"). */
         return RET_NERRNO(unshare(CLONE_NEWCGROUP));
 }
@@ -112,6 +133,40 @@ static int child_overlay(Child *c) {
                 return r;
         c->root_fd = open(c->launch->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         return c->root_fd < 0 ? -errno : 0;
+}
+
+static void log_guest_file_error(int r, const char *path) {
+        if (r == -ENOENT)       /* no /etc at all: a minimal image, nothing to say */
+                log_debug("Not writing %s in the container: no /etc.", path);
+        else if (r == -ELOOP || r == -ENOTDIR)
+                log_warning("Not writing %s in the container: it or /etc is a symlink (not followed).", path);
+        else
+                log_warning_errno(r, "Not writing %s in the container: %m", path);
+}
+
+static int child_guest_files(Child *c) {
+        int r;
+
+        /* Before the init runs, so it finds them on its first boot. Trouble here is the guest's own
+         * (a symlink where a file belongs, a read-only /etc): warn and boot anyway. */
+        r = guest_setup_hostname(c->root_fd, c->launch->hostname);
+        if (r < 0)
+                log_guest_file_error(r, "/etc/hostname");
+        r = guest_setup_machine_id(c->root_fd, c->machine_id);
+        if (r < 0)
+                log_guest_file_error(r, "/etc/machine-id");
+        return 0;
+}
+
+static int child_identify_init(Child *c) {
+        int r;
+
+        /* The agent waits for READY=1 only from an init that speaks the notify protocol. An init we
+         * cannot resolve is not systemd; the exec step reports why it is missing. */
+        r = guest_init_is_systemd(c->root_fd, c->launch->init[0]);
+        if (r < 0)
+                log_debug_errno(r, "Failed to resolve %s in the container: %m", c->launch->init[0]);
+        return sync_send(c->sync_fd, SYNC_INIT, 0, 0, r > 0);
 }
 
 static int child_mounts(Child *c) {
@@ -168,6 +223,11 @@ static int child_reset(Child *c) {
         return 0;
 }
 
+static int child_security(Child *c) {
+        /* Last before execve(): the seccomp filter must not get in the way of our own setup. */
+        return security_apply_container_baseline();
+}
+
 static int child_exec(Child *c) {
         execve(c->launch->init[0], c->launch->init, c->env);
         return -errno;
@@ -183,11 +243,14 @@ static const ChildStep child_steps[] = {
         { "cgroup-namespace", child_cgroup_namespace },
         { "mount-propagation", child_mount_propagation },
         { "overlay", child_overlay },
+        { "guest-files", child_guest_files },
+        { "identify-init", child_identify_init },
         { "mounts", child_mounts },
         { "pivot-root", child_pivot_root },
         { "hostname", child_hostname },
         { "console", child_console },
         { "reset", child_reset },
+        { "security", child_security },
         { "exec", child_exec },
 };
 
@@ -233,7 +296,8 @@ static pid_t clone_child(int cgroup_fd, bool *ret_in_cgroup) {
         return (pid_t) pid;
 }
 
-static int parent_sync(int fd, pid_t pid, bool in_cgroup, const char *payload, SyncMsg *ret_failure) {
+static int parent_sync(int fd, pid_t pid, bool in_cgroup, const char *payload, bool *ret_systemd,
+                       SyncMsg *ret_failure) {
         SyncMsg m;
         int r;
 
@@ -253,12 +317,18 @@ static int parent_sync(int fd, pid_t pid, bool in_cgroup, const char *payload, S
         if (r < 0)
                 return r;
         /* EOF: the child's end was closed by a successful execve() (it is O_CLOEXEC). */
-        r = sync_recv(fd, SYNC_TIMEOUT_MSEC, &m);
-        if (r == 1 && m.type == SYNC_FAILED) {
-                *ret_failure = m;
-                return -m.error;
+        for (;;) {
+                r = sync_recv(fd, SYNC_TIMEOUT_MSEC, &m);
+                if (r == 1 && m.type == SYNC_INIT) {
+                        *ret_systemd = m.detail > 0;
+                        continue;
+                }
+                if (r == 1 && m.type == SYNC_FAILED) {
+                        *ret_failure = m;
+                        return -m.error;
+                }
+                return r < 0 ? r : r == 0 ? 0 : -EPROTO;
         }
-        return r < 0 ? r : r == 0 ? 0 : -EPROTO;
 }
 
 static char *describe_failure(const ContainerLaunch *l, const MountPlan *plan, const SyncMsg *m, int r) {
@@ -289,6 +359,8 @@ static int build_env(const ContainerLaunch *l, char ***ret) {
          * environment (SYSCTR_*, NOTIFY_SOCKET, ...). */
         if (asprintf(&uuid, "container_uuid=%s", l->id) < 0)
                 return -ENOMEM;
+        if (l->notify_dir && strv_extend(&env, "NOTIFY_SOCKET=" NOTIFY_GUEST_SOCKET) < 0)
+                return -ENOMEM;
         if (strv_extend(&env, "container=sysctr") < 0 || strv_push(&env, TAKE_PTR(uuid)) < 0 ||
             strv_extend(&env, "TERM=vt220") < 0 ||
             strv_extend(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") < 0 ||
@@ -298,18 +370,24 @@ static int build_env(const ContainerLaunch *l, char ***ret) {
         return 0;
 }
 
-int container_launch(const ContainerLaunch *l, pid_t *ret_pid, char **ret_error) {
+int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret_error) {
         _cleanup_(mount_plan_freep) MountPlan *plan = NULL;
         _cleanup_free_ char *options = NULL;
         _cleanup_strv_free_ char **env = NULL;
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
         _cleanup_close_ int cgroup_fd = -EBADF;
+        char machine_id[ID_MACHINE_ID_STRING_MAX];
         SyncMsg failure = {};
-        bool in_cgroup = false;
+        bool in_cgroup = false, systemd = false;
         pid_t pid;
         int r;
 
-        r = mount_plan_build(&(MountPlanParams) { .console = l->console, .container_uuid = l->id }, &plan);
+        r = id_to_machine_id(l->id, machine_id);
+        if (r >= 0)
+                r = mount_plan_build(&(MountPlanParams) { .console = l->console, .container_uuid = l->id,
+                                                          .notify_dir = l->notify_dir,
+                                                          .os_release = l->os_release },
+                                     &plan);
         if (r >= 0)
                 r = mount_overlay_options(l->lower, l->upper, l->work, &options);
         if (r >= 0)
@@ -333,12 +411,13 @@ int container_launch(const ContainerLaunch *l, pid_t *ret_pid, char **ret_error)
                 Child c = { .launch = l, .plan = plan, .overlay_options = options, .env = env,
                             .sync_fd = pair[1], .root_fd = -EBADF, .detail = -1 };
 
+                memcpy(c.machine_id, machine_id, sizeof(machine_id));
                 pair[0] = safe_close(pair[0]);
                 child_run(&c);
         }
         pair[1] = safe_close(pair[1]);
 
-        r = parent_sync(pair[0], pid, in_cgroup, l->payload_cgroup, &failure);
+        r = parent_sync(pair[0], pid, in_cgroup, l->payload_cgroup, &systemd, &failure);
         if (r < 0) {
                 if (ret_error)
                         *ret_error = describe_failure(l, plan, &failure, r);
@@ -346,6 +425,6 @@ int container_launch(const ContainerLaunch *l, pid_t *ret_pid, char **ret_error)
                 (void) waitpid(pid, NULL, 0);
                 return r;
         }
-        *ret_pid = pid;
+        *ret = (ContainerStarted) { .pid = pid, .init_is_systemd = systemd };
         return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "macro.h"
@@ -18,8 +19,16 @@ typedef struct ContainerLaunch {
         const char *id;                         /* UUID, as in the config */
         const char *console;                    /* pty slave that becomes /dev/console, or NULL */
         const char *payload_cgroup;             /* cgroup2 path for the container */
+        char * const *payload_v1;               /* absolute v1 cgroup dirs to join first, or NULL */
+        const char *notify_dir;                 /* host dir bound onto /run/host/notify, or NULL */
+        const char *os_release;                 /* text for /run/host/os-release, or NULL */
 } ContainerLaunch;
 
-/* Returns once the child has exec'd the init (*ret_pid is its host pid), or failed; on failure the
- * child is reaped and *ret_error (if not NULL) is a one-line reason naming the failed step. */
-int container_launch(const ContainerLaunch *l, pid_t *ret_pid, char **ret_error);
+typedef struct ContainerStarted {
+        pid_t pid;                              /* host pid of the init */
+        bool init_is_systemd;                   /* it will send READY=1 on the notify socket */
+} ContainerStarted;
+
+/* Returns once the child has exec'd the init, or failed; on failure the child is reaped and
+ * *ret_error (if not NULL) is a one-line reason naming the failed step. */
+int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret_error);

@@ -1,14 +1,23 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# The container security baseline (capabilities, seccomp) is a library of its own: it is the only
+# user of libseccomp, and "sysctr exec" (ctl/) links it too, through $(SECURITY_LIBS).
+noinst_LIBRARIES += common/libsysctr-security.a
+common_libsysctr_security_a_SOURCES = common/security.c common/security.h
+common_libsysctr_security_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
+SECURITY_LIBS = common/libsysctr-security.a $(SECCOMP_LIBS)
+
 pkglibexec_PROGRAMS += sysctr-agent
 sysctr_agent_SOURCES = \
 	agent/agent.c agent/agent.h \
-	agent/cgroup.c \
+	agent/cgroup.c agent/cgroup-v1.c \
 	agent/loop.c \
 	agent/container.c agent/container.h \
 	agent/console.c agent/console.h \
+	agent/guest.c agent/guest.h \
+	agent/notify.c agent/notify.h \
 	agent/mount-plan.c agent/mount.c agent/mount.h
 sysctr_agent_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
-sysctr_agent_LDADD = $(COMMON_LIBS)
+sysctr_agent_LDADD = $(SECURITY_LIBS) $(COMMON_LIBS)
 
 # The mount plan is plain data: checked without root.
 check_PROGRAMS += test-mount-plan
@@ -16,5 +25,21 @@ TESTS += test-mount-plan
 test_mount_plan_SOURCES = tests/unit/test-mount-plan.c agent/mount-plan.c agent/mount.h
 test_mount_plan_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent
 test_mount_plan_LDADD = $(COMMON_LIBS)
+
+# The security baseline and the guest file helpers (planted symlinks): no root needed (what needs
+# root says "skip" without it).
+check_PROGRAMS += test-security
+TESTS += test-security
+test_security_SOURCES = tests/unit/test-security.c tests/unit/tap.h agent/guest.c agent/guest.h
+test_security_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent
+test_security_LDADD = $(SECURITY_LIBS) $(COMMON_LIBS)
+
+# The notify socket and the console relay, with a pty and sockets of the test's own.
+check_PROGRAMS += test-agent-sockets
+TESTS += test-agent-sockets
+test_agent_sockets_SOURCES = tests/unit/test-agent-sockets.c tests/unit/tap.h \
+	agent/notify.c agent/notify.h agent/console.c agent/console.h
+test_agent_sockets_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent
+test_agent_sockets_LDADD = $(COMMON_LIBS)
 
 EXTRA_DIST += agent/README.md

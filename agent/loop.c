@@ -11,16 +11,21 @@
 #include "agent.h"
 #include "cgroup-util.h"
 #include "log.h"
+#include "notify.h"
 #include "signal-util.h"
 
-/* The agent's event loop: a signalfd, a timerfd for the stop timeout and the console's pty master
- * in one epoll set. sd-event would do the same in far more memory; the agent stays small because
- * one runs per container. */
+/* The agent's event loop: a signalfd, a timerfd (the stop timeout, or the wait for a systemd guest's
+ * READY=1), the notify socket, the console's pty master, the console socket and its client in one
+ * epoll set. sd-event would do the same in far more memory; the agent stays small because one runs
+ * per container. */
 
 enum {
         SOURCE_SIGNAL,
         SOURCE_TIMER,
         SOURCE_CONSOLE,
+        SOURCE_NOTIFY,
+        SOURCE_CONSOLE_LISTEN,
+        SOURCE_CONSOLE_CLIENT,
 };
 
 /* A guest that keeps rebooting at once (a broken init that calls reboot) is a failure, not a loop. */
@@ -75,6 +80,56 @@ int agent_watch_console(Agent *a) {
         return epoll_add(a, a->console.master_fd, EPOLLIN | EPOLLET, SOURCE_CONSOLE);
 }
 
+int agent_watch_sockets(Agent *a) {
+        int r;
+
+        r = epoll_add(a, a->notify_fd, EPOLLIN, SOURCE_NOTIFY);
+        if (r >= 0)
+                r = epoll_add(a, a->console.listen_fd, EPOLLIN, SOURCE_CONSOLE_LISTEN);
+        return r;
+}
+
+static void epoll_modify(Agent *a, int fd, uint32_t events, uint32_t source) {
+        struct epoll_event ev = { .events = events, .data.u32 = source };
+
+        if (fd >= 0 && epoll_ctl(a->epoll_fd, EPOLL_CTL_MOD, fd, &ev) < 0)
+                log_debug_errno(errno, "Failed to change the events watched on fd %i: %m", fd);
+}
+
+static void console_update_watch(Agent *a) {
+        bool blocked = a->console.n_input > 0;
+
+        /* While the pty has not taken the client's last bytes, stop reading the client and wait for
+         * the pty to become writable; then the other way round again. */
+        if (blocked == a->console_input_blocked)
+                return;
+        a->console_input_blocked = blocked;
+        epoll_modify(a, a->console.client_fd, blocked ? 0 : EPOLLIN, SOURCE_CONSOLE_CLIENT);
+        epoll_modify(a, a->console.master_fd, EPOLLIN | EPOLLET | (blocked ? EPOLLOUT : 0), SOURCE_CONSOLE);
+}
+
+static void on_console_listen(Agent *a) {
+        int r;
+
+        r = console_accept(&a->console);
+        if (r < 0)
+                log_warning_errno(r, "Failed to accept a console client: %m");
+        if (r <= 0)
+                return;
+        log_info("Console client attached.");
+        if (epoll_add(a, a->console.client_fd, EPOLLIN, SOURCE_CONSOLE_CLIENT) < 0) {
+                log_warning_errno(errno, "Failed to watch the console client: %m");
+                console_detach(&a->console);
+        }
+        a->console_input_blocked = false;
+}
+
+static void on_console_client(Agent *a) {
+        /* Closing the fd takes it out of the epoll set. */
+        if (console_client_input(&a->console) == -ECONNRESET)
+                log_info("Console client detached.");
+}
+
 static void timer_arm(Agent *a, uint64_t usec) {
         struct itimerspec its = {
                 .it_value.tv_sec = (time_t) (usec / USEC_PER_SEC),
@@ -85,7 +140,33 @@ static void timer_arm(Agent *a, uint64_t usec) {
         if (usec == 0)
                 its.it_value.tv_nsec = 1;
         if (timerfd_settime(a->timer_fd, 0, &its, NULL) < 0)
-                log_warning_errno(errno, "Failed to arm the stop timer: %m");
+                log_warning_errno(errno, "Failed to arm the timer: %m");
+}
+
+static void timer_disarm(Agent *a) {
+        (void) timerfd_settime(a->timer_fd, 0, &(struct itimerspec) {}, NULL);
+}
+
+static void agent_set_ready(Agent *a) {
+        a->wait_ready = false;
+        if (a->stop_requested)
+                return;
+        timer_disarm(a);
+        agent_write_state(a, CONTAINER_RUNNING);
+        (void) sd_notifyf(0, "READY=1\nSTATUS=Container running.\nMAINPID=%i", (int) getpid());
+}
+
+void agent_container_started(Agent *a) {
+        /* A non-systemd init is ready once exec'd. A systemd one says so itself, on the notify
+         * socket; until then the container is "starting" (with its LEADER_PID already known). */
+        if (!a->wait_ready) {
+                agent_set_ready(a);
+                return;
+        }
+        agent_write_state(a, CONTAINER_STARTING);
+        (void) sd_notify(0, "STATUS=Container booting.");
+        if (!a->stop_requested)
+                timer_arm(a, (uint64_t) a->ready_timeout_sec * USEC_PER_SEC);
 }
 
 static uint64_t timer_remaining(Agent *a) {
@@ -152,8 +233,14 @@ static void on_leader_exit(Agent *a, int status) {
         /* reboot(2) in a pid namespace: RB_AUTOBOOT kills init with SIGHUP, RB_POWER_OFF and
          * RB_HALT_SYSTEM with SIGINT. */
         a->leader = 0;
-        (void) timerfd_settime(a->timer_fd, 0, &(struct itimerspec) {}, NULL);
+        a->wait_ready = false;
+        timer_disarm(a);
         console_close_pty(&a->console);
+        if (a->result) {
+                /* We killed it ourselves after a failure (the READY=1 timeout) that is logged. */
+                a->done = true;
+                return;
+        }
 
         if (reboot) {
                 if (!reboot_allowed(a)) {
@@ -217,12 +304,52 @@ static void on_timer(Agent *a) {
 
         if (read(a->timer_fd, &expirations, sizeof(expirations)) < 0)
                 return;
+        if (!a->stop_requested && a->wait_ready)
+                (void) agent_fail(a, -ETIMEDOUT, "Container did not report READY=1 within %u s "
+                                  "(its systemd did not finish booting).", a->ready_timeout_sec);
+        else if (!a->stop_requested)
+                return;
         kill_container(a);
+}
+
+static void on_notify_message(Agent *a, const NotifyMessage *m) {
+        /* The guest's own words become the unit's status line ("sysctr@NAME.service: Startup
+         * finished in ..."). */
+        if (m->has_status)
+                (void) sd_notifyf(0, "STATUS=%s", m->status);
+        if (m->ready && a->wait_ready) {
+                log_info("Container's init reported READY=1.");
+                agent_set_ready(a);
+        }
+        /* The guest's systemd began a poweroff or a reboot by itself ("systemctl poweroff" inside).
+         * Our service manager hears nothing of it: a reboot comes back "running". */
+        if (m->stopping && !a->stop_requested) {
+                log_info("Container's init is shutting down.");
+                agent_write_state(a, CONTAINER_STOPPING);
+        }
+}
+
+static void on_notify(Agent *a) {
+        for (;;) {
+                NotifyMessage m;
+                int r = notify_receive(a->notify_fd, a->leader, &m);
+
+                if (r == -EAGAIN)
+                        return;
+                if (r < 0) {
+                        log_debug_errno(r, "Failed to read from the notify socket: %m");
+                        return;
+                }
+                if (r == 0)
+                        log_debug("Ignored a notify message that did not come from the container's init.");
+                else
+                        on_notify_message(a, &m);
+        }
 }
 
 int agent_run(Agent *a) {
         while (!a->done) {
-                struct epoll_event ev[4];
+                struct epoll_event ev[8];
                 int n, r;
 
                 n = epoll_wait(a->epoll_fd, ev, ELEMENTSOF(ev), -1);
@@ -242,11 +369,23 @@ int agent_run(Agent *a) {
                                 on_timer(a);
                                 break;
                         case SOURCE_CONSOLE:
+                                if (ev[i].events & EPOLLOUT)
+                                        console_flush_input(&a->console);
                                 r = console_drain(&a->console);
                                 if (r < 0)
                                         log_debug_errno(r, "Failed to read the console: %m");
                                 break;
+                        case SOURCE_NOTIFY:
+                                on_notify(a);
+                                break;
+                        case SOURCE_CONSOLE_LISTEN:
+                                on_console_listen(a);
+                                break;
+                        case SOURCE_CONSOLE_CLIENT:
+                                on_console_client(a);
+                                break;
                         }
+                console_update_watch(a);
         }
         return 0;
 }

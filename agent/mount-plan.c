@@ -171,30 +171,63 @@ static int plan_dev(MountPlan *p, const char *console) {
         return r;
 }
 
-static int plan_run(MountPlan *p, const char *uuid) {
+/* A copy of text, as a plan string; NULL on OOM. */
+static const char *plan_keep_line(MountPlan *p, const char *text, bool add_newline) {
+        _cleanup_free_ char *t = NULL;
+
+        if (asprintf(&t, "%s%s", text, add_newline ? "\n" : "") < 0)
+                return NULL;
+        return plan_keep(p, t);
+}
+
+static int plan_run_host(MountPlan *p, const MountPlanParams *params) {
+        const char *k;
         int r;
 
-        r = plan_add(p, (MountEntry) { MOUNT_FS, MOUNT_MKDIR_TARGET, "run", "tmpfs", "tmpfs",
-                                       MS_NOSUID | MS_NODEV | MS_STRICTATIME,
-                                       "mode=0755,size=20%,nr_inodes=800k" });
-        /* systemd's container interface: /run/host/ tells the guest who runs it. */
-        if (r >= 0)
-                r = plan_add(p, (MountEntry) { MOUNT_MKDIR, 0, "run/host", .mode = 0755 });
+        /* systemd's container interface: /run/host/ tells the guest who runs it. A tmpfs of its own,
+         * read-only once filled, so the guest cannot forge what its tools read there. */
+        r = plan_add(p, (MountEntry) { MOUNT_FS, MOUNT_MKDIR_TARGET, "run/host", "tmpfs", "tmpfs",
+                                       MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=1m,nr_inodes=1k" });
         if (r >= 0)
                 r = plan_add(p, (MountEntry) { MOUNT_WRITE_FILE, 0, "run/host/container-manager", "sysctr\n",
                                                .mode = 0444 });
-        if (r >= 0 && uuid) {
-                _cleanup_free_ char *t = NULL;
-                const char *k;
-
-                if (asprintf(&t, "%s\n", uuid) < 0)
-                        return -ENOMEM;
-                k = plan_keep(p, t);
+        if (r >= 0 && params->container_uuid) {
+                k = plan_keep_line(p, params->container_uuid, true);
                 if (!k)
                         return -ENOMEM;
                 r = plan_add(p, (MountEntry) { MOUNT_WRITE_FILE, 0, "run/host/container-uuid", k,
                                                .mode = 0444 });
         }
+        /* The host's os-release, as nspawn provides it: the guest learns what it runs on. */
+        if (r >= 0 && params->os_release) {
+                k = plan_keep_line(p, params->os_release, false);
+                if (!k)
+                        return -ENOMEM;
+                r = plan_add(p, (MountEntry) { MOUNT_WRITE_FILE, 0, "run/host/os-release", k, .mode = 0444 });
+        }
+        /* The notify socket's own directory, read-only: the guest can talk on the socket (a socket
+         * inode works on a read-only mount) but not replace it. */
+        if (r >= 0 && params->notify_dir) {
+                k = plan_keep(p, params->notify_dir);
+                if (!k)
+                        return -ENOMEM;
+                r = plan_add(p, (MountEntry) { MOUNT_BIND, MOUNT_MKDIR_TARGET, "run/host/notify", k });
+                if (r >= 0)
+                        r = plan_add(p, (MountEntry) { MOUNT_READ_ONLY, 0, "run/host/notify" });
+        }
+        if (r >= 0)
+                r = plan_add(p, (MountEntry) { MOUNT_READ_ONLY, 0, "run/host" });
+        return r;
+}
+
+static int plan_run(MountPlan *p, const MountPlanParams *params) {
+        int r;
+
+        r = plan_add(p, (MountEntry) { MOUNT_FS, MOUNT_MKDIR_TARGET, "run", "tmpfs", "tmpfs",
+                                       MS_NOSUID | MS_NODEV | MS_STRICTATIME,
+                                       "mode=0755,size=20%,nr_inodes=800k" });
+        if (r >= 0)
+                r = plan_run_host(p, params);
         return r;
 }
 
@@ -205,6 +238,8 @@ int mount_plan_build(const MountPlanParams *params, MountPlan **ret) {
         if (params->console && params->console[0] != '/')
                 return -EINVAL;
         if (params->container_uuid && strchr(params->container_uuid, '\n'))
+                return -EINVAL;
+        if (params->notify_dir && params->notify_dir[0] != '/')
                 return -EINVAL;
         p = calloc(1, sizeof(MountPlan));
         if (!p)
@@ -217,7 +252,7 @@ int mount_plan_build(const MountPlanParams *params, MountPlan **ret) {
         if (r >= 0)
                 r = plan_dev(p, params->console);
         if (r >= 0)
-                r = plan_run(p, params->container_uuid);
+                r = plan_run(p, params);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);

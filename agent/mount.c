@@ -11,8 +11,11 @@
 
 /* The apply layer of the mount plan. Runs in the container's child, in its private mount namespace,
  * before pivot_root: the new root is a tree the guest controls (its overlay upper layer), so every
- * path in it is resolved with openat2(RESOLVE_IN_ROOT) and mounted onto through /proc/self/fd/N;
- * a symlink the guest planted (/dev -> /etc, /proc -> /) then stays inside its root. */
+ * path in it is resolved with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS) and mounted onto
+ * through /proc/self/fd/N, and what we create there is made with *at() calls and O_NOFOLLOW below
+ * such a directory fd. A symlink the guest planted on a target (/dev -> /etc, /run -> /) fails the
+ * start with ELOOP, as LXC's safe mounts do, rather than moving our mounts where the guest wants
+ * them. No mount target of the plan is a symlink in any sane image. */
 
 typedef struct FdPath {
         char buf[32];
@@ -26,7 +29,7 @@ static const char *fd_path(int fd, FdPath *p) {
 static int open_in_root(int root_fd, const char *path, int flags) {
         struct open_how how = {
                 .flags = (uint64_t) (flags | O_PATH | O_CLOEXEC),
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
         };
         long fd;
 
@@ -136,7 +139,8 @@ static int apply_create(int root_fd, const MountEntry *e) {
         case MOUNT_SYMLINK:
                 return symlinkat(e->source, parent_fd, base) < 0 && errno != EEXIST ? -errno : 0;
         case MOUNT_MKNOD:
-                /* fchmodat: the mode must not depend on the agent's umask. */
+                /* fchmodat: the mode must not depend on the agent's umask. It follows symlinks, but
+                 * the node was just made by us, in a /dev tmpfs that no guest process has seen. */
                 if (mknodat(parent_fd, base, e->mode, e->dev) >= 0)
                         return RET_NERRNO(fchmodat(parent_fd, base, e->mode & 07777, 0));
                 if (errno == EEXIST)

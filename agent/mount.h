@@ -38,7 +38,8 @@ typedef struct MountEntry {
         MountKind kind;
         MountEntryFlags flags;
         /* Relative to the new root: no leading "/", no "." or ".." components. Resolved with
-         * openat2(RESOLVE_IN_ROOT), so a symlink the guest planted never leads out of its root. */
+         * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS): a symlink the guest planted on the way is
+         * an error (ELOOP), never followed. */
         const char *target;
         const char *source;
         const char *fstype;
@@ -54,6 +55,8 @@ typedef struct MountEntry {
 typedef struct MountPlanParams {
         const char *console;            /* host path of the pty slave for /dev/console, or NULL */
         const char *container_uuid;     /* written to /run/host/container-uuid, or NULL */
+        const char *notify_dir;         /* host dir bound read-only onto /run/host/notify, or NULL */
+        const char *os_release;         /* written to /run/host/os-release, or NULL */
 } MountPlanParams;
 
 typedef struct MountPlan {

@@ -70,6 +70,44 @@ int cg_pid_get_path(pid_t pid, char **ret) {
         return -ENODATA;
 }
 
+int cg_v1_attach_like(pid_t leader, pid_t pid) {
+        _cleanup_free_ char *text = NULL;
+        char path[64];
+        int r;
+
+        (void) snprintf(path, sizeof(path), "/proc/%d/cgroup", (int) leader);
+        r = read_full_file(path, &text, NULL);
+        if (r < 0)
+                return r == -ENOENT ? -ESRCH : r;
+
+        for (char *line = text, *end; line && *line; line = end ? end + 1 : NULL) {
+                _cleanup_free_ char *procs = NULL;
+                char *controllers, *cgroup, w[32];
+
+                end = strchr(line, '\n');
+                if (end)
+                        *end = '\0';
+                /* "ID:controllers:path"; ID 0 is cgroup2, which the caller handles. */
+                controllers = strchr(line, ':');
+                cgroup = controllers ? strchr(controllers + 1, ':') : NULL;
+                if (!cgroup || strneq(line, "0:", 2))
+                        continue;
+                *cgroup++ = '\0';
+                controllers++;
+                if (streq(cgroup, "/"))
+                        continue;
+                if (strneq(controllers, "name=", 5))
+                        controllers += 5;
+                if (asprintf(&procs, "/sys/fs/cgroup/%s%s/cgroup.procs", controllers, cgroup) < 0)
+                        return -ENOMEM;
+                (void) snprintf(w, sizeof(w), "%d", (int) (pid ?: getpid()));
+                r = write_string_file(procs, w);
+                if (r < 0 && r != -ENOENT)
+                        return r;
+        }
+        return 0;
+}
+
 int cg_full_path(const char *cgroup, const char *attribute, char **ret) {
         const char *mnt;
         char *p;

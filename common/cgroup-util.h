@@ -27,6 +27,10 @@ int cg_full_path(const char *cgroup, const char *attribute, char **ret);
 /* "/a/b" + "c" → "/a/b/c"; "/" + "c" → "/c". */
 int cg_join(const char *cgroup, const char *child, char **ret);
 
+/* On a hybrid host: join pid (0 = self) to every cgroup v1 hierarchy where leader sits below the
+ * root (the container's memory, pids, cpu... cgroups), so that it shares the container's limits. */
+int cg_v1_attach_like(pid_t leader, pid_t pid);
+
 int cg_create(const char *cgroup);                      /* mkdir: 1 created, 0 existed */
 int cg_attach(const char *cgroup, pid_t pid);           /* write to cgroup.procs (0 = self) */
 /* SIGKILL everything in the cgroup and below: cgroup.kill (kernel >= 5.14), else each pid listed in

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <yaml.h>
 
+#include "bind.h"
 #include "config.h"
 #include "fileio.h"
 #include "id.h"
@@ -66,6 +67,8 @@ static const Field container_fields[] = {
         { "memory",       FIELD_SIZE,    offsetof(ContainerConfig, memory_max) },
         { "cpus",         FIELD_CPUS,    offsetof(ContainerConfig, cpu_millis) },
         { "pids",         FIELD_COUNT,   offsetof(ContainerConfig, tasks_max) },
+        { "binds",        FIELD_STRV,    offsetof(ContainerConfig, binds),    bind_spec_is_valid,
+          "bind", .unique = true },
 };
 
 static const Field template_fields[] = {
@@ -751,6 +754,8 @@ static int emit_limits(yaml_emitter_t *e, const ContainerConfig *c) {
                 return r;
         (void) snprintf(count, sizeof(count), "%llu", (unsigned long long) c->tasks_max);
         if (c->tasks_max > 0 && (r = emit_key_plain(e, "pids", count)) < 0)
+                return r;
+        if (c->binds && (r = emit_key_strv(e, "binds", c->binds)) < 0)
                 return r;
         return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bind.h"
 #include "config.h"
 #include "id.h"
 #include "name.h"
@@ -142,8 +143,26 @@ ContainerConfig *container_config_free(ContainerConfig *c) {
         free(c->image);
         free(c->hostname);
         strv_free(c->init);
+        strv_free(c->binds);
         free(c);
         return NULL;
+}
+
+/* Each a valid spec, and no two mounted on the same target. */
+static int verify_binds(char * const *binds, char **ret_error) {
+        STRV_FOREACH(b, binds) {
+                _cleanup_(bind_spec_done) BindSpec spec = {};
+
+                if (bind_spec_parse(*b, &spec) < 0)
+                        return invalid_value(ret_error, "bind", *b);
+                for (char * const *o = binds; o < b; o++) {
+                        _cleanup_(bind_spec_done) BindSpec other = {};
+
+                        if (bind_spec_parse(*o, &other) >= 0 && streq(other.target, spec.target))
+                                return config_error(ret_error, "Two binds mount on %s", spec.target);
+                }
+        }
+        return 0;
 }
 
 static int verify_required(const ContainerConfig *c, char **ret_error) {
@@ -195,7 +214,7 @@ int container_config_verify(const ContainerConfig *c, char **ret_error) {
                 return config_error(ret_error,
                                     "Invalid stop timeout 0: must be a positive number of seconds");
 
-        return 0;
+        return verify_binds(c->binds, ret_error);
 }
 
 TemplateInfo *template_info_new(void) {

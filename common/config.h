@@ -24,6 +24,7 @@
  *   memory: 512M               # optional memory limit (K, M, G, T suffixes, powers of 1024)
  *   cpus: 1.5                  # optional CPU limit, in CPUs (up to three decimals)
  *   pids: 2048                 # optional limit of processes/threads
+ *   binds: ["/srv/data:/data", "/etc/ssl/certs:/etc/ssl/certs:ro"]   # optional bind mounts (bind.h)
  *
  * Unknown keys and wrong types are errors with "FILE:LINE: message" naming the key or value. */
 
@@ -43,6 +44,7 @@ typedef struct ContainerConfig {
         uint64_t memory_max;    /* bytes, 0: no limit */
         uint32_t cpu_millis;    /* thousandths of a CPU, 0: no limit */
         uint64_t tasks_max;     /* 0: no limit */
+        char **binds;           /* "SRC:DST[:ro]" specs (bind.h), NULL: none */
 } ContainerConfig;
 
 /* Allocated with defaults (init [/sbin/init], SIGRTMIN+3, 10 s, no autostart); strings NULL. */

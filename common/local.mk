@@ -14,7 +14,8 @@ common_libsysctr_common_a_SOURCES = \
 	common/config.c common/config.h \
 	common/config-yaml.c \
 	common/cgroup-util.c common/cgroup-util.h \
-	common/parse-util.c common/parse-util.h
+	common/parse-util.c common/parse-util.h \
+	common/bind.c common/bind.h
 common_libsysctr_common_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(YAML_CFLAGS) $(UUID_CFLAGS)
 
 # Everything a program needs to link the common library.

@@ -3,14 +3,20 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <grp.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <linux/close_range.h>
 
 #include "cgroup-util.h"
 #include "exec.h"
 #include "log.h"
+#include "security.h"
 #include "strv.h"
 #include "sysctr.h"
 
@@ -22,6 +28,9 @@ typedef enum ExecStage {
         EXEC_STAGE_ROOT,
         EXEC_STAGE_WORKDIR,
         EXEC_STAGE_FORK,
+        EXEC_STAGE_PTY,
+        EXEC_STAGE_CONFINE,
+        EXEC_STAGE_CREDENTIALS,
         EXEC_STAGE_EXEC,
         EXEC_STAGE_INTERPRETER,
 } ExecStage;
@@ -32,9 +41,7 @@ typedef struct ExecReport {
 } ExecReport;
 
 typedef struct ExecContext {
-        int pidfd;
-        int root_fd;            /* the init's root directory (/proc/LEADER/root), opened on the host */
-        const char *cgroup;     /* the init's cgroup2 path, NULL if the host has no cgroup2 */
+        const ExecTarget *target;
         int report_fd;
         const ExecParams *params;
 } ExecContext;
@@ -110,10 +117,11 @@ static _noreturn_ void child_fail(const ExecContext *c, ExecStage stage, int err
         _exit(status);
 }
 
-/* The place where the command is confined before exec: signal state now; the capability bounding
- * set and the seccomp filter of the container go here too. */
+/* The command is confined as the container's init is (common/security.h): the same capability
+ * bounding set and seccomp filter, so that entering from the host gives no more than the guest has. */
 static int exec_child_confine(void) {
         sigset_t empty;
+        int r;
 
         /* Blocked signals survive execve(): give the command a clean mask. */
         sigemptyset(&empty);
@@ -123,25 +131,137 @@ static int exec_child_confine(void) {
         /* Descriptors the caller of sysctr leaked to us must not reach the container (stdio stays). */
         if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
                 return -errno;
+
+        r = security_apply_container_baseline();
+        if (r < 0)
+                return r;
+        return 0;
+}
+
+static int send_fd(int socket_fd, int fd) {
+        union {
+                struct cmsghdr cmsghdr;
+                uint8_t buf[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        char byte = 0;
+        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+        struct msghdr mh = {
+                .msg_iov = &iov,
+                .msg_iovlen = 1,
+                .msg_control = &control,
+                .msg_controllen = sizeof(control),
+        };
+        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
+
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+
+        if (sendmsg(socket_fd, &mh, MSG_NOSIGNAL) < 0)
+                return -errno;
+        return 0;
+}
+
+/* The slave of a pty that was just unlocked. TIOCGPTPEER (Linux 4.13) opens it without a path lookup
+ * in /dev/pts, where the guest could have planted something else; older kernels get the path. */
+static int pty_open_slave(int master_fd) {
+        char name[64];
+        int fd;
+
+        fd = ioctl(master_fd, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd >= 0)
+                return fd;
+        if (errno != EINVAL && errno != ENOTTY)
+                return -errno;
+        if (ptsname_r(master_fd, name, sizeof(name)) != 0)
+                return -errno;
+        fd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+/* In the container: a new pty from the container's own devpts (so that "tty" names a /dev/pts/N the
+ * guest knows, and logind can register the session), its master sent to the host, its slave the
+ * controlling terminal and stdio of a new session. */
+static int child_setup_pty(const ExecParams *p) {
+        _cleanup_close_ int master = -EBADF, slave = -EBADF;
+        struct stat st;
+        int r;
+
+        /* O_NONBLOCK: the guest owns /dev and could have put a FIFO there; checked just below. */
+        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (master < 0)
+                return -errno;
+        if (fstat(master, &st) < 0)
+                return -errno;
+        if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2)
+                return -ENOTTY;
+        if (unlockpt(master) < 0)
+                return -errno;
+        slave = pty_open_slave(master);
+        if (slave < 0)
+                return slave;
+
+        if (p->termios && tcsetattr(slave, TCSANOW, p->termios) < 0)
+                return -errno;
+        if (p->winsize && ioctl(slave, TIOCSWINSZ, p->winsize) < 0)
+                return -errno;
+        if (p->set_credentials && (fchown(slave, p->uid, (gid_t) -1) < 0 || fchmod(slave, 0620) < 0))
+                return -errno;
+
+        r = send_fd(p->pty_socket, master);
+        if (r < 0)
+                return r;
+        master = safe_close(master);
+
+        if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+                return -errno;
+        for (int i = 0; i < 3; i++)
+                if (dup2(slave, i) < 0)
+                        return -errno;
+        return 0;
+}
+
+static int child_set_credentials(const ExecParams *p) {
+        if (setgroups(p->n_groups, p->groups) < 0 || setresgid(p->gid, p->gid, p->gid) < 0 ||
+            setresuid(p->uid, p->uid, p->uid) < 0)
+                return -errno;
         return 0;
 }
 
 static _noreturn_ void grandchild_exec(const ExecContext *c) {
+        const ExecParams *p = c->params;
+        const char *path = p->path ?: p->argv[0];
         int r;
+
+        if (p->new_pty) {
+                r = child_setup_pty(p);
+                if (r < 0)
+                        child_fail(c, EXEC_STAGE_PTY, r, EXIT_EXEC_TOOL);
+        }
 
         r = exec_child_confine();
         if (r < 0)
-                child_fail(c, EXEC_STAGE_EXEC, r, EXIT_EXEC_CANNOT_INVOKE);
+                child_fail(c, EXEC_STAGE_CONFINE, r, EXIT_EXEC_TOOL);
+
+        if (p->set_credentials) {
+                r = child_set_credentials(p);
+                if (r < 0)
+                        child_fail(c, EXEC_STAGE_CREDENTIALS, r, EXIT_EXEC_TOOL);
+        }
 
         /* execvp() searches the PATH of the current environment, so the command's environment has
          * to be ours first. */
-        environ = c->params->env;
-        execvp(c->params->argv[0], c->params->argv);
+        environ = p->env;
+        if (p->path)
+                execv(p->path, p->argv);
+        else
+                execvp(p->argv[0], p->argv);
         r = errno;
 
         /* A script whose "#!" interpreter is missing fails with ENOENT too; like the shell, call
          * that "cannot execute", not "not found". */
-        if (r == ENOENT && strchr(c->params->argv[0], '/') && access(c->params->argv[0], F_OK) >= 0)
+        if (r == ENOENT && strchr(path, '/') && access(path, F_OK) >= 0)
                 child_fail(c, EXEC_STAGE_INTERPRETER, r, EXIT_EXEC_CANNOT_INVOKE);
         child_fail(c, EXEC_STAGE_EXEC, r, r == ENOENT ? EXIT_EXEC_NOT_FOUND : EXIT_EXEC_CANNOT_INVOKE);
 }
@@ -179,6 +299,7 @@ static int wait_forwarding_signals(pid_t pid) {
 /* The middle process: joins the container and forks the command into its PID namespace, which
  * setns() applies to children only. It stays outside that namespace, waiting. */
 static _noreturn_ void child_enter(const ExecContext *c, pid_t parent) {
+        const ExecTarget *t = c->target;
         pid_t pid;
         int r;
 
@@ -187,19 +308,19 @@ static _noreturn_ void child_enter(const ExecContext *c, pid_t parent) {
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
                 _exit(EXIT_EXEC_TOOL);
 
-        if (c->cgroup) {
-                r = cg_attach(c->cgroup, 0);
+        if (t->cgroup) {
+                r = cg_attach(t->cgroup, 0);
                 if (r < 0)
                         child_fail(c, EXEC_STAGE_CGROUP, r, EXIT_EXEC_TOOL);
         }
 
-        if (setns(c->pidfd, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
+        if (setns(t->pidfd, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
                                     CLONE_NEWCGROUP) < 0)
                 child_fail(c, EXEC_STAGE_SETNS, errno, EXIT_EXEC_TOOL);
 
         /* setns(CLONE_NEWNS) puts us at the root of the mount namespace, which need not be the root of
          * the init (pivot_root vs. chroot): use the init's own, opened before we entered. */
-        if (fchdir(c->root_fd) < 0 || chroot(".") < 0)
+        if (fchdir(t->root_fd) < 0 || chroot(".") < 0)
                 child_fail(c, EXEC_STAGE_ROOT, errno, EXIT_EXEC_TOOL);
         if (chdir(c->params->workdir ?: "/") < 0)
                 child_fail(c, EXEC_STAGE_WORKDIR, errno, EXIT_EXEC_TOOL);
@@ -214,8 +335,11 @@ static _noreturn_ void child_enter(const ExecContext *c, pid_t parent) {
                 grandchild_exec(c);
         }
 
-        /* The command holds the pipe now; our copy would keep the top-level waiting for EOF. */
+        /* The command holds the pipe and the socket now; our copies would keep the top-level waiting
+         * for an EOF. */
         safe_close(c->report_fd);
+        if (c->params->new_pty)
+                safe_close(c->params->pty_socket);
 
         r = wait_forwarding_signals(pid);
         _exit(r < 0 ? EXIT_EXEC_TOOL : r);
@@ -236,15 +360,22 @@ static int log_report(const ExecReport *report, const ExecParams *p, int status)
                                        p->workdir);
         case EXEC_STAGE_FORK:
                 return log_error_errno(e, _("Failed to fork: %m"));
+        case EXEC_STAGE_PTY:
+                return log_error_errno(e, _("Failed to allocate a terminal in the container: %m"));
+        case EXEC_STAGE_CONFINE:
+                return log_error_errno(e, _("Failed to apply the security restrictions of the container: %m"));
+        case EXEC_STAGE_CREDENTIALS:
+                return log_error_errno(e, _("Failed to change to the user in the container: %m"));
         case EXEC_STAGE_EXEC:
                 if (e == ENOENT)
-                        log_error(_("Command \"%s\" not found in the container."), p->argv[0]);
+                        log_error(_("Command \"%s\" not found in the container."), p->path ?: p->argv[0]);
                 else
-                        log_error_errno(e, _("Failed to execute \"%s\" in the container: %m"), p->argv[0]);
+                        log_error_errno(e, _("Failed to execute \"%s\" in the container: %m"),
+                                        p->path ?: p->argv[0]);
                 return status;
         case EXEC_STAGE_INTERPRETER:
                 log_error(_("Failed to execute \"%s\" in the container: its interpreter was not found."),
-                          p->argv[0]);
+                          p->path ?: p->argv[0]);
                 return status;
         default:
                 return log_error_errno(EIO, _("Unexpected report from the child process."));
@@ -278,50 +409,31 @@ static int exec_prepare(int pidfd, pid_t leader, int *ret_root_fd, char **ret_cg
         return 0;
 }
 
-static void block_signals(sigset_t *ret_old) {
-        sigset_t set;
-
-        sigemptyset(&set);
+void exec_signals(sigset_t *ret) {
+        sigemptyset(ret);
         for (size_t i = 0; i < ELEMENTSOF(forward_signals); i++)
-                sigaddset(&set, forward_signals[i]);
-        sigaddset(&set, SIGCHLD);
-        (void) sigprocmask(SIG_BLOCK, &set, ret_old);
+                sigaddset(ret, forward_signals[i]);
+        sigaddset(ret, SIGCHLD);
 }
 
-int exec_in_container(int leader_pidfd, pid_t leader, const ExecParams *p) {
+int exec_spawn(const ExecTarget *t, const ExecParams *p, ExecChild *ret) {
         _cleanup_close_pair_ int pipe_fds[2] = { -EBADF, -EBADF };
-        _cleanup_close_ int root_fd = -EBADF;
-        _cleanup_free_ char *cgroup = NULL;
-        ExecReport report = {};
+        _cleanup_close_ int pidfd = -EBADF;
         pid_t pid, self = getpid();
-        sigset_t old_mask;
-        ssize_t n;
         int r;
 
-        assert(p && p->argv && p->argv[0]);
+        assert(t && p && p->argv && p->argv[0]);
 
-        r = exec_prepare(leader_pidfd, leader, &root_fd, &cgroup);
-        if (r < 0)
-                return r;
-
-        if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+        /* Non-blocking: the report is read after the wait, when it is there or never will be. */
+        if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) < 0)
                 return log_error_errno(errno, _("Failed to create a pipe: %m"));
 
-        /* Blocked before the fork so that no signal is lost between fork and wait; waited for with
-         * sigwaitinfo(), no handlers needed. */
-        block_signals(&old_mask);
-
         pid = fork();
-        if (pid < 0) {
-                r = log_error_errno(errno, _("Failed to fork: %m"));
-                (void) sigprocmask(SIG_SETMASK, &old_mask, NULL);
-                return r;
-        }
+        if (pid < 0)
+                return log_error_errno(errno, _("Failed to fork: %m"));
         if (pid == 0) {
                 ExecContext c = {
-                        .pidfd = leader_pidfd,
-                        .root_fd = root_fd,
-                        .cgroup = cgroup,
+                        .target = t,
                         .report_fd = pipe_fds[1],
                         .params = p,
                 };
@@ -331,17 +443,67 @@ int exec_in_container(int leader_pidfd, pid_t leader, const ExecParams *p) {
         }
 
         pipe_fds[1] = safe_close(pipe_fds[1]);
-        do
-                n = read(pipe_fds[0], &report, sizeof(report));
-        while (n < 0 && errno == EINTR);
 
-        r = wait_forwarding_signals(pid);
-        (void) sigprocmask(SIG_SETMASK, &old_mask, NULL);
+        /* Our own unwaited child: its PID cannot be reused yet. */
+        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+        if (pidfd < 0) {
+                r = log_error_errno(errno, _("Failed to open the child process: %m"));
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                return r;
+        }
+
+        *ret = (ExecChild) {
+                .pid = pid,
+                .pidfd = TAKE_FD(pidfd),
+                .report_fd = TAKE_FD(pipe_fds[0]),
+        };
+        return 0;
+}
+
+int exec_child_wait(ExecChild *c, const ExecParams *p) {
+        ExecReport report = {};
+        ssize_t n;
+        int r;
+
+        r = wait_forwarding_signals(c->pid);
         if (r < 0)
                 return log_error_errno(r, _("Failed to wait for the child process: %m"));
+        c->pid = 0;
 
+        n = read(c->report_fd, &report, sizeof(report));
         if (n == (ssize_t) sizeof(report))
                 return log_report(&report, p, r);
+        return r;
+}
+
+void exec_child_done(ExecChild *c) {
+        if (c->pid > 0) {
+                /* Not waited for: an error path. Through it, the command dies too (PDEATHSIG). */
+                (void) kill(c->pid, SIGKILL);
+                (void) waitpid(c->pid, NULL, 0);
+                c->pid = 0;
+        }
+        c->pidfd = safe_close(c->pidfd);
+        c->report_fd = safe_close(c->report_fd);
+}
+
+int exec_in_container(const ExecTarget *t, const ExecParams *p) {
+        _cleanup_(exec_child_done) ExecChild child = EXEC_CHILD_NULL;
+        sigset_t set, old_mask;
+        int r;
+
+        /* Blocked before the fork so that no signal is lost between fork and wait; waited for with
+         * sigwaitinfo(), no handlers needed. */
+        exec_signals(&set);
+        (void) sigprocmask(SIG_BLOCK, &set, &old_mask);
+
+        r = exec_spawn(t, p, &child);
+        if (r >= 0)
+                r = exec_child_wait(&child, p);
+
+        exec_child_done(&child);
+        (void) sigprocmask(SIG_SETMASK, &old_mask, NULL);
         return r;
 }
 
@@ -386,11 +548,39 @@ static int open_leader(sd_bus *bus, const char *name, int *ret_pidfd, pid_t *ret
         return 0;
 }
 
-int verb_exec(char **args, const CtlOptions *o) {
+int exec_target_open(const char *name, ExecTarget *ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(exec_target_done) ExecTarget t = EXEC_TARGET_NULL;
+        int r;
+
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+        r = open_leader(bus, name, &t.pidfd, &t.leader);
+        if (r < 0)
+                return r;
+        /* The command may run for days: do not hold a connection to the bus meanwhile. */
+        bus = sd_bus_flush_close_unref(bus);
+
+        r = exec_prepare(t.pidfd, t.leader, &t.root_fd, &t.cgroup);
+        if (r < 0)
+                return r;
+
+        *ret = t;
+        t = EXEC_TARGET_NULL;
+        return 0;
+}
+
+void exec_target_done(ExecTarget *t) {
+        t->pidfd = safe_close(t->pidfd);
+        t->root_fd = safe_close(t->root_fd);
+        free(t->cgroup);
+        t->cgroup = NULL;
+}
+
+int verb_exec(char **args, const CtlOptions *o) {
+        _cleanup_(exec_target_done) ExecTarget t = EXEC_TARGET_NULL;
         _cleanup_strv_free_ char **env = NULL;
-        _cleanup_close_ int pidfd = -EBADF;
-        pid_t leader = 0;
         int r;
 
         r = ctl_check_container_name(args[0]);
@@ -401,16 +591,11 @@ int verb_exec(char **args, const CtlOptions *o) {
         if (r < 0)
                 return log_oom();
 
-        r = ctl_bus_open(&bus);
+        r = exec_target_open(args[0], &t);
         if (r < 0)
                 return r;
-        r = open_leader(bus, args[0], &pidfd, &leader);
-        if (r < 0)
-                return r;
-        /* The command may run for days: do not hold a connection to the bus meanwhile. */
-        bus = sd_bus_flush_close_unref(bus);
 
-        return exec_in_container(pidfd, leader,
+        return exec_in_container(&t,
                                  &(const ExecParams) {
                                          .argv = args + 1,
                                          .env = env,

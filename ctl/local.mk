@@ -6,7 +6,13 @@ sysctr_SOURCES = \
 	ctl/ctl-bus.c \
 	ctl/verbs-container.c \
 	ctl/verbs-show.c \
+	ctl/verbs-template.c \
+	ctl/progress.c \
 	ctl/exec.c ctl/exec.h \
+	ctl/shell.c \
+	ctl/console.c \
+	ctl/relay.c ctl/relay.h \
 	ctl/json.c
-sysctr_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
-sysctr_LDADD = $(COMMON_LIBS) $(LIBINTL)
+# exec and shell confine what they run as the container is confined (common/security.h).
+sysctr_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(SECCOMP_CFLAGS)
+sysctr_LDADD = $(SECURITY_LIBS) $(COMMON_LIBS) $(LIBINTL)

@@ -22,6 +22,7 @@ typedef enum CtlOption {
         OPTION_JSON,
         OPTION_ENV,
         OPTION_WORKDIR,
+        OPTION_REBUILD,
         _OPTION_MAX,
 } CtlOption;
 
@@ -47,10 +48,11 @@ static const struct {
         [OPTION_JSON] = { "json", 0, NULL, N_("Print JSON") },
         [OPTION_ENV] = { "env", 'e', "VAR=VALUE", N_("Set an environment variable (may be repeated)") },
         [OPTION_WORKDIR] = { "workdir", 'w', "DIR", N_("Working directory in the container (default: /)") },
+        [OPTION_REBUILD] = { "rebuild", 0, NULL, N_("Build the image anew even if it is cached") },
 };
 
 typedef struct Verb {
-        const char *name;
+        const char *name;               /* one word, or two ("template list") */
         unsigned min_args, max_args;    /* positional arguments after the options */
         unsigned options;               /* OPT() mask of the options it accepts */
         bool command_tail;              /* options end at the first argument after NAME (exec) */
@@ -58,6 +60,7 @@ typedef struct Verb {
         const char *synopsis;
         const char *summary;            /* N_() */
         int (*run)(char **args, const CtlOptions *o);
+        const char *details;            /* N_(), for "--help" of the verb; may be NULL */
 } Verb;
 
 static const Verb verbs[] = {
@@ -78,6 +81,19 @@ static const Verb verbs[] = {
           verb_info },
         { "exec", 2, UINT_MAX, OPT(ENV) | OPT(WORKDIR), true, EXIT_EXEC_TOOL, "NAME [--] COMMAND [ARG...]",
           N_("Run a command in a running container"), verb_exec },
+        { "shell", 1, 2, 0, false, EXIT_EXEC_TOOL, "NAME [USER]",
+          N_("Open a login shell in a running container (default user: root)"), verb_shell,
+          N_("The shell runs on a new terminal of the container; \"exit\" ends it, and its exit status is "
+             "sysctr's.") },
+        { "console", 1, 1, 0, false, EXIT_FAILURE, "NAME",
+          N_("Attach to the console of a running container (^] 3x detaches)"), verb_console,
+          N_("Press ^] three times within 1s to detach.") },
+        { "template list", 0, 0, OPT(JSON), false, EXIT_FAILURE, "", N_("List the templates and cached images"),
+          verb_template_list },
+        { "template build", 1, 1, OPT(RELEASE) | OPT(REBUILD), false, EXIT_FAILURE, "TEMPLATE",
+          N_("Build the image of a template and cache it"), verb_template_build },
+        { "template remove", 1, 1, 0, false, EXIT_FAILURE, "IMAGE", N_("Remove a cached image"),
+          verb_template_remove },
 };
 
 static void help_option(const char *short_name, const char *long_name, const char *arg, const char *help) {
@@ -109,6 +125,8 @@ static void help_verb(const Verb *v) {
         printf("%s %s [OPTIONS...]%s%s\n\n", program_invocation_short_name, v->name,
                isempty(v->synopsis) ? "" : " ", v->synopsis);
         printf("%s.\n\n", _(v->summary));
+        if (v->details)
+                printf("%s\n\n", _(v->details));
         printf("%s\n", _("Options:"));
         help_option("-h", "help", NULL, _("Show this help"));
         for (size_t i = 0; i < _OPTION_MAX; i++) {
@@ -195,6 +213,9 @@ static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
                 return 0;
         case OPTION_JSON:
                 o->json = true;
+                return 0;
+        case OPTION_REBUILD:
+                o->rebuild = true;
                 return 0;
         case OPTION_ENV:
                 if (isempty(arg) || arg[0] == '=') {
@@ -339,11 +360,59 @@ static int parse_verb_argv(const Verb *v, int argc, char **argv, CtlOptions *o, 
         return 1;
 }
 
-static const Verb *find_verb(const char *name) {
-        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (streq(verbs[i].name, name))
+/* The verb named by argv[1] (and argv[2] for two-word verbs); *ret_words says how many words. */
+static const Verb *find_verb(int argc, char **argv, int *ret_words) {
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++) {
+                const char *name = verbs[i].name, *space = strchr(name, ' ');
+
+                if (!space && streq(name, argv[1])) {
+                        *ret_words = 1;
                         return &verbs[i];
+                }
+                if (space && argc > 2 && strlen(argv[1]) == (size_t) (space - name) &&
+                    strneq(name, argv[1], (size_t) (space - name)) && streq(space + 1, argv[2])) {
+                        *ret_words = 2;
+                        return &verbs[i];
+                }
+        }
         return NULL;
+}
+
+/* True if word is the first word of two-word verbs ("template"). */
+static bool is_verb_group(const char *word) {
+        size_t n = strlen(word);
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (strneq(verbs[i].name, word, n) && verbs[i].name[n] == ' ')
+                        return true;
+        return false;
+}
+
+static void help_group(const char *group) {
+        size_t n = strlen(group);
+
+        printf("%s %s COMMAND [OPTIONS...] [ARGS...]\n\n", program_invocation_short_name, group);
+        printf("%s\n", _("Commands:"));
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (strneq(verbs[i].name, group, n) && verbs[i].name[n] == ' ') {
+                        int k = printf("  %s %s", verbs[i].name, verbs[i].synopsis);
+
+                        printf("%*s%s\n", MAX(36 - k, 1), "", _(verbs[i].summary));
+                }
+}
+
+/* "sysctr template", "sysctr template --help", "sysctr template frobnicate". 0: help printed. */
+static int handle_verb_group(int argc, char **argv) {
+        if (argc > 2 && (streq(argv[2], "-h") || streq(argv[2], "--help"))) {
+                help_group(argv[1]);
+                return 0;
+        }
+        if (argc <= 2)
+                log_error(_("\"%s\" needs a command."), argv[1]);
+        else
+                log_error(_("Unknown command \"%s %s\"."), argv[1], argv[2]);
+        log_error(_("Run \"%s %s --help\" for a list of commands."), program_invocation_short_name, argv[1]);
+        return -EINVAL;
 }
 
 static void ctl_options_done(CtlOptions *o) {
@@ -363,7 +432,7 @@ int main(int argc, char *argv[]) {
         _cleanup_(ctl_options_done) CtlOptions o = {};
         const Verb *v;
         char **args;
-        int r;
+        int r, words = 1;
 
         (void) setlocale(LC_ALL, "");
         (void) bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
@@ -384,7 +453,11 @@ int main(int argc, char *argv[]) {
                 printf("sysctr %s\n", PACKAGE_VERSION);
                 return flush_stdout(EXIT_SUCCESS, EXIT_FAILURE);
         }
-        v = find_verb(argv[1]);
+        v = find_verb(argc, argv, &words);
+        if (!v && is_verb_group(argv[1])) {
+                r = handle_verb_group(argc, argv);
+                return r < 0 ? EXIT_FAILURE : flush_stdout(EXIT_SUCCESS, EXIT_FAILURE);
+        }
         if (!v) {
                 if (argv[1][0] == '-')
                         log_error(_("Unknown option \"%s\"."), argv[1]);
@@ -394,7 +467,7 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
 
-        r = parse_verb_argv(v, argc - 1, argv + 1, &o, &args);
+        r = parse_verb_argv(v, argc - words, argv + words, &o, &args);
         if (r < 0)
                 return v->failure_status;
         if (r == 0)

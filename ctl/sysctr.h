@@ -47,6 +47,8 @@ typedef struct CtlOptions {
         /* exec */
         char **env;                     /* VAR=VALUE, in the order given */
         const char *workdir;
+        /* template build (and --release above) */
+        bool rebuild;
 } CtlOptions;
 
 /* ctl-bus.c: every function logs its own error ("sysctr: <message>") and returns it. */
@@ -59,6 +61,11 @@ int ctl_get_container_path(sd_bus *bus, const char *name, char **ret);
 int ctl_get_container_state(sd_bus *bus, const char *path, char **ret_state, uint32_t *ret_leader);
 int ctl_log_bus_error(const sd_bus_error *error, int r, const char *what);
 int ctl_get_container_properties(sd_bus *bus, const char *path, sd_bus_message **ret_reply);
+
+/* progress.c: as ctl_call(), for calls that may build an image of template: when stderr is a terminal,
+ * the builder's output is shown on a line that is rewritten as it comes. */
+int ctl_call_with_progress(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, const char *template,
+                           sd_bus_message **ret_reply);
 
 /* Checks a container name given on the command line, with a message that names it. */
 int ctl_check_container_name(const char *name);
@@ -76,5 +83,12 @@ int verb_kill(char **args, const CtlOptions *o);
 int verb_list(char **args, const CtlOptions *o);
 int verb_info(char **args, const CtlOptions *o);
 
-/* exec.c */
+/* exec.c, shell.c, console.c */
 int verb_exec(char **args, const CtlOptions *o);
+int verb_shell(char **args, const CtlOptions *o);
+int verb_console(char **args, const CtlOptions *o);
+
+/* verbs-template.c */
+int verb_template_list(char **args, const CtlOptions *o);
+int verb_template_build(char **args, const CtlOptions *o);
+int verb_template_remove(char **args, const CtlOptions *o);

@@ -56,7 +56,7 @@ int verb_create(char **args, const CtlOptions *o) {
         if (r < 0)
                 return log_error_errno(r, _("Failed to create a bus message: %m"));
 
-        return ctl_call(bus, m, CTL_TIMEOUT_CREATE, NULL);
+        return ctl_call_with_progress(bus, m, CTL_TIMEOUT_CREATE, template, NULL);
 }
 
 /* Runs fn for each name in turn, going on after a failure (each prints its own message); the result

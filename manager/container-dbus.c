@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "container.h"
 #include "create.h"
+#include "limits.h"
 #include "manager.h"
+#include "polkit.h"
+#include "settings.h"
 #include "signal-util.h"
 #include "strv.h"
 
@@ -65,25 +68,56 @@ static int property_get_stop_timeout(sd_bus *bus, const char *path, const char *
         return sd_bus_message_append(reply, "t", (uint64_t) c->config->stop_timeout_sec * USEC_PER_SEC);
 }
 
+static int property_get_limit(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+        uint64_t v;
+
+        if (streq(property, "MemoryMax"))
+                v = c->config->memory_max;
+        else if (streq(property, "CPUQuotaPerSecUSec"))
+                v = (uint64_t) c->config->cpu_millis * 1000;
+        else
+                v = c->config->tasks_max;
+        return sd_bus_message_append(reply, "t", v > 0 ? v : UINT64_MAX);
+}
+
+static int property_get_usage(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        CgroupUsage u;
+
+        limits_usage(userdata, &u);
+        return sd_bus_message_append(reply, "t",
+                                     streq(property, "MemoryCurrent") ? u.memory_current :
+                                     streq(property, "CPUUsageNSec") ? u.cpu_usage_nsec : u.tasks_current);
+}
+
+static int method_set(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_set, c->name, error);
+        return container_set(c, message, error);
+}
+
 static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
-        int r = manager_check_caller_privileged(message, error);
 
-        return r < 0 ? r : container_start(c, message, error);
+        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_start, c->name, error);
+        return container_start(c, message, error);
 }
 
 static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
-        int r = manager_check_caller_privileged(message, error);
 
-        return r < 0 ? r : container_stop(c, 0, true, message, error);
+        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_stop, c->name, error);
+        return container_stop(c, 0, true, message, error);
 }
 
 static int method_restart(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
-        int r = manager_check_caller_privileged(message, error);
 
-        return r < 0 ? r : container_restart(c, message, error);
+        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_restart, c->name, error);
+        return container_restart(c, message, error);
 }
 
 static int method_kill(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -91,9 +125,7 @@ static int method_kill(sd_bus_message *message, void *userdata, sd_bus_error *er
         int32_t signo;
         int r;
 
-        r = manager_check_caller_privileged(message, error);
-        if (r < 0)
-                return r;
+        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_kill, c->name, error);
         r = sd_bus_message_read(message, "i", &signo);
         if (r < 0)
                 return r;
@@ -107,9 +139,7 @@ static int method_delete(sd_bus_message *message, void *userdata, sd_bus_error *
         Container *c = userdata;
         int r;
 
-        r = manager_check_caller_privileged(message, error);
-        if (r < 0)
-                return r;
+        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_delete, c->name, error);
         r = container_delete(c, error);
         return r < 0 ? r : sd_bus_reply_method_return(message, NULL);
 }
@@ -130,6 +160,14 @@ const sd_bus_vtable container_vtable[] = {
         SD_BUS_PROPERTY("StopSignal", "s", property_get_stop_signal, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("StopTimeoutUSec", "t", property_get_stop_timeout, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("MemoryMax", "t", property_get_limit, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("CPUQuotaPerSecUSec", "t", property_get_limit, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("TasksMax", "t", property_get_limit, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("MemoryCurrent", "t", property_get_usage, 0, 0),
+        SD_BUS_PROPERTY("CPUUsageNSec", "t", property_get_usage, 0, 0),
+        SD_BUS_PROPERTY("TasksCurrent", "t", property_get_usage, 0, 0),
+        SD_BUS_METHOD_WITH_ARGS("Set", SD_BUS_ARGS("a{sv}", settings), SD_BUS_NO_RESULT, method_set,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Start", NULL, NULL, method_start, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Stop", NULL, NULL, method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Restart", NULL, NULL, method_restart, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -8,6 +8,8 @@
 #include "fileio.h"
 #include "id.h"
 #include "image.h"
+#include "limits.h"
+#include "settings.h"
 #include "log.h"
 #include "name.h"
 #include "options.h"
@@ -114,6 +116,34 @@ fail:
         return r;
 }
 
+/* Under systemd, autostart and limits live in the unit's configuration. A failure here leaves a
+ * usable container: log it, and "sysctr set" can try again. */
+static void create_apply_unit_settings(Container *c) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const ContainerConfig *cfg = c->config;
+
+        if (c->manager->mode != MANAGER_SYSTEMD)
+                return;
+        if (cfg->autostart && container_unit_enable(c, true, &error) < 0)
+                log_warning("Failed to enable the unit of %s: %s", c->name, strna(error.message));
+        sd_bus_error_free(&error);
+        if ((cfg->memory_max || cfg->cpu_millis || cfg->tasks_max) && limits_apply(c, &error) < 0)
+                log_warning("Failed to set the limits of %s: %s", c->name, strna(error.message));
+}
+
+/* Under systemd: forget the unit's enablement and the drop-ins SetUnitProperties wrote. */
+static void delete_unit_settings(Container *c) {
+        char unit[256];
+        const char *names[] = { container_unit_name(c, unit), NULL };
+
+        if (c->manager->mode != MANAGER_SYSTEMD)
+                return;
+        (void) container_unit_enable(c, false, NULL);
+        (void) sd_bus_call_method(c->manager->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                                  "org.freedesktop.systemd1.Manager", "RevertUnitFiles", NULL, NULL, "as",
+                                  (char **) names);
+}
+
 static void create_request_free(CreateRequest *req) {
         sd_bus_message_unref(req->message);
         free(req);
@@ -147,6 +177,7 @@ static void create_finish(Manager *m, int error, const char *message, void *user
                 return create_abandon(m, req);
         }
         c->creating = false;
+        create_apply_unit_settings(c);
         log_info("Created container %s (%s) from template %s, image %s.", c->name, c->config->id,
                  c->config->template, c->config->image);
         (void) sd_bus_emit_signal(m->bus, "/org/sysctr1", "org.sysctr1.Manager", "ContainerNew", "so", c->name,
@@ -263,6 +294,7 @@ int container_delete(Container *c, sd_bus_error *error) {
         (void) unlink(state);
         (void) unlink(log_path);
         (void) rm_rf(runtime);
+        delete_unit_settings(c);
 
         log_info("Deleted container %s.", c->name);
         name = strdup(c->name);

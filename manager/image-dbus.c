@@ -5,6 +5,7 @@
 #include "image-dbus.h"
 #include "log.h"
 #include "name.h"
+#include "polkit.h"
 #include "strv.h"
 
 /* Template images on the bus: ListImages, BuildImage, RemoveImage (methods of the manager). */
@@ -73,9 +74,7 @@ int method_build_image(sd_bus_message *message, void *userdata, sd_bus_error *er
         Container *c;
         int rebuild, r;
 
-        r = manager_check_caller_privileged(message, error);
-        if (r < 0)
-                return r;
+        AUTHORIZE(m, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_build_image, NULL, error);
         r = sd_bus_message_read(message, "ssb", &template, &release, &rebuild);
         if (r < 0)
                 return r;
@@ -123,9 +122,7 @@ int method_remove_image(sd_bus_message *message, void *userdata, sd_bus_error *e
         Container *c;
         int r;
 
-        r = manager_check_caller_privileged(message, error);
-        if (r < 0)
-                return r;
+        AUTHORIZE(m, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_remove_image, NULL, error);
         r = sd_bus_message_read(message, "s", &image);
         if (r < 0)
                 return r;

@@ -50,36 +50,25 @@ static bool v2_has(const char *controller) {
         return false;
 }
 
-/* Enable memory, pids, cpu from the root down to the cgroup's parent, so that its files exist. */
+/* Enable memory, pids, cpu in every ancestor of the cgroup (root first), so that its files exist. */
 static void v2_enable_controllers(const char *cgroup) {
-        _cleanup_free_ char *parent = strdup(cgroup);
-        char *slash;
+        size_t n = strlen(cgroup);
 
-        if (!parent)
-                return;
-        slash = strrchr(parent, '/');
-        if (slash)
-                *slash = '\0';
-        for (char *p = parent;; ) {
-                _cleanup_free_ char *path = NULL;
-                char saved;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *ancestor = NULL, *path = NULL;
 
-                /* Walk "", "/a", "/a/b", … up to the parent. */
-                p = strchr(p + (p == parent ? 0 : 1), '/');
-                saved = p ? *p : '\0';
-                if (p)
-                        *p = '\0';
-                if (cg_full_path(*parent ? parent : "/", "cgroup.subtree_control", &path) >= 0)
-                        for (size_t i = 0; i < ELEMENTSOF(v2_controllers); i++)
-                                if (v2_has(v2_controllers[i])) {
-                                        char w[32];
+                if (cgroup[i] != '/')
+                        continue;
+                ancestor = i == 0 ? strdup("/") : strndup(cgroup, i);
+                if (!ancestor || cg_full_path(ancestor, "cgroup.subtree_control", &path) < 0)
+                        return;
+                for (size_t k = 0; k < ELEMENTSOF(v2_controllers); k++)
+                        if (v2_has(v2_controllers[k])) {
+                                char w[32];
 
-                                        (void) snprintf(w, sizeof(w), "+%s", v2_controllers[i]);
-                                        (void) write_string_file(path, w);
-                                }
-                if (!p)
-                        break;
-                *p = saved;
+                                (void) snprintf(w, sizeof(w), "+%s", v2_controllers[k]);
+                                (void) write_string_file(path, w);
+                        }
         }
 }
 
@@ -151,7 +140,7 @@ static int write_limit(const char *controller, const char *cgroup, const char *a
         return write_string_file(p, value);
 }
 
-static int standalone_apply(Container *c) {
+int limits_standalone_write(Container *c) {
         _cleanup_free_ char *cgroup = spawn_unit_cgroup(c->name);
         const ContainerConfig *cfg = c->config;
         bool v2_mem = v2_has("memory"), v2_cpu = v2_has("cpu");
@@ -160,8 +149,6 @@ static int standalone_apply(Container *c) {
 
         if (!cgroup)
                 return -ENOMEM;
-        if (!container_is_active(c))
-                return 0;       /* written at the next start */
 
         if (cfg->memory_max > 0)
                 (void) snprintf(buf, sizeof(buf), "%llu", (unsigned long long) cfg->memory_max);
@@ -233,7 +220,9 @@ int limits_apply(Container *c, sd_bus_error *error) {
 
         if (c->manager->mode == MANAGER_SYSTEMD)
                 return systemd_apply(c, error);
-        r = standalone_apply(c);
+        if (!container_is_active(c))
+                return 0;       /* written at the next start */
+        r = limits_standalone_write(c);
         if (r == -EOPNOTSUPP)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
                                          "This host's cgroups offer no controller for a limit of \"%s\".", c->name);

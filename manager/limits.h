@@ -25,6 +25,8 @@ typedef struct CgroupUsage {
 int limits_standalone_prepare(const char *cgroup);
 int limits_standalone_attach(const char *cgroup, pid_t pid);
 void limits_standalone_cleanup(const char *cgroup);
+/* Write the config's limits into the cgroup files (the cgroups must exist). */
+int limits_standalone_write(Container *c);
 
 /* Apply the config's limits (all three) to the container: live if it runs, and for its next start. */
 int limits_apply(Container *c, sd_bus_error *error);

@@ -9,6 +9,8 @@ sysctrd_SOURCES = \
 	manager/create.c manager/create.h \
 	manager/options.c manager/options.h \
 	manager/limits.c manager/limits.h \
+	manager/settings.c manager/settings.h \
+	manager/polkit.c manager/polkit.h \
 	manager/image.c manager/image.h \
 	manager/image-dbus.c manager/image-dbus.h \
 	manager/spawn.c manager/spawn.h \

@@ -7,27 +7,9 @@
 #include "log.h"
 #include "manager.h"
 #include "name.h"
+#include "polkit.h"
+#include "settings.h"
 #include "strv.h"
-
-/* The bus policy already refuses unprivileged callers; check again, so that a policy mistake (or a
- * bus without our policy) does not open the door. A daemon run by a normal user (tests) trusts its
- * own uid. polkit comes later. */
-int manager_check_caller_privileged(sd_bus_message *message, sd_bus_error *error) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t uid;
-        int r;
-
-        r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID, &creds);
-        if (r < 0)
-                return r;
-        r = sd_bus_creds_get_euid(creds, &uid);
-        if (r < 0)
-                return r;
-        if (uid != 0 && uid != geteuid())
-                return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
-                                        "Only root may change containers.");
-        return 0;
-}
 
 static int lookup(Manager *m, sd_bus_message *message, Container **ret, sd_bus_error *error) {
         const char *name;
@@ -46,26 +28,27 @@ static int lookup(Manager *m, sd_bus_message *message, Container **ret, sd_bus_e
         return 0;
 }
 
-/* Look the container up and check the caller may change it. */
-static int lookup_privileged(Manager *m, sd_bus_message *message, Container **ret, sd_bus_error *error) {
-        int r = manager_check_caller_privileged(message, error);
-
-        return r < 0 ? r : lookup(m, message, ret, error);
-}
+#define ACTION POLKIT_ACTION_MANAGE_CONTAINERS
 
 static int method_create(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        int r = manager_check_caller_privileged(message, error);
-
-        return r < 0 ? r : manager_create_container(userdata, message, error);
+        AUTHORIZE(userdata, message, ACTION, method_create, NULL, error);
+        return manager_create_container(userdata, message, error);
 }
+
+/* Look the container up by the method's first argument, then check the caller may change it. */
+#define LOOKUP_AUTHORIZED(handler)                                              \
+        do {                                                                    \
+                int _q_ = lookup(userdata, message, &c, error);                 \
+                if (_q_ < 0)                                                    \
+                        return _q_;                                             \
+                AUTHORIZE(userdata, message, ACTION, handler, NULL, error);     \
+        } while (0)
 
 static int method_delete(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Container *c;
         int r;
 
-        r = lookup_privileged(userdata, message, &c, error);
-        if (r < 0)
-                return r;
+        LOOKUP_AUTHORIZED(method_delete);
         r = container_delete(c, error);
         if (r < 0)
                 return r;
@@ -74,18 +57,16 @@ static int method_delete(sd_bus_message *message, void *userdata, sd_bus_error *
 
 static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Container *c;
-        int r;
 
-        r = lookup_privileged(userdata, message, &c, error);
-        return r < 0 ? r : container_start(c, message, error);
+        LOOKUP_AUTHORIZED(method_start);
+        return container_start(c, message, error);
 }
 
 static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Container *c;
-        int r;
 
-        r = lookup_privileged(userdata, message, &c, error);
-        return r < 0 ? r : container_stop(c, 0, true, message, error);
+        LOOKUP_AUTHORIZED(method_stop);
+        return container_stop(c, 0, true, message, error);
 }
 
 static int method_stop_with_timeout(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -93,9 +74,7 @@ static int method_stop_with_timeout(sd_bus_message *message, void *userdata, sd_
         Container *c;
         int r;
 
-        r = lookup_privileged(userdata, message, &c, error);
-        if (r < 0)
-                return r;
+        LOOKUP_AUTHORIZED(method_stop_with_timeout);
         r = sd_bus_message_read(message, "t", &timeout);
         if (r < 0)
                 return r;
@@ -104,10 +83,9 @@ static int method_stop_with_timeout(sd_bus_message *message, void *userdata, sd_
 
 static int method_restart(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Container *c;
-        int r;
 
-        r = lookup_privileged(userdata, message, &c, error);
-        return r < 0 ? r : container_restart(c, message, error);
+        LOOKUP_AUTHORIZED(method_restart);
+        return container_restart(c, message, error);
 }
 
 static int method_kill(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -115,9 +93,7 @@ static int method_kill(sd_bus_message *message, void *userdata, sd_bus_error *er
         int32_t signo;
         int r;
 
-        r = lookup_privileged(userdata, message, &c, error);
-        if (r < 0)
-                return r;
+        LOOKUP_AUTHORIZED(method_kill);
         r = sd_bus_message_read(message, "i", &signo);
         if (r < 0)
                 return r;
@@ -125,6 +101,13 @@ static int method_kill(sd_bus_message *message, void *userdata, sd_bus_error *er
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid signal number %d.", signo);
         r = container_kill(c, signo, error);
         return r < 0 ? r : sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_set(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Container *c;
+
+        LOOKUP_AUTHORIZED(method_set);
+        return container_set(c, message, error);
 }
 
 static int method_get(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -223,6 +206,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("KillContainer", SD_BUS_ARGS("s", name, "i", signal), SD_BUS_NO_RESULT,
                                 method_kill, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetContainer", SD_BUS_ARGS("s", name, "a{sv}", settings), SD_BUS_NO_RESULT,
+                                method_set, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetContainer", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", container),
                                 method_get, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ListContainers", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssso)", containers),

@@ -15,6 +15,7 @@
 #include "manager.h"
 #include "name.h"
 #include "paths.h"
+#include "polkit.h"
 #include "unit.h"
 
 static const char * const manager_mode_table[_MANAGER_MODE_MAX] = {
@@ -51,6 +52,7 @@ Manager *manager_free(Manager *m) {
                 container_free(c);
         }
         image_builds_free(m);
+        polkit_queries_free(m);
         sd_bus_slot_unref(m->job_removed_slot);
         sd_event_source_disable_unref(m->inotify_source);
         safe_close(m->inotify_fd);

@@ -9,6 +9,7 @@
 
 typedef struct Container Container;
 typedef struct ImageBuild ImageBuild;
+typedef struct PolkitQuery PolkitQuery;
 
 typedef enum ManagerMode {
         MANAGER_SYSTEMD,        /* PID 1 is systemd: containers are sysctr@NAME.service units */
@@ -32,6 +33,7 @@ typedef struct Manager {
         sd_event_source *inotify_source;
 
         sd_bus_slot *job_removed_slot;  /* systemd mode */
+        PolkitQuery *polkit_queries;    /* callers waiting for polkit's answer */
 } Manager;
 
 int manager_new(ManagerMode mode, Manager **ret);
@@ -48,4 +50,11 @@ void manager_remove_container(Manager *m, Container *c);
 
 /* Manager D-Bus object: manager-dbus.c */
 int manager_bus_register(Manager *m);
-int manager_check_caller_privileged(sd_bus_message *message, sd_bus_error *error);
+
+/* In a method handler: go on only once the caller is authorized for action (polkit.h). */
+#define AUTHORIZE(m, message, action, handler, container_name, error)                                  \
+        do {                                                                                            \
+                int _r_ = manager_authorize((m), (message), (action), (handler), (container_name), (error)); \
+                if (_r_ <= 0)                                                                           \
+                        return _r_ < 0 ? _r_ : 1;                                                       \
+        } while (0)

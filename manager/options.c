@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
 
+#include "bind.h"
 #include "options.h"
 #include "parse-util.h"
 #include "signal-util.h"
@@ -22,6 +23,7 @@ static const Option options[] = {
         { "memory", OPTION_MEMORY, "ts" },
         { "cpus", OPTION_CPUS, "ds" },
         { "pids", OPTION_PIDS, "ts" },
+        { "binds", OPTION_BINDS, "as" },
 };
 
 static int invalid(sd_bus_error *error, const char *key, const char *value, const char *hint) {
@@ -78,6 +80,29 @@ static int parse_limit(ContainerConfig *cfg, sd_bus_message *m, const Option *o,
         return 0;
 }
 
+static int parse_binds(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'v', "as");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read_strv(m, &l);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(b, l)
+                if (!bind_spec_is_valid(*b))
+                        return invalid(error, "binds", *b,
+                                       "expected SOURCE:TARGET[:ro] with absolute paths, the target not /, /proc, "
+                                       "/sys or /dev");
+        strv_free(cfg->binds);
+        cfg->binds = strv_length(l) > 0 ? TAKE_PTR(l) : NULL;
+        return 0;
+}
+
 static int parse_init(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *error) {
         _cleanup_strv_free_ char **l = NULL;
         int r;
@@ -117,6 +142,8 @@ static int parse_one(ContainerConfig *cfg, sd_bus_message *m, const Option *o, c
         }
         case OPTION_INIT:
                 return parse_init(cfg, m, error);
+        case OPTION_BINDS:
+                return parse_binds(cfg, m, error);
         case OPTION_STOP_SIGNAL:
                 r = sd_bus_message_read(m, "v", "s", &s);
                 if (r < 0)
@@ -178,16 +205,16 @@ int options_parse(ContainerConfig *cfg, sd_bus_message *message, OptionMask allo
                                                  "Unknown option \"%s\" (known: %s).", key,
                                                  allowed & OPTION_RELEASE ?
                                                  "release, hostname, init, stop-signal, stop-timeout, autostart, "
-                                                 "memory, cpus, pids" :
+                                                 "memory, cpus, pids, binds" :
                                                  "hostname, init, stop-signal, stop-timeout, autostart, memory, "
-                                                 "cpus, pids");
+                                                 "cpus, pids, binds");
                 if (given & o->mask)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Option \"%s\" is given twice.",
                                                  key);
                 r = sd_bus_message_peek_type(message, NULL, &contents);
                 if (r < 0)
                         return r;
-                if (o->mask == OPTION_INIT ? !streq(contents, "as")
+                if (o->mask & (OPTION_INIT | OPTION_BINDS) ? !streq(contents, "as")
                                            : strlen(contents) != 1 || !strchr(o->types, contents[0]))
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                  "Option \"%s\" cannot be of type '%s'.", key, contents);

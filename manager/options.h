@@ -10,6 +10,7 @@
  *
  *   release s (create only)  hostname s   init as   stop-signal s   stop-timeout u   autostart b
  *   memory t|s ("512M")      cpus d|s ("1.5")       pids t|s ("2048")
+ *   binds as ("SRC:DST[:ro]", replaces the list; bind.h)
  *
  * For SetContainer, memory/cpus/pids "infinity" (or 0) removes the limit. */
 
@@ -23,8 +24,9 @@ typedef enum OptionMask {
         OPTION_MEMORY = 1 << 6,
         OPTION_CPUS = 1 << 7,
         OPTION_PIDS = 1 << 8,
+        OPTION_BINDS = 1 << 9,
         OPTION_LIMITS = OPTION_MEMORY | OPTION_CPUS | OPTION_PIDS,
-        OPTIONS_CREATE = (1 << 9) - 1,
+        OPTIONS_CREATE = (1 << 10) - 1,
         OPTIONS_SET = OPTIONS_CREATE & ~OPTION_RELEASE,
 } OptionMask;
 

@@ -6,6 +6,7 @@
 
 #include "cgroup-util.h"
 #include "fileio.h"
+#include "limits.h"
 #include "log.h"
 #include "manager.h"
 #include "paths.h"
@@ -74,6 +75,8 @@ _noreturn_ static void run_intermediate(const char *name, const char *cgroup, in
         (void) setsid();
 
         r = cg_attach(cgroup, 0);
+        if (r >= 0)
+                r = limits_standalone_attach(cgroup, 0);
         if (r < 0)
                 goto report;
         if (pipe2(status, O_CLOEXEC) < 0) {
@@ -112,8 +115,13 @@ int spawn_agent(Container *c) {
                 return -ENOMEM;
 
         r = prepare_cgroup(cgroup);
+        if (r >= 0)
+                r = limits_standalone_prepare(cgroup);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up cgroup %s for container %s: %m", cgroup, c->name);
+        r = limits_standalone_write(c);
+        if (r < 0 && (r != -EOPNOTSUPP || c->config->memory_max + c->config->cpu_millis + c->config->tasks_max > 0))
+                log_warning_errno(r, "Failed to apply the limits of %s, starting it anyway: %m", c->name);
 
         log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
         if (log_fd < 0)
@@ -134,6 +142,7 @@ int spawn_agent(Container *c) {
         (void) waitpid(child, NULL, 0);
         if (result < 0) {
                 (void) cg_kill_and_remove(cgroup, USEC_PER_SEC);
+                limits_standalone_cleanup(cgroup);
                 return log_error_errno(result, "Failed to run %s for container %s: %m", sysctr_agent_path(),
                                        c->name);
         }
@@ -155,6 +164,7 @@ void spawn_cleanup_after_agent(Container *c) {
                         r = cg_kill_and_remove(cgroup, 5 * USEC_PER_SEC);
                         if (r < 0)
                                 log_warning_errno(r, "Failed to remove cgroup %s: %m", cgroup);
+                        limits_standalone_cleanup(cgroup);
                 }
         }
         runtime = sysctr_container_runtime_dir(c->name);

@@ -4,3 +4,4 @@
 include $(srcdir)/tests/unit/local.mk
 include $(srcdir)/tests/dbus/local.mk
 include $(srcdir)/tests/integration/local.mk
+include $(srcdir)/tests/systemd-host/local.mk

@@ -5,6 +5,15 @@ dist_dbuspolicy_DATA = units/org.sysctr1.conf
 tmpfilesdir = $(prefix)/lib/tmpfiles.d
 dist_tmpfiles_DATA = units/tmpfiles.d/sysctr.conf
 
+polkitaction_DATA = units/org.sysctr1.policy
+EXTRA_DIST += units/org.sysctr1.policy.in po/its/polkit.its po/its/polkit.loc
+CLEANFILES += units/org.sysctr1.policy
+
+# The action file, with its messages translated from po/ (msgfmt --xml, our ITS rules).
+units/org.sysctr1.policy: $(srcdir)/units/org.sysctr1.policy.in $(wildcard $(srcdir)/po/*.po)
+	$(AM_V_GEN)$(MKDIR_P) units && GETTEXTDATADIRS=$(srcdir)/po $(MSGFMT) --xml --template $< \
+		-d $(srcdir)/po -o $@.tmp && mv $@.tmp $@
+
 EXTRA_DIST += units/sysctr@.service.in units/sysctrd.service.in units/org.sysctr1.service.in
 CLEANFILES += units/sysctr@.service units/sysctrd.service units/org.sysctr1.service
 

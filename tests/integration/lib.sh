@@ -395,6 +395,11 @@ setup_instance() {
 # ---------------------------------------------------------------------------------------------------
 # Cleanup
 
+# at_cleanup SHELL-CODE: run first at exit (before the containers are stopped), e.g. to end a daemon
+# the test started that is not a job of this shell (a tmux server).
+_cleanup_hooks=()
+at_cleanup() { _cleanup_hooks+=("$1"); }
+
 # Processes of this instance: anything whose environment names our state dir (agents, daemons).
 instance_pids() {
         local p
@@ -473,6 +478,9 @@ _cleanup() {
         local s=$? leaked p
         trap - EXIT INT TERM
         [ "$_tap_skip_all" ] && exit 0
+        for p in "${_cleanup_hooks[@]}"; do
+                eval "$p" >/dev/null 2>&1
+        done
         if [ -n "$T" ]; then
                 # Background helpers a test left running (monitors...): ours, so end them first.
                 for p in $(jobs -p); do
@@ -516,6 +524,135 @@ _cleanup() {
         [ "$_tap_failed" -eq 0 ] && [ "$s" -eq 0 ] && exit 0
         exit 1
 }
+
+# ---------------------------------------------------------------------------------------------------
+# Template images, cached across tests and runs
+#
+# The debian image takes a minute or two to build, so the suite builds it at most once per machine
+# and template version: the first test that needs it builds it through sysctr (the real path:
+# "sysctr template build", or the BuildImage method while the CLI lacks that verb), then moves what
+# the manager published into the cache; every test links its private <state>/images/IMAGE there.
+# Containers only ever see the cached tree as a read-only overlay lower layer.
+#
+#   <cache>/.lock           held exclusively while a test checks or builds: make -j2 builds once
+#   <cache>/IMAGE@KEY/      an image as the manager published it (rootfs/, image.info, build.log)
+#   <cache>/IMAGE@KEY.use   held shared by every test that links to IMAGE@KEY
+#
+# KEY hashes the template's build and template.yaml, so a changed template means a new image; an
+# entry of an older KEY is removed once no test holds it. Cleanup never removes the cache. Entries
+# appear by rename(2), after the build succeeded and the tree was checked: a failed or interrupted
+# build never looks complete (".#" names are temporaries, removed under the lock).
+SYSCTR_TEST_IMAGE_CACHE=${SYSCTR_TEST_IMAGE_CACHE:-/var/cache/sysctr-tests/images}
+IMAGE_BUILT=            # the image's name if this test built it, empty if it came from the cache
+
+# The name the manager gives the image of TEMPLATE RELEASE ("%t-%r-%a"; arch as dpkg names it).
+image_name() { echo "$1-$2-$(dpkg --print-architecture 2>/dev/null || uname -m)"; }
+
+_image_key() {
+        cat "$SYSCTR_TEMPLATE_DIR/$1/build" "$SYSCTR_TEMPLATE_DIR/$1/template.yaml" | sha256sum | cut -c 1-12
+}
+
+_image_complete() { [ -f "$1/image.info" ] && [ -d "$1/rootfs/etc" ] && [ -d "$1/rootfs/usr" ]; }
+
+_image_build() {        # TEMPLATE RELEASE: into <state>/images/IMAGE, through sysctrd
+        local log="$T/image-build.log" s
+        diag "building the $1 $2 image through sysctr (once per machine; log in $log)"
+        if "$top_builddir/sysctr" template list >/dev/null 2>&1; then
+                timeout 1800 "$top_builddir/sysctr" template build "$1" --release "$2" >"$log" 2>&1
+        else
+                timeout 1800 busctl --system --timeout=1800 call org.sysctr1 /org/sysctr1 \
+                        org.sysctr1.Manager BuildImage ssb "$1" "$2" false >"$log" 2>&1
+        fi
+        s=$?
+        [ "$s" -eq 0 ] || diag "building the image failed (exit $s):" "$(tail -n 20 "$log")"
+        return "$s"
+}
+
+# Move what the manager published into the cache: a temporary name first (a copy if the cache is
+# on another file system), flushed, then one rename.
+_image_store() {        # IMAGE ENTRY
+        local src="$SYSCTR_STATE_DIR/images/$1" tmp="$SYSCTR_TEST_IMAGE_CACHE/.#incoming-$$"
+        _image_complete "$src" || { diag "the manager published an incomplete image: $(ls -A "$src" 2>&1)"; return 1; }
+        mv -T "$src" "$tmp" && sync -f "$tmp" && mv -T "$tmp" "$SYSCTR_TEST_IMAGE_CACHE/$2" &&
+                sync -f "$SYSCTR_TEST_IMAGE_CACHE"
+}
+
+# Remove the entries of IMAGE other than ENTRY that no test holds (called with the lock held).
+_image_prune() {        # IMAGE ENTRY
+        local e cache=$SYSCTR_TEST_IMAGE_CACHE
+        for e in "$cache/$1@"*; do
+                [ -d "$e" ] && [ "$e" != "$cache/$2" ] || continue
+                flock -xn "$e.use" true || continue
+                diag "removing $e: made from an older version of the template"
+                mv -T "$e" "$cache/.#stale-$$" && rm -rf --one-file-system "$cache/.#stale-$$"
+                rm -f "$e.use"
+        done
+}
+
+# use_cached_image TEMPLATE RELEASE: make the image available to this instance, building it first
+# if no run did yet. After setup_instance. Sets IMAGE (its name) and IMAGE_BUILT.
+use_cached_image() {
+        local template=$1 release=$2 key entry cache=$SYSCTR_TEST_IMAGE_CACHE lock_fd use_fd
+        IMAGE=$(image_name "$template" "$release")
+        key=$(_image_key "$template") || bail "cannot read the $template template"
+        entry="$IMAGE@$key"
+        mkdir -p "$cache" || bail "cannot create $cache"
+        exec {lock_fd}>>"$cache/.lock" || bail "cannot open $cache/.lock"
+        flock -w 2400 "$lock_fd" || bail "waited 40 minutes for $cache/.lock"
+        rm -rf --one-file-system "$cache"/.#*
+        if ! _image_complete "$cache/$entry"; then
+                if ! _image_build "$template" "$release" || ! _image_store "$IMAGE" "$entry"; then
+                        rm -rf --one-file-system "$cache"/.#*
+                        exec {lock_fd}>&-
+                        bail "could not build the $template $release image"
+                fi
+                IMAGE_BUILT=$IMAGE
+        fi
+        # Held until this test exits (its children inherit it: harmless, they end with it).
+        exec {use_fd}>>"$cache/$entry.use" && flock -s "$use_fd"
+        _image_prune "$IMAGE" "$entry"
+        exec {lock_fd}>&-
+        ln -sfn "$cache/$entry" "$SYSCTR_STATE_DIR/images/$IMAGE" || bail "cannot link the image"
+        diag "image $IMAGE: $cache/$entry${IMAGE_BUILT:+ (built by this test)}"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Booted guests
+
+# guest_sh NAME SCRIPT: run SCRIPT with sh -c in the container, as "run" does ($out $err $rc).
+guest_sh() { run sysctr exec "$1" -- sh -c "$2"; }
+
+# Wait until the guest's systemd finished booting; prints its state (running, degraded...).
+guest_wait_booted() {
+        timeout 90 "$top_builddir/sysctr" exec "$1" -- systemctl is-system-running --wait 2>/dev/null
+}
+
+# cap_bits HEX BIT...: the BITs among BIT... that are set in the capability mask HEX (as in
+# /proc/PID/status), separated by spaces; nothing if none is.
+cap_bits() {
+        local mask=$1 b set=()
+        shift
+        for b in "$@"; do
+                (( (16#$mask >> b) & 1 )) && set+=("$b")
+        done
+        echo "${set[*]}"
+}
+
+status_field() { printf '%s\n' "$1" | sed -n "s/^$2:[[:space:]]*//p"; }      # TEXT KEY
+
+# A terminal for interactive commands (sysctr shell, sysctr console): a tmux server of the test's
+# own on a socket in $T, ended at cleanup. The pane stays after its command exits, to read its status.
+tmx() { tmux -S "$T/tmux.sock" "$@"; }
+tmux_start() {          # SESSION COMMAND
+        tmx new-session -d -s "$1" -x 160 -y 50 "$2" || return 1
+        tmx set-option -t "$1" remain-on-exit on >/dev/null
+        [ -n "${_tmux_hooked:-}" ] || { at_cleanup 'tmx kill-server'; _tmux_hooked=1; }
+}
+tmux_screen() { tmx capture-pane -p -J -S -200 -t "$1" 2>/dev/null; }
+# tmux_wait SESSION ERE [SECONDS]: until the pane shows a line matching ERE.
+_tmux_shows() { tmux_screen "$1" | grep -Eq -- "$2"; }
+tmux_wait() { wait_for "${3:-10}" _tmux_shows "$1" "$2"; }
+tmux_dead_status() { tmx display-message -p -t "$1" '#{pane_dead}:#{pane_dead_status}' 2>/dev/null; }
 
 trap _cleanup EXIT
 trap 'exit 130' INT

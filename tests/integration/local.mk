@@ -1,7 +1,14 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Integration tests: real busybox containers in a private instance (tests/integration/lib.sh).
+# Integration tests: real containers in a private instance (tests/integration/lib.sh): busybox ones
+# built offline per test, and debian ones booting systemd from an image that the first test needing
+# it builds through sysctr and caches in /var/cache/sysctr-tests/images for later tests and runs.
 # They need root and the built programs; as another user they report "1..0 # SKIP needs root".
+# The debian tests come first: they take longest, so "make -j" starts them early.
 INTEGRATION_TESTS = \
+	tests/integration/test-debian-boot.sh \
+	tests/integration/test-debian-confine.sh \
+	tests/integration/test-debian-stop.sh \
+	tests/integration/test-debian-interactive.sh \
 	tests/integration/test-lifecycle.sh \
 	tests/integration/test-stop-timeout.sh \
 	tests/integration/test-reboot.sh \

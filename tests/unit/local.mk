@@ -9,7 +9,8 @@ UNIT_TESTS = \
 	test-fileio \
 	test-strv \
 	test-agent-state \
-	test-parse-util
+	test-parse-util \
+	test-bind
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -51,3 +52,7 @@ test_agent_state_LDADD = $(COMMON_LIBS)
 test_parse_util_SOURCES = tests/unit/test-parse-util.c tests/unit/tap.h
 test_parse_util_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_parse_util_LDADD = $(COMMON_LIBS)
+
+test_bind_SOURCES = tests/unit/test-bind.c tests/unit/tap.h
+test_bind_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_bind_LDADD = $(COMMON_LIBS)

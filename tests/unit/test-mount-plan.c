@@ -145,19 +145,34 @@ static void test_dev(const MountPlan *p, const char *console) {
 }
 
 static void test_run(const MountPlan *p) {
-        int i_run, i_host, i_mgr, i_uuid;
+        int i_run, i_host, i_mgr, i_uuid, i_osr, i_notify, i_notify_ro, i_host_ro;
         const MountEntry *run = find(p, MOUNT_FS, "run", &i_run);
-        const MountEntry *mgr, *uuid;
+        const MountEntry *host = find(p, MOUNT_FS, "run/host", &i_host);
+        const MountEntry *mgr, *uuid, *osr, *notify;
 
-        (void) find(p, MOUNT_MKDIR, "run/host", &i_host);
         mgr = find(p, MOUNT_WRITE_FILE, "run/host/container-manager", &i_mgr);
         uuid = find(p, MOUNT_WRITE_FILE, "run/host/container-uuid", &i_uuid);
+        osr = find(p, MOUNT_WRITE_FILE, "run/host/os-release", &i_osr);
+        notify = find(p, MOUNT_BIND, "run/host/notify", &i_notify);
+        (void) find(p, MOUNT_READ_ONLY, "run/host/notify", &i_notify_ro);
+        (void) find(p, MOUNT_READ_ONLY, "run/host", &i_host_ro);
         ok(run && str_eq(run->fstype, "tmpfs") && (run->ms_flags & MS_NODEV) &&
                    strstr(run->options, "mode=0755"),
            "run is a tmpfs, mode 0755, nodev");
-        ok(i_host > i_run && i_mgr > i_host && i_uuid > i_host && str_eq(mgr->source, "sysctr\n") &&
-                   str_eq(uuid->source, "0b0c1d2e-3f40-4152-8364-758697a8b9ca\n"),
-           "run/host/container-manager and container-uuid are written after /run is mounted");
+        ok(host && i_host > i_run && str_eq(host->fstype, "tmpfs") && (host->flags & MOUNT_MKDIR_TARGET),
+           "run/host is a tmpfs of its own, on /run");
+        ok(i_mgr > i_host && i_uuid > i_host && str_eq(mgr->source, "sysctr\n") &&
+                   str_eq(uuid->source, "0b0c1d2e-3f40-4152-8364-758697a8b9ca\n") && mgr->mode == 0444,
+           "run/host/container-manager and container-uuid are written after /run/host is mounted");
+        ok(osr && i_osr > i_host && str_eq(osr->source, "ID=test\n") && osr->mode == 0444,
+           "run/host/os-release holds the host's os-release");
+        ok(notify && i_notify > i_host && str_eq(notify->source, "/run/sysctr/containers/t/notify") &&
+                   (notify->flags & MOUNT_MKDIR_TARGET) && !(notify->flags & MOUNT_SOURCE_IN_ROOT) &&
+                   i_notify_ro > i_notify,
+           "the notify socket's directory is bound read-only onto run/host/notify");
+        ok(i_host_ro > i_mgr && i_host_ro > i_uuid && i_host_ro > i_osr && i_host_ro > i_notify_ro &&
+                   !(p->entries[i_host_ro].flags & MOUNT_RECURSIVE),
+           "run/host goes read-only last, once filled");
         ok(mount_plan_find(p, MOUNT_FS, "tmp", 0) < 0, "tmp is left to the guest");
 }
 
@@ -170,9 +185,11 @@ static void test_host_sources(const MountPlan *p, const char *console) {
 
                 if (e->kind != MOUNT_BIND || (e->flags & MOUNT_SOURCE_IN_ROOT))
                         continue;
-                only_known = only_known && (str_eq(e->source, "/dev/null") || str_eq(e->source, console));
+                only_known = only_known && (str_eq(e->source, "/dev/null") || str_eq(e->source, console) ||
+                                            str_eq(e->source, "/run/sysctr/containers/t/notify"));
         }
-        ok(only_known, "the only host paths bound into the container are /dev/null and the console");
+        ok(only_known, "the only host paths bound into the container are /dev/null, the console and the "
+                       "notify socket's directory");
 }
 
 static void test_no_console(void) {
@@ -183,12 +200,16 @@ static void test_no_console(void) {
         r = mount_plan_build(&(MountPlanParams){}, &p);
         ok(r == 0 && mount_plan_find(p, MOUNT_BIND, "dev/console", 0) < 0 &&
                    mount_plan_find(p, MOUNT_WRITE_FILE, "run/host/container-uuid", 0) < 0 &&
+                   mount_plan_find(p, MOUNT_WRITE_FILE, "run/host/os-release", 0) < 0 &&
+                   mount_plan_find(p, MOUNT_BIND, "run/host/notify", 0) < 0 &&
                    mount_plan_find(p, MOUNT_WRITE_FILE, "run/host/container-manager", 0) >= 0,
-           "without console and UUID: no dev/console, no container-uuid");
+           "without console, UUID, os-release and notify dir: only container-manager");
         r = mount_plan_build(&(MountPlanParams){.console = "pts/3"}, &bad);
         ok(r == -EINVAL && !bad, "a relative console path is refused");
         r = mount_plan_build(&(MountPlanParams){.container_uuid = "x\ny"}, &bad);
         ok(r == -EINVAL && !bad, "a UUID with a newline is refused");
+        r = mount_plan_build(&(MountPlanParams){.notify_dir = "run/notify"}, &bad);
+        ok(r == -EINVAL && !bad, "a relative notify dir is refused");
 }
 
 static void test_overlay(void) {
@@ -226,7 +247,9 @@ int main(void) {
         int r;
 
         r = mount_plan_build(&(MountPlanParams){.console = console,
-                                                .container_uuid = "0b0c1d2e-3f40-4152-8364-758697a8b9ca"},
+                                                .container_uuid = "0b0c1d2e-3f40-4152-8364-758697a8b9ca",
+                                                .notify_dir = "/run/sysctr/containers/t/notify",
+                                                .os_release = "ID=test\n"},
                              &p);
         if (r < 0) {
                 printf("1..1\nnot ok 1 - mount_plan_build() failed: %s\n", strerror(-r));

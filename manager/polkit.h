@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "manager.h"
+
+/* Authorization of callers that are not root, through polkit's D-Bus API (no libpolkit): we ask
+ * org.freedesktop.PolicyKit1.Authority.CheckAuthorization with the caller's bus name as subject,
+ * allowing interactive authentication when the caller allows it. While polkit thinks, the call waits;
+ * once polkit says yes, the method handler runs again from the start (the message rewound), and this
+ * time manager_authorize() returns 1 at once.
+ *
+ * Actions (units/org.sysctr1.policy): */
+#define POLKIT_ACTION_MANAGE_CONTAINERS "org.sysctr1.manage-containers"
+#define POLKIT_ACTION_MANAGE_NETWORKS "org.sysctr1.manage-networks"
+#define POLKIT_ACTION_MANAGE_VOLUMES "org.sysctr1.manage-volumes"
+
+/* Runs again with userdata = the container called container_name if not NULL, else the manager. */
+typedef int (*AuthorizedHandler)(sd_bus_message *message, void *userdata, sd_bus_error *error);
+
+/* 1: go on; 0: a polkit query is running, return 1 from the method handler; < 0: error is set. */
+int manager_authorize(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
+                      const char *container_name, sd_bus_error *error);
+
+void polkit_queries_free(Manager *m);

@@ -103,6 +103,7 @@ static void round_trip(ContainerConfig *c, const char *desc) {
            c->autostart == d->autostart, "%s: signal, timeout and autostart survive", desc);
         ok(c->memory_max == d->memory_max && c->cpu_millis == d->cpu_millis && c->tasks_max == d->tasks_max,
            "%s: limits survive", desc);
+        ok(strv_equal(c->binds, d->binds), "%s: binds survive", desc);
         is_int(container_config_format(d, &text2), 0, "%s: formats again", desc);
         is_str(text2, text, "%s: formatting is stable", desc);
 }
@@ -155,6 +156,8 @@ static void test_round_trip(void) {
         c->memory_max = 512ULL << 20;
         c->cpu_millis = 1500;
         c->tasks_max = 2048;
+        strv_extend(&c->binds, "/srv/web1:/srv");
+        strv_extend(&c->binds, "/etc/ssl/certs:/etc/ssl/certs:ro");
         round_trip(c, "limits");
         free(text);
         text = NULL;
@@ -282,6 +285,9 @@ static void test_value_errors(void) {
         expect_error(GOOD "pids: many\n", "c.yaml:5: Invalid pids \"many\": expected a positive integer",
                      "bad pids");
         expect_error_prefix(GOOD "memory: [1G]\n", "c.yaml:5: ", "memory as a sequence");
+        expect_error(GOOD "binds: [\"/a:/proc/x\"]\n", "c.yaml:5: Invalid bind \"/a:/proc/x\"", "bind into /proc");
+        expect_error(GOOD "binds: [\"/a:/x\", \"/b:/x\"]\n", "c.yaml: Two binds mount on /x",
+                     "two binds on one target");
 }
 
 static void test_save_load(void) {

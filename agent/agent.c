@@ -12,7 +12,9 @@
 #include "agent.h"
 #include "container.h"
 #include "fileio.h"
+#include "id.h"
 #include "log.h"
+#include "machined.h"
 #include "name.h"
 #include "notify.h"
 #include "paths.h"
@@ -231,12 +233,20 @@ static int agent_prepare_layers(Agent *a) {
         return 0;
 }
 
+static void agent_link_journal(Agent *a) {
+        char machine_id[ID_MACHINE_ID_STRING_MAX];
+
+        if (id_to_machine_id(a->config->id, machine_id) >= 0)
+                journal_link(a->upper, a->lower, machine_id);
+}
+
 int agent_start_container(Agent *a) {
         _cleanup_free_ char *error = NULL;
         ContainerStarted started = {};
         ContainerLaunch l;
         int r;
 
+        agent_link_journal(a);
         r = console_open_pty(&a->console);
         if (r >= 0)
                 r = agent_watch_console(a);
@@ -253,6 +263,7 @@ int agent_start_container(Agent *a) {
                 .payload_v1 = a->payload_v1,
                 .notify_dir = a->notify_dir,
                 .os_release = a->os_release,
+                .binds = a->config->binds,
         };
         r = container_launch(&l, &started, &error);
         if (r < 0) {
@@ -263,6 +274,8 @@ int agent_start_container(Agent *a) {
         a->wait_ready = started.init_is_systemd;
         log_info("Container started, its init is PID %i%s.", (int) a->leader,
                  a->wait_ready ? " (systemd: waiting for its READY=1)" : "");
+        /* machinectl, "systemd-run -M", "journalctl -M" find it from now on (a no-op without machined). */
+        a->registered = machined_register(a->name, a->config->id, a->leader) > 0;
         agent_container_started(a);
         return 0;
 }

@@ -43,6 +43,7 @@ typedef struct Agent {
         Console console;
         bool console_input_blocked;     /* see console_update_watch() */
         pid_t leader;           /* host pid of the container's init, 0 if none */
+        bool registered;        /* with systemd-machined (machined.h) */
         bool stop_requested;
         unsigned n_reboots;
         uint64_t reboot_window_start;

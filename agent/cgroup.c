@@ -1,11 +1,35 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
 #include "agent.h"
 #include "cgroup-util.h"
+#include "fileio.h"
 #include "log.h"
 
 /* systemd's cgroup delegation rules (docs/CGROUP_DELEGATION.md): the unit's delegated cgroup holds no
  * process itself; the agent lives in supervisor/, the container in payload/. In standalone mode
  * sysctrd gives the agent a fresh cgroup of its own with the same layout. */
+
+/* Pass every controller that was delegated to us on to payload/, so that the guest (a systemd that
+ * manages its own subtree, CGROUP_DELEGATION.md) can use them. Possible now that our cgroup holds no
+ * process itself. A controller the kernel refuses here is not fatal: the container runs without it. */
+static void delegate_controllers(Agent *a) {
+        _cleanup_free_ char *available = NULL, *path = NULL, *subtree = NULL;
+        int r;
+
+        if (cg_full_path(a->cgroup, "cgroup.controllers", &path) < 0 ||
+            read_full_file(path, &available, NULL) < 0 ||
+            cg_full_path(a->cgroup, "cgroup.subtree_control", &subtree) < 0)
+                return;
+        for (char *save = NULL, *c = strtok_r(available, " \n", &save); c; c = strtok_r(NULL, " \n", &save)) {
+                char w[64];
+
+                (void) snprintf(w, sizeof(w), "+%s", c);
+                r = write_string_file(subtree, w);
+                if (r < 0)
+                        log_debug_errno(r, "Could not enable controller %s for payload/: %m", c);
+        }
+}
 
 int agent_cgroup_setup(Agent *a) {
         const char *mnt;
@@ -47,6 +71,7 @@ int agent_cgroup_setup(Agent *a) {
         r = cg_create(a->payload_cgroup);
         if (r < 0)
                 return agent_fail(a, r, "Failed to create cgroup %s%s: %m", mnt, a->payload_cgroup);
+        delegate_controllers(a);
         return 0;
 }
 

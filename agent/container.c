@@ -139,7 +139,8 @@ static void log_guest_file_error(int r, const char *path) {
         if (r == -ENOENT)       /* no /etc at all: a minimal image, nothing to say */
                 log_debug("Not writing %s in the container: no /etc.", path);
         else if (r == -ELOOP || r == -ENOTDIR)
-                log_warning("Not writing %s in the container: it or /etc is a symlink (not followed).", path);
+                log_warning("Not writing %s in the container: it or /etc is a symlink (not followed).",
+                            path);
         else
                 log_warning_errno(r, "Not writing %s in the container: %m", path);
 }
@@ -386,7 +387,8 @@ int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret
         if (r >= 0)
                 r = mount_plan_build(&(MountPlanParams) { .console = l->console, .container_uuid = l->id,
                                                           .notify_dir = l->notify_dir,
-                                                          .os_release = l->os_release },
+                                                          .os_release = l->os_release,
+                                                          .binds = l->binds },
                                      &plan);
         if (r >= 0)
                 r = mount_overlay_options(l->lower, l->upper, l->work, &options);

@@ -22,6 +22,7 @@ typedef struct ContainerLaunch {
         char * const *payload_v1;               /* absolute v1 cgroup dirs to join first, or NULL */
         const char *notify_dir;                 /* host dir bound onto /run/host/notify, or NULL */
         const char *os_release;                 /* text for /run/host/os-release, or NULL */
+        char * const *binds;                    /* the config's bind specs, or NULL */
 } ContainerLaunch;
 
 typedef struct ContainerStarted {

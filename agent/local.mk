@@ -15,6 +15,7 @@ sysctr_agent_SOURCES = \
 	agent/console.c agent/console.h \
 	agent/guest.c agent/guest.h \
 	agent/notify.c agent/notify.h \
+	agent/machined.c agent/machined.h \
 	agent/mount-plan.c agent/mount.c agent/mount.h
 sysctr_agent_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 sysctr_agent_LDADD = $(SECURITY_LIBS) $(COMMON_LIBS)

@@ -11,6 +11,7 @@
 #include "agent.h"
 #include "cgroup-util.h"
 #include "log.h"
+#include "machined.h"
 #include "notify.h"
 #include "signal-util.h"
 
@@ -236,6 +237,10 @@ static void on_leader_exit(Agent *a, int status) {
         a->wait_ready = false;
         timer_disarm(a);
         console_close_pty(&a->console);
+        if (a->registered) {
+                machined_unregister(a->name);
+                a->registered = false;
+        }
         if (a->result) {
                 /* We killed it ourselves after a failure (the READY=1 timeout) that is logged. */
                 a->done = true;

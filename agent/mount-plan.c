@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "bind.h"
 #include "mount.h"
 #include "strv.h"
 
@@ -203,7 +204,8 @@ static int plan_run_host(MountPlan *p, const MountPlanParams *params) {
                 k = plan_keep_line(p, params->os_release, false);
                 if (!k)
                         return -ENOMEM;
-                r = plan_add(p, (MountEntry) { MOUNT_WRITE_FILE, 0, "run/host/os-release", k, .mode = 0444 });
+                r = plan_add(p, (MountEntry) { MOUNT_WRITE_FILE, 0, "run/host/os-release", k,
+                                               .mode = 0444 });
         }
         /* The notify socket's own directory, read-only: the guest can talk on the socket (a socket
          * inode works on a read-only mount) but not replace it. */
@@ -231,6 +233,37 @@ static int plan_run(MountPlan *p, const MountPlanParams *params) {
         return r;
 }
 
+/* The user's binds, last, so that they can sit on the standard mounts (e.g. below /run) and on
+ * each other in the order given. A directory is mounted on a directory, anything else on a file;
+ * the mount point is made in the container's own layer if missing. Recursive, as Docker's. */
+static int plan_binds(MountPlan *p, char * const *binds) {
+        STRV_FOREACH(b, binds) {
+                _cleanup_(bind_spec_done) BindSpec spec = {};
+                const char *source, *target;
+                struct stat st;
+                int r;
+
+                r = bind_spec_parse(*b, &spec);
+                if (r < 0)
+                        return r;
+                source = plan_keep(p, spec.source);
+                target = plan_keep(p, spec.target + 1);         /* relative to the new root */
+                if (!source || !target)
+                        return -ENOMEM;
+                if (stat(spec.source, &st) < 0)
+                        return -errno;
+                r = plan_add(p, (MountEntry) { MOUNT_BIND,
+                                               MOUNT_RECURSIVE |
+                                               (S_ISDIR(st.st_mode) ? MOUNT_MKDIR_TARGET : MOUNT_TOUCH_TARGET),
+                                               target, source });
+                if (r >= 0 && spec.read_only)
+                        r = plan_add(p, (MountEntry) { MOUNT_READ_ONLY, MOUNT_RECURSIVE, target });
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int mount_plan_build(const MountPlanParams *params, MountPlan **ret) {
         _cleanup_(mount_plan_freep) MountPlan *p = NULL;
         int r;
@@ -253,6 +286,8 @@ int mount_plan_build(const MountPlanParams *params, MountPlan **ret) {
                 r = plan_dev(p, params->console);
         if (r >= 0)
                 r = plan_run(p, params);
+        if (r >= 0)
+                r = plan_binds(p, params->binds);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);

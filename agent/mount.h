@@ -57,6 +57,7 @@ typedef struct MountPlanParams {
         const char *container_uuid;     /* written to /run/host/container-uuid, or NULL */
         const char *notify_dir;         /* host dir bound read-only onto /run/host/notify, or NULL */
         const char *os_release;         /* written to /run/host/os-release, or NULL */
+        char * const *binds;            /* the config's "SRC:DST[:ro]" (bind.h), mounted last, or NULL */
 } MountPlanParams;
 
 typedef struct MountPlan {

@@ -241,6 +241,34 @@ static void test_strings(const MountPlan *p) {
            "mount kind string table");
 }
 
+static void test_binds(void) {
+        /* Sources must exist (directory or file decides the mount point's kind); "/" and /dev/null
+         * exist everywhere. */
+        char *binds[] = { (char *) "/:/mnt/host:ro", (char *) "/dev/null:/etc/blank", NULL };
+        char *bad[] = { (char *) "/:/proc/x", NULL };
+        _cleanup_(mount_plan_freep) MountPlan *p = NULL;
+        MountPlan *q = NULL;
+        int i_std, i_dir, i_ro, i_file;
+        const MountEntry *dir, *ro, *file;
+
+        ok(mount_plan_build(&(MountPlanParams) { .binds = binds }, &p) == 0, "a plan with binds builds");
+        if (!p)
+                return;
+        (void) find(p, MOUNT_FS, "run", &i_std);
+        dir = find(p, MOUNT_BIND, "mnt/host", &i_dir);
+        ro = find(p, MOUNT_READ_ONLY, "mnt/host", &i_ro);
+        file = find(p, MOUNT_BIND, "etc/blank", &i_file);
+        ok(dir && str_eq(dir->source, "/") && (dir->flags & MOUNT_MKDIR_TARGET) && (dir->flags & MOUNT_RECURSIVE) &&
+                   !(dir->flags & MOUNT_SOURCE_IN_ROOT),
+           "a directory is bound recursively from the host onto a directory made if missing");
+        ok(ro && (ro->flags & MOUNT_RECURSIVE) && i_ro > i_dir, ":ro makes the bind (and below) read-only after it");
+        ok(file && str_eq(file->source, "/dev/null") && (file->flags & MOUNT_TOUCH_TARGET),
+           "a file is bound onto a file made if missing");
+        ok(i_std < i_dir && i_dir < i_file, "binds come after the standard mounts, in the order given");
+        ok(mount_plan_build(&(MountPlanParams) { .binds = bad }, &q) == -EINVAL && !q,
+           "a bind into /proc is refused");
+}
+
 int main(void) {
         const char *console = "/dev/pts/7";
         _cleanup_(mount_plan_freep) MountPlan *p = NULL;
@@ -264,6 +292,7 @@ int main(void) {
         test_no_console();
         test_overlay();
         test_strings(p);
+        test_binds();
         /* TAP allows the plan at the end: no count to keep in sync by hand. */
         printf("1..%u\n", n_tests);
         return n_failed ? EXIT_FAILURE : EXIT_SUCCESS;

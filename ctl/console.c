@@ -100,10 +100,12 @@ static int console_session(int fd, const char *name) {
                 fprintf(stderr, _("Detached from the console of %s.\n"), name);
                 return 0;
         case RELAY_PEER_CLOSED:
+                /* The agent closed it: the container stopped, or another client is attached (the
+                 * agent said so on the connection). Not what the user asked for: a failure. */
                 if (tty)
                         fputc('\n', stderr);
                 fprintf(stderr, _("The console of %s was closed.\n"), name);
-                return 0;
+                return EXIT_FAILURE;
         case RELAY_SIGNAL:
                 return 128 + sig;
         default:

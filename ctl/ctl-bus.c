@@ -28,7 +28,26 @@ int ctl_bus_open(sd_bus **ret) {
         r = sd_bus_open_system(ret);
         if (r < 0)
                 return log_error_errno(r, _("Failed to connect to the system bus: %m"));
+
+        /* As systemctl: someone at a terminal can answer a password prompt, so polkit may ask for
+         * one (through an agent, ours or the desktop's); a script gets a quick refusal instead. */
+        if (isatty(STDIN_FILENO)) {
+                r = sd_bus_set_allow_interactive_authorization(*ret, true);
+                if (r < 0)
+                        return log_error_errno(r, _("Failed to allow interactive authorization: %m"));
+                ctl_polkit_agent_open();
+        }
         return 0;
+}
+
+/* What to do about a refusal: the bus' message says what was refused, not how to get it. */
+static void log_access_hint(const sd_bus_error *error) {
+        if (sd_bus_error_has_name(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
+                log_error(_("Authentication is required: run the command as root, or from a terminal to "
+                            "authenticate via polkit."));
+        else if (sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED))
+                log_error(_("Access denied: run the command as root or authenticate via polkit (as a "
+                            "user allowed to manage containers)."));
 }
 
 /* The bus (or sysctrd) explains what went wrong in the error's message, naming the bad value: print
@@ -38,6 +57,8 @@ int ctl_log_bus_error(const sd_bus_error *error, int r, const char *what) {
                 log_error("%s", error->message);
         else
                 log_error_errno(r, _("Failed to call %s: %m"), what);
+        if (error)
+                log_access_hint(error);
         return r < 0 ? r : -EIO;
 }
 
@@ -131,5 +152,16 @@ int ctl_get_container_properties(sd_bus *bus, const char *path, sd_bus_message *
                                &error, ret_reply, "s", SYSCTR_CONTAINER_INTERFACE);
         if (r < 0)
                 return ctl_log_bus_error(&error, r, "GetAll");
+        return 0;
+}
+
+int ctl_get_manager_mode(sd_bus *bus, char **ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_get_property_string(bus, SYSCTR_BUS_NAME, SYSCTR_MANAGER_PATH, SYSCTR_MANAGER_INTERFACE,
+                                       "Mode", &error, ret);
+        if (r < 0)
+                return ctl_log_bus_error(&error, r, "Mode");
         return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "cgroup-util.h"
 #include "exec.h"
+#include "fileio.h"
 #include "log.h"
 #include "security.h"
 #include "strv.h"
@@ -313,6 +314,11 @@ static _noreturn_ void child_enter(const ExecContext *c, pid_t parent) {
                 if (r < 0)
                         child_fail(c, EXEC_STAGE_CGROUP, r, EXIT_EXEC_TOOL);
         }
+        STRV_FOREACH(procs, t->cgroups_v1) {
+                r = write_string_file(*procs, "0");
+                if (r < 0)
+                        child_fail(c, EXEC_STAGE_CGROUP, r, EXIT_EXEC_TOOL);
+        }
 
         if (setns(t->pidfd, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
                                     CLONE_NEWCGROUP) < 0)
@@ -363,7 +369,8 @@ static int log_report(const ExecReport *report, const ExecParams *p, int status)
         case EXEC_STAGE_PTY:
                 return log_error_errno(e, _("Failed to allocate a terminal in the container: %m"));
         case EXEC_STAGE_CONFINE:
-                return log_error_errno(e, _("Failed to apply the security restrictions of the container: %m"));
+                return log_error_errno(e,
+                                       _("Failed to apply the security restrictions of the container: %m"));
         case EXEC_STAGE_CREDENTIALS:
                 return log_error_errno(e, _("Failed to change to the user in the container: %m"));
         case EXEC_STAGE_EXEC:
@@ -382,11 +389,58 @@ static int log_report(const ExecReport *report, const ExecParams *p, int status)
         }
 }
 
+/* On a hybrid host the container's limits live in cgroup v1 hierarchies (memory, pids, cpu; see
+ * manager/limits.c): the command joins the init's cgroup in each v1 hierarchy too, or it would escape
+ * them. The cgroup.procs files, of the hierarchies where the init is below the root. */
+static int cg_v1_procs_files(pid_t leader, char ***ret) {
+        _cleanup_strv_free_ char **files = NULL;
+        _cleanup_free_ char *text = NULL;
+        char path[64], *line, *save = NULL;
+        int r;
+
+        (void) snprintf(path, sizeof(path), "/proc/%i/cgroup", (int) leader);
+        r = read_full_file(path, &text, NULL);
+        if (r < 0)
+                return r;
+
+        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                /* "ID:controllers:path"; ID 0 is cgroup2. */
+                char *controllers = strchr(line, ':'), *cg, *file;
+
+                if (!controllers || strneq(line, "0:", 2))
+                        continue;
+                controllers++;
+                cg = strchr(controllers, ':');
+                if (!cg)
+                        continue;
+                *cg++ = '\0';
+                /* The root has no limits to keep; "/.." is outside our cgroup namespace. */
+                if (isempty(controllers) || streq(cg, "/") || strneq(cg, "/..", 3))
+                        continue;
+                if (strneq(controllers, "name=", 5))
+                        controllers += 5;
+                if (asprintf(&file, "/sys/fs/cgroup/%s%s/cgroup.procs", controllers, cg) < 0)
+                        return -ENOMEM;
+                if (access(file, W_OK) < 0) {
+                        free(file);
+                        continue;
+                }
+                r = strv_push(&files, file);
+                if (r < 0)
+                        return r;
+        }
+
+        *ret = TAKE_PTR(files);
+        return 0;
+}
+
 /* Everything that names the container's init is resolved on the host, before entering and while the
  * pidfd pins the init: afterwards the init's PID may already mean another process. */
-static int exec_prepare(int pidfd, pid_t leader, int *ret_root_fd, char **ret_cgroup) {
+static int exec_prepare(int pidfd, pid_t leader, int *ret_root_fd, char **ret_cgroup,
+                        char ***ret_cgroups_v1) {
         _cleanup_close_ int root_fd = -EBADF;
         _cleanup_free_ char *cgroup = NULL;
+        _cleanup_strv_free_ char **cgroups_v1 = NULL;
         char path[64];
         int r;
 
@@ -399,6 +453,9 @@ static int exec_prepare(int pidfd, pid_t leader, int *ret_root_fd, char **ret_cg
         r = cg_pid_get_path(leader, &cgroup);
         if (r < 0 && r != -ENOMEDIUM)
                 return log_error_errno(r, _("Failed to find the cgroup of process %i: %m"), (int) leader);
+        r = cg_v1_procs_files(leader, &cgroups_v1);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to find the cgroup of process %i: %m"), (int) leader);
 
         /* Still alive, so /proc/LEADER was the process of the pidfd, not a successor with its PID. */
         if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
@@ -406,6 +463,7 @@ static int exec_prepare(int pidfd, pid_t leader, int *ret_root_fd, char **ret_cg
 
         *ret_root_fd = TAKE_FD(root_fd);
         *ret_cgroup = TAKE_PTR(cgroup);
+        *ret_cgroups_v1 = TAKE_PTR(cgroups_v1);
         return 0;
 }
 
@@ -562,7 +620,7 @@ int exec_target_open(const char *name, ExecTarget *ret) {
         /* The command may run for days: do not hold a connection to the bus meanwhile. */
         bus = sd_bus_flush_close_unref(bus);
 
-        r = exec_prepare(t.pidfd, t.leader, &t.root_fd, &t.cgroup);
+        r = exec_prepare(t.pidfd, t.leader, &t.root_fd, &t.cgroup, &t.cgroups_v1);
         if (r < 0)
                 return r;
 
@@ -576,6 +634,7 @@ void exec_target_done(ExecTarget *t) {
         t->root_fd = safe_close(t->root_fd);
         free(t->cgroup);
         t->cgroup = NULL;
+        t->cgroups_v1 = strv_free(t->cgroups_v1);
 }
 
 int verb_exec(char **args, const CtlOptions *o) {

@@ -37,6 +37,7 @@ typedef struct ExecTarget {
         pid_t leader;
         int root_fd;            /* O_PATH, /proc/LEADER/root opened on the host */
         char *cgroup;           /* NULL if the host has no cgroup2 */
+        char **cgroups_v1;      /* hybrid hosts: cgroup.procs of the init's v1 cgroups below the root */
 } ExecTarget;
 
 #define EXEC_TARGET_NULL ((ExecTarget) { .pidfd = -EBADF, .root_fd = -EBADF })

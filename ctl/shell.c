@@ -68,7 +68,8 @@ static bool user_name_is_valid(const char *s) {
 
 static int open_in_root(int root_fd, const char *path, int flags) {
         struct open_how how = {
-                .flags = (uint64_t) (flags | O_CLOEXEC | O_NOCTTY),
+                /* openat2() refuses O_NOCTTY with O_PATH, where it means nothing anyway. */
+                .flags = (uint64_t) (flags | O_CLOEXEC | (flags & O_PATH ? 0 : O_NOCTTY)),
                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
         };
         int fd;
@@ -182,6 +183,10 @@ static int guest_user_groups(int root_fd, const GuestUser *u, gid_t **ret, size_
         return 0;
 }
 
+static char **argv_make(const char *a, const char *b, const char *c) {
+        return strv_copy((char *[]) { (char *) a, (char *) b, (char *) c, NULL });
+}
+
 static int env_term(char ***env) {
         _cleanup_free_ char *t = NULL;
         const char *term = getenv("TERM");
@@ -242,7 +247,8 @@ static int shell_plan_make(int root_fd, const char *container, const char *user,
                 return r;
         }
         if (r < 0)
-                return log_error_errno(r, _("Failed to read /etc/passwd of container \"%s\": %m"), container);
+                return log_error_errno(r, _("Failed to read /etc/passwd of container \"%s\": %m"),
+                                       container);
 
         r = env_term(&p.env);
         if (r >= 0)
@@ -250,17 +256,19 @@ static int shell_plan_make(int root_fd, const char *container, const char *user,
         if (r < 0)
                 return log_oom();
 
-        /* login(1) first: its PAM session registers with systemd-logind in the guest, sets up
-         * utmp/wtmp and the limits; then su(1), which opens a PAM session too. */
-        for (size_t i = 0; i < ELEMENTSOF(logins) && !p.argv; i++)
-                if (executable_in_root(root_fd, logins[i])) {
-                        p.argv = strv_copy((char *[]) { (char *) "login", (char *) "-f", (char *) user, NULL });
-                        p.path = strdup(logins[i]);
-                }
+        /* su(1) first: it opens a PAM session (systemd-logind registers it, pam_limits applies) and,
+         * unlike util-linux' login(1), which always exits 0, it exits with the shell's status. Then
+         * login(1) (a minimal image without su; busybox's login execs the shell itself), then the
+         * user's shell, logged in by ourselves. */
         for (size_t i = 0; i < ELEMENTSOF(sus) && !p.argv; i++)
                 if (executable_in_root(root_fd, sus[i])) {
-                        p.argv = strv_copy((char *[]) { (char *) "su", (char *) "-l", (char *) user, NULL });
+                        p.argv = argv_make("su", "-l", user);
                         p.path = strdup(sus[i]);
+                }
+        for (size_t i = 0; i < ELEMENTSOF(logins) && !p.argv; i++)
+                if (executable_in_root(root_fd, logins[i])) {
+                        p.argv = argv_make("login", "-f", user);
+                        p.path = strdup(logins[i]);
                 }
         if (!p.argv) {
                 p.env = strv_free(p.env);

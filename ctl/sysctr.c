@@ -4,8 +4,10 @@
 #include <limits.h>
 #include <locale.h>
 
+#include "bind.h"
 #include "log.h"
 #include "name.h"
+#include "parse-util.h"
 #include "signal-util.h"
 #include "strv.h"
 #include "sysctr.h"
@@ -17,12 +19,18 @@ typedef enum CtlOption {
         OPTION_STOP_SIGNAL,
         OPTION_STOP_TIMEOUT,
         OPTION_AUTOSTART,
+        OPTION_MEMORY,
+        OPTION_CPUS,
+        OPTION_PIDS,
+        OPTION_BIND,
         OPTION_TIMEOUT,
         OPTION_FORCE,
         OPTION_JSON,
         OPTION_ENV,
         OPTION_WORKDIR,
         OPTION_REBUILD,
+        OPTION_FOLLOW,
+        OPTION_LINES,
         _OPTION_MAX,
 } CtlOption;
 
@@ -43,12 +51,19 @@ static const struct {
         [OPTION_STOP_TIMEOUT] = { "stop-timeout", 0, "SEC",
                                   N_("Seconds to wait for a shutdown before killing") },
         [OPTION_AUTOSTART] = { "autostart", 0, NULL, N_("Start the container when the host boots") },
+        [OPTION_MEMORY] = { "memory", 0, "SIZE", N_("Memory limit, e.g. 512M or 2G") },
+        [OPTION_CPUS] = { "cpus", 0, "N", N_("CPU time limit in CPUs, e.g. 1.5") },
+        [OPTION_PIDS] = { "pids", 0, "N", N_("Limit of processes and threads") },
+        [OPTION_BIND] = { "bind", 0, "SRC:DST[:ro]",
+                          N_("Bind a host directory into the container (may be repeated)") },
         [OPTION_TIMEOUT] = { "timeout", 0, "SEC", N_("Seconds to wait before killing (0: kill at once)") },
         [OPTION_FORCE] = { "force", 'f', NULL, N_("Stop the container first if it is running") },
         [OPTION_JSON] = { "json", 0, NULL, N_("Print JSON") },
         [OPTION_ENV] = { "env", 'e', "VAR=VALUE", N_("Set an environment variable (may be repeated)") },
         [OPTION_WORKDIR] = { "workdir", 'w', "DIR", N_("Working directory in the container (default: /)") },
         [OPTION_REBUILD] = { "rebuild", 0, NULL, N_("Build the image anew even if it is cached") },
+        [OPTION_FOLLOW] = { "follow", 'f', NULL, N_("Show new log lines as they come, until interrupted") },
+        [OPTION_LINES] = { "lines", 'n', "N", N_("Show only the last N lines of each log") },
 };
 
 typedef struct Verb {
@@ -65,7 +80,8 @@ typedef struct Verb {
 
 static const Verb verbs[] = {
         { "create", 2, 2,
-          OPT(RELEASE) | OPT(HOSTNAME) | OPT(INIT) | OPT(STOP_SIGNAL) | OPT(STOP_TIMEOUT) | OPT(AUTOSTART),
+          OPT(RELEASE) | OPT(HOSTNAME) | OPT(INIT) | OPT(STOP_SIGNAL) | OPT(STOP_TIMEOUT) | OPT(AUTOSTART) |
+          OPT(MEMORY) | OPT(CPUS) | OPT(PIDS) | OPT(BIND),
           false, EXIT_FAILURE, "TEMPLATE NAME", N_("Create a container from a template"), verb_create },
         { "start", 1, UINT_MAX, 0, false, EXIT_FAILURE, "NAME...", N_("Start containers"), verb_start },
         { "stop", 1, UINT_MAX, OPT(TIMEOUT), false, EXIT_FAILURE, "NAME...", N_("Stop containers"),
@@ -79,6 +95,14 @@ static const Verb verbs[] = {
         { "list", 0, 0, OPT(JSON), false, EXIT_FAILURE, "", N_("List containers"), verb_list },
         { "info", 1, 1, OPT(JSON), false, EXIT_FAILURE, "NAME", N_("Show the properties of a container"),
           verb_info },
+        { "set", 2, UINT_MAX, 0, false, EXIT_FAILURE, "NAME KEY=VALUE...",
+          N_("Change the settings of a container"), verb_set,
+          N_("Keys: autostart=true|false, memory=SIZE|infinity, cpus=N|infinity, pids=N|infinity, "
+             "stop-signal=SIGNAL, stop-timeout=SEC, hostname=NAME, init=PATH, bind=SRC:DST[:ro] (may be "
+             "repeated; \"bind=\" alone removes all binds). All changes are made at once, or none; limits "
+             "apply to a running container at once, the rest at its next start.") },
+        { "logs", 1, 1, OPT(FOLLOW) | OPT(LINES), false, EXIT_FAILURE, "NAME",
+          N_("Show the logs of a container and of its guest"), verb_logs },
         { "exec", 2, UINT_MAX, OPT(ENV) | OPT(WORKDIR), true, EXIT_EXEC_TOOL, "NAME [--] COMMAND [ARG...]",
           N_("Run a command in a running container"), verb_exec },
         { "shell", 1, 2, 0, false, EXIT_EXEC_TOOL, "NAME [USER]",
@@ -88,8 +112,8 @@ static const Verb verbs[] = {
         { "console", 1, 1, 0, false, EXIT_FAILURE, "NAME",
           N_("Attach to the console of a running container (^] 3x detaches)"), verb_console,
           N_("Press ^] three times within 1s to detach.") },
-        { "template list", 0, 0, OPT(JSON), false, EXIT_FAILURE, "", N_("List the templates and cached images"),
-          verb_template_list },
+        { "template list", 0, 0, OPT(JSON), false, EXIT_FAILURE, "",
+          N_("List the templates and cached images"), verb_template_list },
         { "template build", 1, 1, OPT(RELEASE) | OPT(REBUILD), false, EXIT_FAILURE, "TEMPLATE",
           N_("Build the image of a template and cache it"), verb_template_build },
         { "template remove", 1, 1, 0, false, EXIT_FAILURE, "IMAGE", N_("Remove a cached image"),
@@ -138,7 +162,7 @@ static void help_verb(const Verb *v) {
         }
 }
 
-static int parse_uint32(const char *s, uint32_t *ret) {
+int ctl_parse_uint32(const char *s, uint32_t *ret) {
         unsigned long long v;
         char *end;
 
@@ -151,6 +175,44 @@ static int parse_uint32(const char *s, uint32_t *ret) {
                 return -ERANGE;
         *ret = (uint32_t) v;
         return 0;
+}
+
+/* create's limits and binds, checked as sysctrd checks them, so that a mistake is reported before
+ * anything is done (and before a template image is built). */
+static int apply_limit_option(CtlOption id, const char *arg, CtlOptions *o) {
+        switch (id) {
+        case OPTION_MEMORY:
+                if (parse_size(arg, &o->memory_max) < 0) {
+                        log_error(_("Invalid memory size \"%s\": expected a size such as 512M or 2G."), arg);
+                        return -EINVAL;
+                }
+                return 0;
+        case OPTION_CPUS:
+                if (parse_cpus(arg, &o->cpu_millis) < 0) {
+                        log_error(_("Invalid number of CPUs \"%s\": expected a number such as 1.5 (at most "
+                                    "three decimals, more than 0)."),
+                                  arg);
+                        return -EINVAL;
+                }
+                return 0;
+        case OPTION_PIDS:
+                if (parse_count(arg, &o->tasks_max) < 0) {
+                        log_error(_("Invalid number of processes \"%s\": expected a positive integer."), arg);
+                        return -EINVAL;
+                }
+                return 0;
+        case OPTION_BIND:
+                if (!bind_spec_is_valid(arg)) {
+                        log_error(_("Invalid bind \"%s\": expected SOURCE:TARGET or SOURCE:TARGET:ro with "
+                                    "absolute, normalized paths, the target not /, nor in /proc, /sys or /dev."),
+                                  arg);
+                        return -EINVAL;
+                }
+                return strv_extend(&o->binds, arg) < 0 ? log_oom() : 0;
+        default:
+                assert(false);
+                return -EINVAL;
+        }
 }
 
 static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
@@ -193,7 +255,7 @@ static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
                 return 0;
         case OPTION_STOP_TIMEOUT:
         case OPTION_TIMEOUT:
-                if (parse_uint32(arg, &u) < 0 || (id == OPTION_STOP_TIMEOUT && u == 0)) {
+                if (ctl_parse_uint32(arg, &u) < 0 || (id == OPTION_STOP_TIMEOUT && u == 0)) {
                         log_error(_("Invalid number of seconds for --%s: \"%s\"."), options[id].name, arg);
                         return -EINVAL;
                 }
@@ -207,6 +269,21 @@ static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
                 return 0;
         case OPTION_AUTOSTART:
                 o->autostart = true;
+                return 0;
+        case OPTION_MEMORY:
+        case OPTION_CPUS:
+        case OPTION_PIDS:
+        case OPTION_BIND:
+                return apply_limit_option(id, arg, o);
+        case OPTION_FOLLOW:
+                o->follow = true;
+                return 0;
+        case OPTION_LINES:
+                if (ctl_parse_uint32(arg, &o->lines) < 0) {
+                        log_error(_("Invalid number of lines \"%s\"."), arg);
+                        return -EINVAL;
+                }
+                o->lines_set = true;
                 return 0;
         case OPTION_FORCE:
                 o->force = true;
@@ -417,6 +494,7 @@ static int handle_verb_group(int argc, char **argv) {
 
 static void ctl_options_done(CtlOptions *o) {
         o->env = strv_free(o->env);
+        o->binds = strv_free(o->binds);
 }
 
 /* "sysctr list > /dev/full" must not succeed silently. */

@@ -37,6 +37,10 @@ typedef struct CtlOptions {
         bool stop_timeout_set;
         uint32_t stop_timeout_sec;
         bool autostart;
+        uint64_t memory_max;            /* bytes, 0: not given */
+        uint32_t cpu_millis;            /* thousandths of a CPU, 0: not given */
+        uint64_t tasks_max;             /* 0: not given */
+        char **binds;                   /* "SRC:DST[:ro]", checked, in the order given */
         /* stop */
         bool timeout_set;
         uint64_t timeout_usec;
@@ -49,6 +53,10 @@ typedef struct CtlOptions {
         const char *workdir;
         /* template build (and --release above) */
         bool rebuild;
+        /* logs */
+        bool follow;
+        bool lines_set;
+        uint32_t lines;
 } CtlOptions;
 
 /* ctl-bus.c: every function logs its own error ("sysctr: <message>") and returns it. */
@@ -61,17 +69,29 @@ int ctl_get_container_path(sd_bus *bus, const char *name, char **ret);
 int ctl_get_container_state(sd_bus *bus, const char *path, char **ret_state, uint32_t *ret_leader);
 int ctl_log_bus_error(const sd_bus_error *error, int r, const char *what);
 int ctl_get_container_properties(sd_bus *bus, const char *path, sd_bus_message **ret_reply);
+/* The manager's "Mode" property: "systemd" or "standalone". */
+int ctl_get_manager_mode(sd_bus *bus, char **ret);
+
+/* polkit-agent.c: on a terminal, an unprivileged caller gets a text agent (pkttyagent) that asks
+ * for the password when polkit wants one, as systemctl does. Ended at exit; failures are ignored. */
+void ctl_polkit_agent_open(void);
 
 /* progress.c: as ctl_call(), for calls that may build an image of template: when stderr is a terminal,
  * the builder's output is shown on a line that is rewritten as it comes. */
 int ctl_call_with_progress(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, const char *template,
                            sd_bus_message **ret_reply);
 
+/* Appends the entry {"binds": <as>} (an empty array removes all binds). No message. */
+int ctl_append_binds(sd_bus_message *m, char * const *binds);
+
 /* Checks a container name given on the command line, with a message that names it. */
 int ctl_check_container_name(const char *name);
 
 /* json.c */
 void json_print_string(FILE *f, const char *s);
+
+/* Parsers of command-line values (sysctr.c), shared with "set": 0 or -EINVAL/-ERANGE, no message. */
+int ctl_parse_uint32(const char *s, uint32_t *ret);
 
 /* verbs-container.c */
 int verb_create(char **args, const CtlOptions *o);
@@ -82,6 +102,10 @@ int verb_delete(char **args, const CtlOptions *o);
 int verb_kill(char **args, const CtlOptions *o);
 int verb_list(char **args, const CtlOptions *o);
 int verb_info(char **args, const CtlOptions *o);
+
+/* verbs-set.c, logs.c */
+int verb_set(char **args, const CtlOptions *o);
+int verb_logs(char **args, const CtlOptions *o);
 
 /* exec.c, shell.c, console.c */
 int verb_exec(char **args, const CtlOptions *o);

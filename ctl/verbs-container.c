@@ -24,6 +24,15 @@ static int append_create_options(sd_bus_message *m, const CtlOptions *o) {
                 r = sd_bus_message_append(m, "{sv}", "stop-timeout", "u", o->stop_timeout_sec);
         if (r >= 0 && o->autostart)
                 r = sd_bus_message_append(m, "{sv}", "autostart", "b", 1);
+        /* The limits in their natural types (bytes, CPUs, a count), checked by the option parser. */
+        if (r >= 0 && o->memory_max > 0)
+                r = sd_bus_message_append(m, "{sv}", "memory", "t", o->memory_max);
+        if (r >= 0 && o->cpu_millis > 0)
+                r = sd_bus_message_append(m, "{sv}", "cpus", "d", (double) o->cpu_millis / 1000.0);
+        if (r >= 0 && o->tasks_max > 0)
+                r = sd_bus_message_append(m, "{sv}", "pids", "t", o->tasks_max);
+        if (r >= 0 && o->binds)
+                r = ctl_append_binds(m, o->binds);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         return r;

@@ -89,8 +89,8 @@ static int images_print_table(sd_bus_message *images) {
         r = table_add_header(&cells, image_header, ELEMENTSOF(image_header));
         if (r >= 0)
                 r = sd_bus_message_enter_container(images, 'a', "(sssst)");
-        while (r >= 0 &&
-               (r = sd_bus_message_read(images, "(sssst)", &name, &template, &release, &arch, &created)) > 0) {
+        while (r >= 0 && (r = sd_bus_message_read(images, "(sssst)", &name, &template, &release, &arch,
+                                                   &created)) > 0) {
                 format_created(created, buf);
                 r = table_add(&cells, name);
                 if (r >= 0)
@@ -147,7 +147,8 @@ static int templates_print_json(sd_bus_message *templates, sd_bus_message *image
                 return log_parse_error(r);
         fputs("],\"images\":[", stdout);
         first = true;
-        while ((r = sd_bus_message_read(images, "(sssst)", &name, &template, &release, &arch, &created)) > 0) {
+        while ((r = sd_bus_message_read(images, "(sssst)", &name, &template, &release, &arch,
+                                        &created)) > 0) {
                 if (!first)
                         fputc(',', stdout);
                 json_print_field("name", name, true);

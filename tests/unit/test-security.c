@@ -415,7 +415,8 @@ static void test_init_kind(const char *tmp) {
         if (asprintf(&root, "%s/root5", tmp) < 0 || mkdir_in(root, "usr/lib/systemd") < 0 ||
             mkdir_in(root, "sbin") < 0 || mkdir_in(root, "bin") < 0 ||
             make_file(root, "usr/lib/systemd/systemd", "") < 0 || make_file(root, "bin/busybox", "") < 0 ||
-            symlink_in("usr/lib", root, "lib") < 0 || symlink_in("/lib/systemd/systemd", root, "sbin/init") < 0 ||
+            symlink_in("usr/lib", root, "lib") < 0 ||
+            symlink_in("/lib/systemd/systemd", root, "sbin/init") < 0 ||
             symlink_in("/bin/busybox", root, "sbin/bbinit") < 0 ||
             symlink_in("/../../../../lib/systemd/systemd", root, "sbin/climb") < 0) {
                 ok(false, "temp tree");

@@ -51,24 +51,23 @@ void log_set_field(const char *key, const char *value) {
                 (void) snprintf(log_field, sizeof(log_field), "%s=%s", key, value);
 }
 
-int log_internal(int level, int error, const char *file, int line, const char *func, const char *format,
-                 ...) {
+static int log_internalv(int level, int error, const char *key, const char *value, const char *file, int line,
+                         const char *func, const char *format, va_list ap) {
         int saved = errno, e = error < 0 ? -error : error;
-        char buf[2048];
-        va_list ap;
+        char buf[2048], extra[256] = "";
 
         if (level > log_max_level)
                 return -e;
 
         /* Make %m print the error we were given, not whatever errno happens to be. */
         errno = e;
-        va_start(ap, format);
         (void) vsnprintf(buf, sizeof(buf), format, ap);
-        va_end(ap);
+        if (key && value)
+                (void) snprintf(extra, sizeof(extra), "%s=%s", key, value);
 
         if (log_to_journal) {
                 char f_msg[2100], f_prio[32], f_ident[64], f_errno[32], f_file[256], f_line[32], f_func[128];
-                struct iovec iov[8];
+                struct iovec iov[9];
                 size_t n = 0;
 
 #define ADD(b, ...) do { (void) snprintf(b, sizeof(b), __VA_ARGS__); \
@@ -84,10 +83,34 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #undef ADD
                 if (log_field[0])
                         iov[n++] = (struct iovec) { .iov_base = log_field, .iov_len = strlen(log_field) };
+                if (extra[0])
+                        iov[n++] = (struct iovec) { .iov_base = extra, .iov_len = strlen(extra) };
                 (void) sd_journal_sendv(iov, (int) n);
         } else
                 fprintf(stderr, "%s: %s\n", log_ident, buf);
 
         errno = saved;
         return -e;
+}
+
+int log_internal(int level, int error, const char *file, int line, const char *func, const char *format,
+                 ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = log_internalv(level, error, NULL, NULL, file, line, func, format, ap);
+        va_end(ap);
+        return r;
+}
+
+int log_internal_field(int level, int error, const char *key, const char *value, const char *file, int line,
+                       const char *func, const char *format, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, format);
+        r = log_internalv(level, error, key, value, file, line, func, format, ap);
+        va_end(ap);
+        return r;
 }

@@ -21,6 +21,10 @@ void log_set_field(const char *key, const char *value);
 int log_internal(int level, int error, const char *file, int line, const char *func, const char *format,
                  ...) _printf_(6, 7);
 
+/* The same, with one more structured field for this message, e.g. the container it is about. */
+int log_internal_field(int level, int error, const char *key, const char *value, const char *file, int line,
+                       const char *func, const char *format, ...) _printf_(8, 9);
+
 #define log_full_errno(level, error, ...) \
         log_internal((level), (error), __FILE__, __LINE__, __func__, __VA_ARGS__)
 #define log_full(level, ...) ((void) log_full_errno((level), 0, __VA_ARGS__))
@@ -37,3 +41,13 @@ int log_internal(int level, int error, const char *file, int line, const char *f
 #define log_error_errno(e, ...) log_full_errno(LOG_ERR, (e), __VA_ARGS__)
 
 #define log_oom() log_error_errno(-ENOMEM, "Out of memory.")
+
+/* sysctrd: messages about one container carry SYSCTR_CONTAINER=NAME, as the agent's do, so that
+ * "journalctl SYSCTR_CONTAINER=web1" finds everything about web1. */
+#define log_container_full_errno(name, level, error, ...) \
+        log_internal_field((level), (error), "SYSCTR_CONTAINER", (name), __FILE__, __LINE__, __func__, __VA_ARGS__)
+#define log_container_info(name, ...) ((void) log_container_full_errno((name), LOG_INFO, 0, __VA_ARGS__))
+#define log_container_warning(name, ...) ((void) log_container_full_errno((name), LOG_WARNING, 0, __VA_ARGS__))
+#define log_container_error(name, ...) ((void) log_container_full_errno((name), LOG_ERR, 0, __VA_ARGS__))
+#define log_container_error_errno(name, e, ...) log_container_full_errno((name), LOG_ERR, (e), __VA_ARGS__)
+#define log_container_warning_errno(name, e, ...) log_container_full_errno((name), LOG_WARNING, (e), __VA_ARGS__)

@@ -35,7 +35,6 @@ int ctl_bus_open(sd_bus **ret) {
                 r = sd_bus_set_allow_interactive_authorization(*ret, true);
                 if (r < 0)
                         return log_error_errno(r, _("Failed to allow interactive authorization: %m"));
-                ctl_polkit_agent_open();
         }
         return 0;
 }
@@ -43,11 +42,10 @@ int ctl_bus_open(sd_bus **ret) {
 /* What to do about a refusal: the bus' message says what was refused, not how to get it. */
 static void log_access_hint(const sd_bus_error *error) {
         if (sd_bus_error_has_name(error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))
-                log_error(_("Authentication is required: run the command as root, or from a terminal to "
-                            "authenticate via polkit."));
+                log_error(_("Run the command as root, or on a terminal to authenticate via polkit."));
         else if (sd_bus_error_has_name(error, SD_BUS_ERROR_ACCESS_DENIED))
-                log_error(_("Access denied: run the command as root or authenticate via polkit (as a "
-                            "user allowed to manage containers)."));
+                log_error(_("Run the command as root, or authenticate via polkit as a user who may manage "
+                            "containers."));
 }
 
 /* The bus (or sysctrd) explains what went wrong in the error's message, naming the bad value: print
@@ -72,9 +70,23 @@ int ctl_new_manager_call(sd_bus *bus, const char *member, sd_bus_message **ret) 
         return 0;
 }
 
+/* The calls everyone may make (docs/dbus-api.md, "Access"): no password prompt is ever needed. */
+static bool method_is_read_only(const char *member) {
+        static const char *const read_only[] = { "ListContainers", "GetContainer", "ListTemplates",
+                                                 "ListImages" };
+
+        for (size_t i = 0; i < ELEMENTSOF(read_only); i++)
+                if (member && streq(member, read_only[i]))
+                        return true;
+        return false;
+}
+
 int ctl_call(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, sd_bus_message **ret_reply) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
+
+        if (!method_is_read_only(sd_bus_message_get_member(m)))
+                ctl_polkit_agent_open();
 
         r = sd_bus_call(bus, m, timeout_usec, &error, ret_reply);
         if (r < 0)

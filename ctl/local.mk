@@ -6,6 +6,9 @@ sysctr_SOURCES = \
 	ctl/ctl-bus.c \
 	ctl/verbs-container.c \
 	ctl/verbs-show.c \
+	ctl/verbs-set.c \
+	ctl/logs.c \
+	ctl/polkit-agent.c \
 	ctl/verbs-template.c \
 	ctl/progress.c \
 	ctl/exec.c ctl/exec.h \

@@ -107,6 +107,7 @@ int ctl_call_with_progress(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec
 
         if (!isatty(STDERR_FILENO))
                 return ctl_call(bus, m, timeout_usec, ret_reply);
+        ctl_polkit_agent_open();        /* both calls made here need authorization */
 
         /* Subscribed (synchronously) before the call, so that no line of the build is missed. */
         r = sd_bus_match_signal(bus, &match, "org.sysctr1", "/org/sysctr1", "org.sysctr1.Manager",

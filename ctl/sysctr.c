@@ -197,14 +197,16 @@ static int apply_limit_option(CtlOption id, const char *arg, CtlOptions *o) {
                 return 0;
         case OPTION_PIDS:
                 if (parse_count(arg, &o->tasks_max) < 0) {
-                        log_error(_("Invalid number of processes \"%s\": expected a positive integer."), arg);
+                        log_error(_("Invalid number of processes \"%s\": expected a positive integer."),
+                                  arg);
                         return -EINVAL;
                 }
                 return 0;
         case OPTION_BIND:
                 if (!bind_spec_is_valid(arg)) {
                         log_error(_("Invalid bind \"%s\": expected SOURCE:TARGET or SOURCE:TARGET:ro with "
-                                    "absolute, normalized paths, the target not /, nor in /proc, /sys or /dev."),
+                                    "absolute, normalized paths, the target not /, nor in /proc, /sys or "
+                                    "/dev."),
                                   arg);
                         return -EINVAL;
                 }

@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "log.h"
+#include "parse-util.h"
 #include "strv.h"
 #include "sysctr.h"
 
@@ -102,8 +103,17 @@ typedef struct ContainerInfo {
         uint32_t leader;
         int autostart;
         uint64_t stop_timeout_usec;
+        /* UINT64_MAX: no limit, or unknown usage */
+        uint64_t memory_max, cpu_quota_per_sec_usec, tasks_max;
+        uint64_t memory_current, cpu_usage_nsec, tasks_current;
         char **addresses;
 } ContainerInfo;
+
+#define CONTAINER_INFO_INIT                                                                             \
+        ((ContainerInfo) {                                                                              \
+                .memory_max = UINT64_MAX, .cpu_quota_per_sec_usec = UINT64_MAX, .tasks_max = UINT64_MAX, \
+                .memory_current = UINT64_MAX, .cpu_usage_nsec = UINT64_MAX, .tasks_current = UINT64_MAX, \
+        })
 
 static void container_info_done(ContainerInfo *i) {
         i->addresses = strv_free(i->addresses);
@@ -114,18 +124,24 @@ static const struct {
         char type;
         size_t offset;
 } info_properties[] = {
-        { "Name",            's', offsetof(ContainerInfo, name)              },
-        { "Id",              's', offsetof(ContainerInfo, id)                },
-        { "Template",        's', offsetof(ContainerInfo, template)          },
-        { "Release",         's', offsetof(ContainerInfo, release)           },
-        { "Image",           's', offsetof(ContainerInfo, image)             },
-        { "State",           's', offsetof(ContainerInfo, state)             },
-        { "Result",          's', offsetof(ContainerInfo, result)            },
-        { "Unit",            's', offsetof(ContainerInfo, unit)              },
-        { "StopSignal",      's', offsetof(ContainerInfo, stop_signal)       },
-        { "Leader",          'u', offsetof(ContainerInfo, leader)            },
-        { "Autostart",       'b', offsetof(ContainerInfo, autostart)         },
-        { "StopTimeoutUSec", 't', offsetof(ContainerInfo, stop_timeout_usec) },
+        { "Name",               's', offsetof(ContainerInfo, name)                   },
+        { "Id",                 's', offsetof(ContainerInfo, id)                     },
+        { "Template",           's', offsetof(ContainerInfo, template)               },
+        { "Release",            's', offsetof(ContainerInfo, release)                },
+        { "Image",              's', offsetof(ContainerInfo, image)                  },
+        { "State",              's', offsetof(ContainerInfo, state)                  },
+        { "Result",             's', offsetof(ContainerInfo, result)                 },
+        { "Unit",               's', offsetof(ContainerInfo, unit)                   },
+        { "StopSignal",         's', offsetof(ContainerInfo, stop_signal)            },
+        { "Leader",             'u', offsetof(ContainerInfo, leader)                 },
+        { "Autostart",          'b', offsetof(ContainerInfo, autostart)              },
+        { "StopTimeoutUSec",    't', offsetof(ContainerInfo, stop_timeout_usec)      },
+        { "MemoryMax",          't', offsetof(ContainerInfo, memory_max)             },
+        { "CPUQuotaPerSecUSec", 't', offsetof(ContainerInfo, cpu_quota_per_sec_usec) },
+        { "TasksMax",           't', offsetof(ContainerInfo, tasks_max)              },
+        { "MemoryCurrent",      't', offsetof(ContainerInfo, memory_current)         },
+        { "CPUUsageNSec",       't', offsetof(ContainerInfo, cpu_usage_nsec)         },
+        { "TasksCurrent",       't', offsetof(ContainerInfo, tasks_current)          },
 };
 
 static int info_read_property(sd_bus_message *m, const char *key, ContainerInfo *info) {
@@ -182,6 +198,45 @@ static void info_print_line(const char *key, const char *value) {
                 printf("%s: %s\n", key, value);
 }
 
+/* "23.4M", "512.0K", "812B": usage as systemctl status shows it, with one decimal. */
+static const char *format_bytes_human(uint64_t bytes, char buf[static FORMAT_SIZE_MAX]) {
+        static const char suffixes[] = "KMGTP";
+        double v = (double) bytes;
+        int i = -1;
+
+        while (v >= 1024 && i < 4) {
+                v /= 1024;
+                i++;
+        }
+        if (i < 0)
+                (void) snprintf(buf, FORMAT_SIZE_MAX, "%" PRIu64 "B", bytes);
+        else
+                (void) snprintf(buf, FORMAT_SIZE_MAX, "%.1f%c", v, suffixes[i]);
+        return buf;
+}
+
+/* "Memory: 512M (current 23.4M)", "CPUs: 1.5", "Tasks: 2048 (current 12)", "CPUTime: 1.2s": the limit
+ * as the user wrote it, the usage only while it is known (the container runs). */
+static void info_print_limits(const ContainerInfo *i) {
+        char limit[MAX(FORMAT_SIZE_MAX, FORMAT_CPUS_MAX)], usage[FORMAT_SIZE_MAX];
+
+        printf("Memory: %s", i->memory_max == UINT64_MAX ? "no limit" : format_size(i->memory_max, limit));
+        if (i->memory_current != UINT64_MAX)
+                printf(" (current %s)", format_bytes_human(i->memory_current, usage));
+        /* The quota is µs of CPU time per second: 1 CPU = 1000000. */
+        printf("\nCPUs: %s", i->cpu_quota_per_sec_usec == UINT64_MAX ? "no limit" :
+               format_cpus((uint32_t) MIN(i->cpu_quota_per_sec_usec / 1000, UINT32_MAX), limit));
+        if (i->tasks_max == UINT64_MAX)
+                printf("\nTasks: no limit");
+        else
+                printf("\nTasks: %" PRIu64, i->tasks_max);
+        if (i->tasks_current != UINT64_MAX)
+                printf(" (current %" PRIu64 ")", i->tasks_current);
+        putchar('\n');
+        if (i->cpu_usage_nsec != UINT64_MAX)
+                printf("CPUTime: %.1fs\n", (double) i->cpu_usage_nsec / 1e9);
+}
+
 static int info_print_text(const ContainerInfo *i) {
         _cleanup_free_ char *addresses = NULL;
 
@@ -205,6 +260,7 @@ static int info_print_text(const ContainerInfo *i) {
                 printf("StopTimeout: %.3fs\n", (double) i->stop_timeout_usec / USEC_PER_SEC);
         if (!isempty(i->result))
                 info_print_line("Result", i->result);
+        info_print_limits(i);
         info_print_line("Addresses", addresses);
         return 0;
 }
@@ -216,7 +272,19 @@ static void json_print_field(const char *key, const char *value, bool first) {
         json_print_string(stdout, value);
 }
 
+/* A number, or null for UINT64_MAX (no limit, unknown usage). */
+static void json_print_u64(const char *key, uint64_t v) {
+        fputc(',', stdout);
+        json_print_string(stdout, key);
+        if (v == UINT64_MAX)
+                fputs(":null", stdout);
+        else
+                printf(":%" PRIu64, v);
+}
+
 static int info_print_json(const ContainerInfo *i) {
+        char cpus[FORMAT_CPUS_MAX];
+
         json_print_field("name", i->name, true);
         json_print_field("id", i->id, false);
         json_print_field("template", i->template, false);
@@ -229,6 +297,16 @@ static int info_print_json(const ContainerInfo *i) {
         json_print_field("stop_signal", i->stop_signal, false);
         printf(",\"stop_timeout_usec\":%" PRIu64, i->stop_timeout_usec);
         json_print_field("result", i->result, false);
+        json_print_u64("memory_max", i->memory_max);
+        if (i->cpu_quota_per_sec_usec == UINT64_MAX)
+                fputs(",\"cpus\":null", stdout);
+        else    /* "1.5", "2": a JSON number as it is */
+                printf(",\"cpus\":%s",
+                       format_cpus((uint32_t) MIN(i->cpu_quota_per_sec_usec / 1000, UINT32_MAX), cpus));
+        json_print_u64("tasks_max", i->tasks_max);
+        json_print_u64("memory_current", i->memory_current);
+        json_print_u64("cpu_usage_nsec", i->cpu_usage_nsec);
+        json_print_u64("tasks_current", i->tasks_current);
         fputs(",\"addresses\":[", stdout);
         STRV_FOREACH(a, i->addresses) {
                 if (a != i->addresses)
@@ -243,7 +321,7 @@ int verb_info(char **args, const CtlOptions *o) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *path = NULL;
-        _cleanup_(container_info_done) ContainerInfo info = {};
+        _cleanup_(container_info_done) ContainerInfo info = CONTAINER_INFO_INIT;
         int r;
 
         r = ctl_check_container_name(args[0]);

@@ -209,7 +209,7 @@ static void container_agent_gone(Container *c) {
         }
 
         /* It died without saying goodbye (SIGKILL, crash): nothing cleaned up behind it. */
-        log_warning("The agent of container %s exited unexpectedly.", c->name);
+        log_container_warning(c->name, "The agent of container %s exited unexpectedly.", c->name);
         agent_state_done(&s);
         s = (AgentState) { .state = CONTAINER_FAILED, .agent_pid = 1,
                            .result = strdup("the agent exited unexpectedly") };
@@ -322,7 +322,7 @@ int container_start(Container *c, sd_bus_message *message, sd_bus_error *error) 
 static int on_stop_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         Container *c = userdata;
 
-        log_warning("The agent of container %s did not stop in time, killing it.", c->name);
+        log_container_warning(c->name, "The agent of container %s did not stop in time, killing it.", c->name);
         if (c->agent_pidfd >= 0)
                 (void) syscall(SYS_pidfd_send_signal, c->agent_pidfd, SIGKILL, NULL, 0);
         return 0;
@@ -374,7 +374,7 @@ int container_stop(Container *c, uint64_t timeout_usec, bool use_default, sd_bus
                 r = sd_event_add_time_relative(c->manager->event, &c->stop_timer, CLOCK_MONOTONIC, deadline,
                                                USEC_PER_SEC / 10, on_stop_timeout, c);
                 if (r < 0)
-                        log_warning_errno(r, "Failed to arm the stop timer of %s: %m", c->name);
+                        log_container_warning_errno(c->name, r, "Failed to arm the stop timer of %s: %m", c->name);
         }
         container_set_state(c, CONTAINER_STOPPING, c->leader, NULL);
         return 1;

@@ -125,10 +125,10 @@ static void create_apply_unit_settings(Container *c) {
         if (c->manager->mode != MANAGER_SYSTEMD)
                 return;
         if (cfg->autostart && container_unit_enable(c, true, &error) < 0)
-                log_warning("Failed to enable the unit of %s: %s", c->name, strna(error.message));
+                log_container_warning(c->name, "Failed to enable the unit of %s: %s", c->name, strna(error.message));
         sd_bus_error_free(&error);
         if ((cfg->memory_max || cfg->cpu_millis || cfg->tasks_max) && limits_apply(c, &error) < 0)
-                log_warning("Failed to set the limits of %s: %s", c->name, strna(error.message));
+                log_container_warning(c->name, "Failed to set the limits of %s: %s", c->name, strna(error.message));
 }
 
 /* Under systemd: forget the unit's enablement and the drop-ins SetUnitProperties wrote. */
@@ -167,7 +167,7 @@ static void create_finish(Manager *m, int error, const char *message, void *user
         }
         r = container_disk_create(c->config);
         if (r < 0) {
-                log_error_errno(r, "Failed to create container %s: %m", c->name);
+                log_container_error_errno(c->name, r, "Failed to create container %s: %m", c->name);
                 if (r == -EEXIST)
                         (void) sd_bus_reply_method_errorf(req->message, SYSCTR_ERROR_CONTAINER_EXISTS,
                                                           "Container \"%s\" already exists.", c->name);
@@ -178,7 +178,7 @@ static void create_finish(Manager *m, int error, const char *message, void *user
         }
         c->creating = false;
         create_apply_unit_settings(c);
-        log_info("Created container %s (%s) from template %s, image %s.", c->name, c->config->id,
+        log_container_info(c->name, "Created container %s (%s) from template %s, image %s.", c->name, c->config->id,
                  c->config->template, c->config->image);
         (void) sd_bus_emit_signal(m->bus, "/org/sysctr1", "org.sysctr1.Manager", "ContainerNew", "so", c->name,
                                   c->path);
@@ -296,7 +296,7 @@ int container_delete(Container *c, sd_bus_error *error) {
         (void) rm_rf(runtime);
         delete_unit_settings(c);
 
-        log_info("Deleted container %s.", c->name);
+        log_container_info(c->name, "Deleted container %s.", c->name);
         name = strdup(c->name);
         path = strdup(c->path);
         manager_remove_container(m, c);

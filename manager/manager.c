@@ -241,9 +241,9 @@ static void autostart_containers(Manager *m) {
 
                 if (!c->config->autostart || container_is_active(c))
                         continue;
-                log_info("Starting container %s (autostart).", c->name);
+                log_container_info(c->name, "Starting container %s (autostart).", c->name);
                 if (container_start(c, NULL, &error) < 0)
-                        log_error("Failed to start container %s: %s", c->name, strna(error.message));
+                        log_container_error(c->name, "Failed to start container %s: %s", c->name, strna(error.message));
         }
 }
 

@@ -79,7 +79,7 @@ int container_set(Container *c, sd_bus_message *message, sd_bus_error *error) {
                 return r;
         }
         TAKE_PTR(new);
-        log_info("Changed the configuration of container %s.", c->name);
+        log_container_info(c->name, "Changed the configuration of container %s.", c->name);
         (void) sd_bus_emit_properties_changed(c->manager->bus, c->path, "org.sysctr1.Container", "Autostart",
                                               "StopSignal", "StopTimeoutUSec", "MemoryMax", "CPUQuotaPerSecUSec",
                                               "TasksMax", NULL);

@@ -118,10 +118,10 @@ int spawn_agent(Container *c) {
         if (r >= 0)
                 r = limits_standalone_prepare(cgroup);
         if (r < 0)
-                return log_error_errno(r, "Failed to set up cgroup %s for container %s: %m", cgroup, c->name);
+                return log_container_error_errno(c->name, r, "Failed to set up cgroup %s for container %s: %m", cgroup, c->name);
         r = limits_standalone_write(c);
         if (r < 0 && (r != -EOPNOTSUPP || c->config->memory_max + c->config->cpu_millis + c->config->tasks_max > 0))
-                log_warning_errno(r, "Failed to apply the limits of %s, starting it anyway: %m", c->name);
+                log_container_warning_errno(c->name, r, "Failed to apply the limits of %s, starting it anyway: %m", c->name);
 
         log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
         if (log_fd < 0)
@@ -143,14 +143,14 @@ int spawn_agent(Container *c) {
         if (result < 0) {
                 (void) cg_kill_and_remove(cgroup, USEC_PER_SEC);
                 limits_standalone_cleanup(cgroup);
-                return log_error_errno(result, "Failed to run %s for container %s: %m", sysctr_agent_path(),
+                return log_container_error_errno(c->name, result, "Failed to run %s for container %s: %m", sysctr_agent_path(),
                                        c->name);
         }
 
         r = container_watch_agent(c, (pid_t) result);
         if (r < 0)
-                return log_error_errno(r, "Failed to follow the agent of %s (pid %d): %m", c->name, result);
-        log_info("Started agent of container %s as pid %d in cgroup %s.", c->name, result, cgroup);
+                return log_container_error_errno(c->name, r, "Failed to follow the agent of %s (pid %d): %m", c->name, result);
+        log_container_info(c->name, "Started agent of container %s as pid %d in cgroup %s.", c->name, result, cgroup);
         return 0;
 }
 

@@ -68,7 +68,7 @@ static int on_job_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret
         if (e) {
                 _cleanup_free_ char *why = NULL;
 
-                log_error("systemd refused the job for container %s: %s", c->name, e->message);
+                log_container_error(c->name, "systemd refused the job for container %s: %s", c->name, e->message);
                 if (asprintf(&why, "systemd refused the job: %s", e->message) >= 0)
                         container_fail(c, why);
                 return 0;

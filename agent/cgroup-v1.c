@@ -133,6 +133,11 @@ static int v1_add(Agent *a, const char *controllers, const char *own) {
         int r;
 
         r = find_v1_mount(controllers, &h);
+        /* Not mounted at all is normal where cgroup2 alone is mounted (a systemd host in a container
+         * on a hybrid host still lists the kernel's v1 hierarchies in /proc/self/cgroup). */
+        if (r == -ENOENT)
+                return log_debug_errno(r, "cgroup v1 hierarchy %s is not mounted here, skipping it.",
+                                       controllers);
         if (r < 0)
                 return log_warning_errno(r, "Cannot find the mount of cgroup v1 hierarchy %s, the "
                                          "container shares our cgroup there: %m", controllers);

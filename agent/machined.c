@@ -40,6 +40,7 @@ static bool error_means_no_machined(const sd_bus_error *e) {
 int machined_register(const char *name, const char *uuid, pid_t leader) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         uint8_t id[16];
         int r;
 
@@ -53,9 +54,17 @@ int machined_register(const char *name, const char *uuid, pid_t leader) {
                 log_debug_errno(r, "No system bus, not registering with systemd-machined: %m");
                 return 0;
         }
-        r = sd_bus_call_method(bus, "org.freedesktop.machine1", "/org/freedesktop/machine1",
-                               "org.freedesktop.machine1.Manager", "RegisterMachineWithNetwork", &error, NULL,
-                               "sayssusai", name, sizeof(id), id, "sysctr", "container", (uint32_t) leader, "", 0);
+        r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.machine1", "/org/freedesktop/machine1",
+                                           "org.freedesktop.machine1.Manager", "RegisterMachineWithNetwork");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", name);
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 'y', id, sizeof(id));
+        if (r >= 0)
+                r = sd_bus_message_append(m, "ssusai", "sysctr", "container", (uint32_t) leader, "", 0);
+        if (r < 0)
+                return log_error_errno(r, "Failed to build the machined registration: %m");
+        r = sd_bus_call(bus, m, 0, &error, NULL);
         if (r < 0) {
                 if (error_means_no_machined(&error)) {
                         log_debug("systemd-machined is not available, not registering: %s", error.message);

@@ -134,14 +134,13 @@ static void create_apply_unit_settings(Container *c) {
 /* Under systemd: forget the unit's enablement and the drop-ins SetUnitProperties wrote. */
 static void delete_unit_settings(Container *c) {
         char unit[256];
-        const char *names[] = { container_unit_name(c, unit), NULL };
 
         if (c->manager->mode != MANAGER_SYSTEMD)
                 return;
         (void) container_unit_enable(c, false, NULL);
         (void) sd_bus_call_method(c->manager->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                  "org.freedesktop.systemd1.Manager", "RevertUnitFiles", NULL, NULL, "as",
-                                  (char **) names);
+                                  "org.freedesktop.systemd1.Manager", "RevertUnitFiles", NULL, NULL, "as", 1,
+                                  container_unit_name(c, unit));
 }
 
 static void create_request_free(CreateRequest *req) {

@@ -21,7 +21,6 @@ static int config_copy(const ContainerConfig *c, ContainerConfig **ret) {
 int container_unit_enable(Container *c, bool enable, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         char unit[256];
-        const char *names[] = { container_unit_name(c, unit), NULL };
         int r;
 
         if (c->manager->mode != MANAGER_SYSTEMD)
@@ -30,11 +29,11 @@ int container_unit_enable(Container *c, bool enable, sd_bus_error *error) {
         if (enable)
                 r = sd_bus_call_method(c->manager->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                        "org.freedesktop.systemd1.Manager", "EnableUnitFiles", error, &reply,
-                                       "asbb", (char **) names, false, true);
+                                       "asbb", 1, container_unit_name(c, unit), false, true);
         else
                 r = sd_bus_call_method(c->manager->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                        "org.freedesktop.systemd1.Manager", "DisableUnitFiles", error, &reply,
-                                       "asb", (char **) names, false);
+                                       "asb", 1, container_unit_name(c, unit), false);
         if (r < 0)
                 return r;
         return sd_bus_call_method(c->manager->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",

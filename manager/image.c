@@ -50,44 +50,43 @@ static int strcmp_ptr(const void *a, const void *b) {
         return strcmp(*(char * const *) a, *(char * const *) b);
 }
 
-int template_list_names(char ***ret) {
+/* The sorted names of the entries of dir that are not hidden and that keep() accepts; a missing
+ * dir has none. */
+static int list_dir_names(const char *dir, bool (*keep)(const char *name), char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         DIR *d;
         int r = 0;
 
-        d = opendir(sysctr_template_dir());
-        if (!d) {
-                if (errno != ENOENT)
-                        return -errno;
-                l = calloc(1, sizeof(char *));
-                if (!l)
-                        return -ENOMEM;
-                *ret = TAKE_PTR(l);
-                return 0;
-        }
-        for (struct dirent *de; (de = readdir(d)); ) {
-                char p[PATH_MAX];
-
-                if (de->d_name[0] == '.')
-                        continue;
-                (void) snprintf(p, sizeof(p), "%s/%s/template.yaml", sysctr_template_dir(), de->d_name);
-                if (access(p, R_OK) < 0)
+        d = opendir(dir);
+        if (!d && errno != ENOENT)
+                return -errno;
+        for (struct dirent *de; d && (de = readdir(d)); ) {
+                if (de->d_name[0] == '.' || !keep(de->d_name))
                         continue;
                 r = strv_extend(&l, de->d_name);
                 if (r < 0)
                         break;
         }
-        closedir(d);
+        if (d)
+                closedir(d);
         if (r < 0)
                 return r;
-        if (!l) {
-                l = calloc(1, sizeof(char *));
-                if (!l)
-                        return -ENOMEM;
-        }
+        if (!l && !(l = calloc(1, sizeof(char *))))
+                return -ENOMEM;
         qsort(l, strv_length(l), sizeof(char *), strcmp_ptr);
         *ret = TAKE_PTR(l);
         return 0;
+}
+
+static bool template_exists(const char *name) {
+        char p[PATH_MAX];
+
+        (void) snprintf(p, sizeof(p), "%s/%s/template.yaml", sysctr_template_dir(), name);
+        return access(p, R_OK) >= 0;
+}
+
+int template_list_names(char ***ret) {
+        return list_dir_names(sysctr_template_dir(), template_exists, ret);
 }
 
 const char *image_native_arch(void) {
@@ -510,30 +509,10 @@ int image_info_read(const char *image, ImageInfo *ret) {
 
 int image_list_names(char ***ret) {
         _cleanup_free_ char *dir = images_dir();
-        _cleanup_strv_free_ char **l = NULL;
-        DIR *d;
-        int r = 0;
 
         if (!dir)
                 return -ENOMEM;
-        d = opendir(dir);
-        if (!d)
-                return -errno;
-        for (struct dirent *de; (de = readdir(d)); ) {
-                if (de->d_name[0] == '.' || !image_exists(de->d_name))
-                        continue;
-                r = strv_extend(&l, de->d_name);
-                if (r < 0)
-                        break;
-        }
-        closedir(d);
-        if (r < 0)
-                return r;
-        if (!l && !(l = calloc(1, sizeof(char *))))
-                return -ENOMEM;
-        qsort(l, strv_length(l), sizeof(char *), strcmp_ptr);
-        *ret = TAKE_PTR(l);
-        return 0;
+        return list_dir_names(dir, image_exists, ret);
 }
 
 int image_remove(const char *image) {

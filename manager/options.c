@@ -80,17 +80,24 @@ static int parse_limit(ContainerConfig *cfg, sd_bus_message *m, const Option *o,
         return 0;
 }
 
-static int parse_binds(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *error) {
-        _cleanup_strv_free_ char **l = NULL;
+/* A variant holding "as". */
+static int read_strv_variant(sd_bus_message *m, char ***ret) {
         int r;
 
         r = sd_bus_message_enter_container(m, 'v', "as");
         if (r < 0)
                 return r;
-        r = sd_bus_message_read_strv(m, &l);
+        r = sd_bus_message_read_strv(m, ret);
         if (r < 0)
                 return r;
-        r = sd_bus_message_exit_container(m);
+        return sd_bus_message_exit_container(m);
+}
+
+static int parse_binds(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = read_strv_variant(m, &l);
         if (r < 0)
                 return r;
         STRV_FOREACH(b, l)
@@ -107,13 +114,7 @@ static int parse_init(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *err
         _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        r = sd_bus_message_enter_container(m, 'v', "as");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read_strv(m, &l);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(m);
+        r = read_strv_variant(m, &l);
         if (r < 0)
                 return r;
         if (strv_length(l) == 0 || l[0][0] != '/')

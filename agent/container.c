@@ -377,7 +377,7 @@ int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret
         _cleanup_strv_free_ char **env = NULL;
         _cleanup_close_pair_ int pair[2] = { -EBADF, -EBADF };
         _cleanup_close_ int cgroup_fd = -EBADF;
-        char machine_id[ID_MACHINE_ID_STRING_MAX];
+        char machine_id[ID_MACHINE_ID_STRING_MAX], boot_id[ID_STRING_MAX];
         SyncMsg failure = {};
         bool in_cgroup = false, systemd = false;
         pid_t pid;
@@ -385,10 +385,13 @@ int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret
 
         r = id_to_machine_id(l->id, machine_id);
         if (r >= 0)
+                r = id_generate(boot_id);
+        if (r >= 0)
                 r = mount_plan_build(&(MountPlanParams) { .console = l->console, .container_uuid = l->id,
                                                           .notify_dir = l->notify_dir,
                                                           .os_release = l->os_release,
-                                                          .binds = l->binds },
+                                                          .binds = l->binds,
+                                                          .boot_id = boot_id },
                                      &plan);
         if (r >= 0)
                 r = mount_overlay_options(l->lower, l->upper, l->work, &options);

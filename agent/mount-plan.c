@@ -217,6 +217,17 @@ static int plan_run_host(MountPlan *p, const MountPlanParams *params) {
                 if (r >= 0)
                         r = plan_add(p, (MountEntry) { MOUNT_READ_ONLY, 0, "run/host/notify" });
         }
+        /* A boot ID of its own for each boot of the guest, as nspawn gives it: otherwise the guest
+         * sees the host's, and its journal cannot tell one boot from the next. */
+        if (r >= 0 && params->boot_id) {
+                k = plan_keep_line(p, params->boot_id, true);
+                if (!k)
+                        return -ENOMEM;
+                r = plan_add(p, (MountEntry) { MOUNT_WRITE_FILE, 0, "run/host/boot-id", k, .mode = 0444 });
+                if (r >= 0)
+                        r = plan_add(p, (MountEntry) { MOUNT_BIND, MOUNT_SOURCE_IN_ROOT | MOUNT_IF_EXISTS,
+                                                       "proc/sys/kernel/random/boot_id", "run/host/boot-id" });
+        }
         if (r >= 0)
                 r = plan_add(p, (MountEntry) { MOUNT_READ_ONLY, 0, "run/host" });
         return r;

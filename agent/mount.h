@@ -58,6 +58,7 @@ typedef struct MountPlanParams {
         const char *notify_dir;         /* host dir bound read-only onto /run/host/notify, or NULL */
         const char *os_release;         /* written to /run/host/os-release, or NULL */
         char * const *binds;            /* the config's "SRC:DST[:ro]" (bind.h), mounted last, or NULL */
+        const char *boot_id;            /* a fresh UUID for /proc/sys/kernel/random/boot_id, or NULL */
 } MountPlanParams;
 
 typedef struct MountPlan {

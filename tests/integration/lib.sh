@@ -11,6 +11,7 @@
 #       . "$(dirname "$0")/../integration/lib.sh"   (or ./lib.sh)
 #       require_root                # integration tests: "1..0 # SKIP needs root" otherwise
 #       setup_instance              # exports SYSCTR_*, DBUS_SYSTEM_BUS_ADDRESS, starts the daemons
+#       use_cached_image debian bookworm   # debian tests: the image, built once per machine
 #       run sysctr create busybox t1; is "$rc" 0 "create"
 #       ...                          # the plan ("1..N") is printed at exit, after the leak checks
 #
@@ -534,14 +535,14 @@ _cleanup() {
 # the manager published into the cache; every test links its private <state>/images/IMAGE there.
 # Containers only ever see the cached tree as a read-only overlay lower layer.
 #
-#   <cache>/.lock           held exclusively while a test checks or builds: make -j2 builds once
+#   <cache>/.lock.IMAGE     held exclusively while a test checks or builds IMAGE: make -j2 builds once
 #   <cache>/IMAGE@KEY/      an image as the manager published it (rootfs/, image.info, build.log)
 #   <cache>/IMAGE@KEY.use   held shared by every test that links to IMAGE@KEY
 #
 # KEY hashes the template's build and template.yaml, so a changed template means a new image; an
 # entry of an older KEY is removed once no test holds it. Cleanup never removes the cache. Entries
 # appear by rename(2), after the build succeeded and the tree was checked: a failed or interrupted
-# build never looks complete (".#" names are temporaries, removed under the lock).
+# build never looks complete (".#IMAGE." names are temporaries, removed under the lock).
 SYSCTR_TEST_IMAGE_CACHE=${SYSCTR_TEST_IMAGE_CACHE:-/var/cache/sysctr-tests/images}
 IMAGE_BUILT=            # the image's name if this test built it, empty if it came from the cache
 
@@ -571,7 +572,7 @@ _image_build() {        # TEMPLATE RELEASE: into <state>/images/IMAGE, through s
 # Move what the manager published into the cache: a temporary name first (a copy if the cache is
 # on another file system), flushed, then one rename.
 _image_store() {        # IMAGE ENTRY
-        local src="$SYSCTR_STATE_DIR/images/$1" tmp="$SYSCTR_TEST_IMAGE_CACHE/.#incoming-$$"
+        local src="$SYSCTR_STATE_DIR/images/$1" tmp="$SYSCTR_TEST_IMAGE_CACHE/.#$1.incoming-$$"
         _image_complete "$src" || { diag "the manager published an incomplete image: $(ls -A "$src" 2>&1)"; return 1; }
         mv -T "$src" "$tmp" && sync -f "$tmp" && mv -T "$tmp" "$SYSCTR_TEST_IMAGE_CACHE/$2" &&
                 sync -f "$SYSCTR_TEST_IMAGE_CACHE"
@@ -584,7 +585,7 @@ _image_prune() {        # IMAGE ENTRY
                 [ -d "$e" ] && [ "$e" != "$cache/$2" ] || continue
                 flock -xn "$e.use" true || continue
                 diag "removing $e: made from an older version of the template"
-                mv -T "$e" "$cache/.#stale-$$" && rm -rf --one-file-system "$cache/.#stale-$$"
+                mv -T "$e" "$cache/.#$1.stale-$$" && rm -rf --one-file-system "$cache/.#$1.stale-$$"
                 rm -f "$e.use"
         done
 }
@@ -597,12 +598,12 @@ use_cached_image() {
         key=$(_image_key "$template") || bail "cannot read the $template template"
         entry="$IMAGE@$key"
         mkdir -p "$cache" || bail "cannot create $cache"
-        exec {lock_fd}>>"$cache/.lock" || bail "cannot open $cache/.lock"
-        flock -w 2400 "$lock_fd" || bail "waited 40 minutes for $cache/.lock"
-        rm -rf --one-file-system "$cache"/.#*
+        exec {lock_fd}>>"$cache/.lock.$IMAGE" || bail "cannot open $cache/.lock.$IMAGE"
+        flock -w 2400 "$lock_fd" || bail "waited 40 minutes for $cache/.lock.$IMAGE"
+        rm -rf --one-file-system "$cache/.#$IMAGE."*
         if ! _image_complete "$cache/$entry"; then
                 if ! _image_build "$template" "$release" || ! _image_store "$IMAGE" "$entry"; then
-                        rm -rf --one-file-system "$cache"/.#*
+                        rm -rf --one-file-system "$cache/.#$IMAGE."*
                         exec {lock_fd}>&-
                         bail "could not build the $template $release image"
                 fi
@@ -641,18 +642,28 @@ cap_bits() {
 status_field() { printf '%s\n' "$1" | sed -n "s/^$2:[[:space:]]*//p"; }      # TEXT KEY
 
 # A terminal for interactive commands (sysctr shell, sysctr console): a tmux server of the test's
-# own on a socket in $T, ended at cleanup. The pane stays after its command exits, to read its status.
+# own on a socket in $T, ended at cleanup. The command runs under sh, which writes its exit status
+# to a file: tmux's own record of it is unreliable (Debian's tmux calls libutempter when the pty
+# closes, which sets SIGCHLD to SIG_DFL while it waits for its helper: a pane command that exits
+# in that window is not reaped until the next SIGCHLD, and its status is missing meanwhile).
 tmx() { tmux -S "$T/tmux.sock" "$@"; }
 tmux_start() {          # SESSION COMMAND
-        tmx new-session -d -s "$1" -x 160 -y 50 "$2" || return 1
+        rm -f "$T/tmux-$1.status"
+        tmx new-session -d -s "$1" -x 160 -y 50 "$2; echo \$? > '$T/tmux-$1.status'" || return 1
         tmx set-option -t "$1" remain-on-exit on >/dev/null
         [ -n "${_tmux_hooked:-}" ] || { at_cleanup 'tmx kill-server'; _tmux_hooked=1; }
 }
 tmux_screen() { tmx capture-pane -p -J -S -200 -t "$1" 2>/dev/null; }
-# tmux_wait SESSION ERE [SECONDS]: until the pane shows a line matching ERE.
 _tmux_shows() { tmux_screen "$1" | grep -Eq -- "$2"; }
+# tmux_wait SESSION ERE [SECONDS]: until the pane shows a line matching ERE.
 tmux_wait() { wait_for "${3:-10}" _tmux_shows "$1" "$2"; }
-tmux_dead_status() { tmx display-message -p -t "$1" '#{pane_dead}:#{pane_dead_status}' 2>/dev/null; }
+tmux_exited() { [ -s "$T/tmux-$1.status" ]; }
+tmux_exit_status() { cat "$T/tmux-$1.status" 2>/dev/null; }
+tmux_pane_ps() {        # SESSION: the processes of the pane, for diagnostics
+        local p
+        p=$(tmx display-message -p -t "$1" '#{pane_pid}')
+        ps -o pid,ppid,stat,wchan:20,cmd -p "$p" --ppid "$p" 2>&1
+}
 
 trap _cleanup EXIT
 trap 'exit 130' INT

@@ -173,7 +173,7 @@ run sysctr exec sec1 -- sh -c 'v=$(cat /proc/sys/kernel/hostname) && hostname "$
 is "$rc" 0 "setting the hostname to itself works (the guest's own UTS namespace)" || diag "$err"
 
 host_after=$(host_settings)
-is "$host_after" "$host_before" "the host's kernel settings, modules and mounts are as before"
+is "$host_after" "$host_before" "the host's kernel settings and modules are as before"
 
 run sysctr stop sec1
 is "$rc" 0 "stop sec1"

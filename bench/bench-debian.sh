@@ -1,0 +1,343 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Benchmark: the debian template's image (Debian + systemd, the test suite's cached copy) booted by
+# sysctr, by systemd-nspawn --boot and, if it is installed, by LXC, in one run, one container at a
+# time, COUNT runs each (default 10). Every run boots a fresh copy-on-write view of the same image
+# (sysctr: a new container; nspawn and LXC: an overlay of our own over the image), so no run
+# changes the image. Reported, as medians:
+#   - start-to-running: until the guest's systemd reported READY=1, i.e. "systemctl
+#     is-system-running" says running (sysctr: "sysctr start" returns then; nspawn:
+#     --notify-ready=yes passes the guest's READY=1 on to us; LXC has no readiness protocol:
+#     lxc-start -d, then "systemctl is-system-running --wait" in the guest once systemd listens, polled
+#     every 50 ms: up to that much later than the guest was ready). Each boot is then
+#     checked to be "running" with no failed unit.
+#   - create: "sysctr create debian" with the image cached, next to "sysctr create busybox" (a tiny
+#     image): the same time, as nothing is copied.
+#   - idle memory per container, 3 s after boot: the supervisor's private memory (sysctr-agent;
+#     the systemd-nspawn process; LXC's monitor) and the container's memory cgroup.
+# Goals: start-to-running <= 0.9 x nspawn's, create <= 50 ms, agent private memory <= 1 MiB.
+#
+# Needs root, systemd-nspawn (package systemd-container); LXC optional (package lxc). Not run by
+# "make check". Runs in a private sysctr instance (tests/integration/lib.sh), which removes
+# everything it made at exit; this host's PID 1 need not be systemd: nspawn runs with
+# --register=no --keep-unit from cgroups of our own (below the instance's), as does LXC.
+#
+# Usage: sudo top_builddir=BUILD-DIR bench/bench-debian.sh [COUNT]
+. "$(dirname "$0")/../tests/integration/lib.sh"
+
+count=${1:-10}
+case $count in
+''|*[!0-9]*|0) echo "Usage: $0 [COUNT]" >&2; _tap_skip_all=1; exit 2 ;;
+esac
+require_root
+require_commands systemd-nspawn nsenter
+setup_instance
+use_cached_image debian bookworm
+image_root=$(readlink -f "$SYSCTR_STATE_DIR/images/$IMAGE/rootfs")
+have_lxc=
+command -v lxc-start >/dev/null && have_lxc=1
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit }
+        m = int((NR + 1) / 2); printf "%.3f\n", (NR % 2) ? v[m] : (v[m] + v[m + 1]) / 2 }'; }
+kib_field() { awk -v k="$2:" '$1 == k { s += $2 } END { print s + 0 }' "$1" 2>/dev/null; }
+private_kib() { echo $(( $(kib_field "/proc/$1/smaps_rollup" Private_Clean) + \
+                         $(kib_field "/proc/$1/smaps_rollup" Private_Dirty) )); }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "n/a") print "n/a"; else printf "%.2f", a / b }'; }
+verdict() { awk -v v="$1" -v g="$2" 'BEGIN { print (v != "n/a" && v + 0 <= g + 0) ? "meets" : "MISSES" }'; }
+
+# --- fs.inotify.max_user_instances: each booted systemd takes about 8 of root's; other work on
+# the machine takes some too. Raise it only if fewer than 32 are left, and put it back at exit.
+inotify_max=$(cat /proc/sys/fs/inotify/max_user_instances)
+inotify_used=$(find /proc/[0-9]*/fd -lname 'anon_inode:inotify' 2>/dev/null | wc -l)
+if [ $((inotify_max - inotify_used)) -lt 32 ]; then
+        echo $((inotify_used + 256)) > /proc/sys/fs/inotify/max_user_instances
+        at_cleanup "echo $inotify_max > /proc/sys/fs/inotify/max_user_instances"
+        diag "raised fs.inotify.max_user_instances from $inotify_max ($inotify_used in use) for the run"
+fi
+
+# --- cgroups of our own for nspawn and LXC: a directory below the instance's ($CG_NAME, removed by
+# the harness at exit) in every hierarchy this shell is in, cgroup2 and each v1 one.
+cg_dirs() {             # SUB: the directories of SUB, one per hierarchy
+        local id ctrl m
+        while IFS=: read -r id ctrl _; do
+                if [ "$id" = 0 ]; then
+                        m=$(_cg2_mount)
+                elif [ "${ctrl#name=}" != "$ctrl" ]; then
+                        m=/sys/fs/cgroup/${ctrl#name=}
+                else
+                        m=/sys/fs/cgroup/${ctrl%%,*}
+                        [ -d "$m" ] || m=/sys/fs/cgroup/$ctrl
+                fi
+                [ -n "$m" ] && [ -d "$m" ] && echo "$m/$CG_NAME/$1"
+        done < /proc/self/cgroup
+}
+cg_enter() {            # SUB: make SUB in every hierarchy and move this (sub)shell there
+        local d parent
+        for d in $(cg_dirs "$1"); do
+                mkdir -p "$d" || return 1
+                parent=${d%/*}
+                # A new v1 cpuset has no CPUs and takes no process until it is given some.
+                if [ -e "$d/cpuset.cpus" ]; then
+                        cat "$parent/../cpuset.cpus" > "$parent/cpuset.cpus" 2>/dev/null
+                        cat "$parent/../cpuset.mems" > "$parent/cpuset.mems" 2>/dev/null
+                        cat "$parent/cpuset.cpus" > "$d/cpuset.cpus"
+                        cat "$parent/cpuset.mems" > "$d/cpuset.mems"
+                fi
+                echo "$BASHPID" > "$d/cgroup.procs" || return 1
+        done
+}
+cg_remove() {           # SUB: kill what is left in it, then remove it (children first)
+        local d
+        for d in $(cg_dirs "$1"); do
+                [ -d "$d" ] || continue
+                find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+                wait_for 5 eval "[ -z \"\$(find '$d' -name cgroup.procs -exec cat {} + 2>/dev/null)\" ]"
+                find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+        done
+}
+cg_memory() {           # SUB: "usage-KiB anon-KiB" of the v1 memory cgroup, or of cgroup2's
+        local d
+        for d in $(cg_dirs "$1"); do
+                if [ -f "$d/memory.usage_in_bytes" ]; then
+                        echo "$(($(cat "$d/memory.usage_in_bytes") / 1024))" \
+                             "$(($(awk '$1 == "total_rss" || $1 == "total_shmem" { s += $2 } END { print s + 0 }' \
+                                   "$d/memory.stat") / 1024))"
+                        return
+                elif [ -f "$d/memory.current" ]; then
+                        echo "$(($(cat "$d/memory.current") / 1024))" \
+                             "$(($(awk '$1 == "anon" || $1 == "shmem" { s += $2 } END { print s + 0 }' \
+                                   "$d/memory.stat") / 1024))"
+                        return
+                fi
+        done
+        echo "n/a n/a"
+}
+
+# An overlay of our own over the image: SUB's upper, work and merged directories in $T.
+overlay_mount() {       # SUB
+        mkdir -p "$T/ov/$1/upper" "$T/ov/$1/work" "$T/ov/$1/merged" &&
+                mount -t overlay overlay -o "lowerdir=$image_root,upperdir=$T/ov/$1/upper,workdir=$T/ov/$1/work" \
+                        "$T/ov/$1/merged"
+}
+overlay_umount() {      # SUB
+        umount "$T/ov/$1/merged" 2>/dev/null || umount -l "$T/ov/$1/merged"
+        rm -rf --one-file-system "$T/ov/$1"
+}
+
+# What the booted guest says: "STATE FAILED-UNITS USERSPACE-SECONDS", through nsenter into its
+# namespaces (the last from systemd-analyze: the guest's own boot, without the manager's part).
+guest_health() {        # LEADER-PID
+        local s f u
+        s=$(timeout 30 nsenter -t "$1" -a systemctl is-system-running --wait 2>"$T/health.err")
+        [ -n "$s" ] || s="($(head -n 1 "$T/health.err"))"
+        f=$(timeout 10 nsenter -t "$1" -a systemctl --failed --no-legend --plain 2>/dev/null | grep -c .)
+        u=$(timeout 10 nsenter -t "$1" -a systemd-analyze time 2>/dev/null |
+                sed -n 's/^Startup finished in \([0-9.]*\)\(m\?s\) (userspace).*/\1 \2/p' |
+                awk '{ printf "%.3f", $2 == "ms" ? $1 / 1000 : $1 }')
+        echo "$s $f ${u:-n/a}"
+}
+check_health() {        # "MANAGER RUN" LEADER: notes the guest's boot time; counts and shows a bad boot
+        local h
+        h=$(guest_health "$2")
+        case $h in
+        "running 0 "*) ;;
+        *) bad=$((bad + 1)); diag "$1: the guest is '$h' after the start" ;;
+        esac
+        case $1 in *idle) ;; *) printf '%s\n' "${h##* }" >> "$T/userspace-${1%% *}" ;; esac
+}
+
+# ---------------------------------------------------------------------------------------------------
+# One boot with each manager. RUN is a number, or "idle": then the supervisor's and the container's
+# memory are measured 3 s after the boot, instead of the times.
+
+sysctr_run() {          # RUN
+        local name="s$1" t0 agent v1mem d
+        "$top_builddir/sysctr" create debian "$name" >/dev/null 2>"$T/bench.err" || bail "create $name: $(< "$T/bench.err")"
+        t0=$(now_s)
+        "$top_builddir/sysctr" start "$name" >/dev/null 2>"$T/bench.err" || bail "start $name: $(< "$T/bench.err")"
+        [ "$1" = idle ] || sysctr_start+=("$(elapsed_s "$t0")")
+        check_health "sysctr $1" "$(leader_of "$name")"
+        if [ "$1" = idle ]; then
+                sleep 3
+                agent=$(agent_field "$name" AGENT_PID)
+                sysctr_priv=$(private_kib "$agent")
+                sysctr_rss=$(kib_field "/proc/$agent/status" VmRSS)
+                d="$(unit_cgroup "$name")/payload"
+                v1mem="/sys/fs/cgroup/memory/$CG_NAME/sysctr@$name.service"
+                if [ -f "$d/memory.current" ]; then
+                        sysctr_cg="$(($(cat "$d/memory.current") / 1024)) $(($(awk '$1 == "anon" || $1 == "shmem" { s += $2 } END { print s + 0 }' "$d/memory.stat") / 1024))"
+                        sysctr_cg_what="cgroup2 memory.current of payload/"
+                elif [ -f "$v1mem/memory.usage_in_bytes" ]; then
+                        sysctr_cg="$(($(cat "$v1mem/memory.usage_in_bytes") / 1024)) $(($(awk '$1 == "total_rss" || $1 == "total_shmem" { s += $2 } END { print s + 0 }' "$v1mem/memory.stat") / 1024))"
+                        sysctr_cg_what="v1 memory cgroup of the unit, agent included"
+                else
+                        # No memory controller for us: the guest's processes' RSS (shared pages in each).
+                        sysctr_cg="$(for p in $(find "$d" -name cgroup.procs -exec cat {} +); do
+                                kib_field "/proc/$p/status" VmRSS; done | awk '{ s += $1 } END { print s + 0 }') n/a"
+                        sysctr_cg_what="no memory controller: the sum of the guest's RSS"
+                fi
+        fi
+        t0=$(now_s)
+        "$top_builddir/sysctr" stop "$name" >/dev/null 2>&1
+        [ "$1" = idle ] || sysctr_stop+=("$(elapsed_s "$t0")")
+        "$top_builddir/sysctr" delete "$name" >/dev/null 2>&1
+}
+
+# systemd-nspawn --boot, told to pass the guest's READY=1 on (--notify-ready=yes): a small listener
+# binds NOTIFY_SOCKET, starts it from our cgroups and prints "seconds pid" at READY=1.
+nspawn_launch() {       # SUB ARGS...
+        local sub=$1
+        shift
+        (
+                cg_enter "$sub" || exit 1
+                exec "$PYTHON" -S -c '
+import os, socket, subprocess, sys, time
+path, log, argv = sys.argv[1], sys.argv[2], sys.argv[3:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+s.bind(path)
+s.settimeout(90)
+t0 = time.monotonic()
+p = subprocess.Popen(argv, env=dict(os.environ, NOTIFY_SOCKET=path), stdin=subprocess.DEVNULL,
+                     stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+while True:
+    if b"READY=1" in s.recv(4096).split(b"\n"):
+        break
+print("%.3f %d" % (time.monotonic() - t0, p.pid))' "$T/$sub.notify" "$T/$sub.log" "$@"
+        )
+}
+
+nspawn_run() {          # RUN
+        local sub="nspawn-$1" r pid leader t0
+        overlay_mount "$sub" || bail "overlay for nspawn failed"
+        r=$(nspawn_launch "$sub" systemd-nspawn --quiet --boot --register=no --keep-unit --notify-ready=yes \
+                --private-network --machine="bench$1" --uuid="$(cat /proc/sys/kernel/random/uuid)" \
+                --directory="$T/ov/$sub/merged")
+        pid=${r#* }
+        if [ -z "$r" ] || ! pid_alive "$pid"; then
+                diag "nspawn run $1 failed:" "$(tail -n 20 "$T/$sub.log")"
+                bad=$((bad + 1))
+        else
+                [ "$1" = idle ] || nspawn_start+=("${r% *}")
+                leader=$(ps -o pid= --ppid "$pid" | head -n 1 | tr -d ' ')
+                check_health "nspawn $1" "$leader"
+                if [ "$1" = idle ]; then
+                        sleep 3
+                        nspawn_priv=$(private_kib "$pid")
+                        nspawn_cg=$(cg_memory "$sub")
+                fi
+                # SIGTERM to nspawn: it sends the guest SIGRTMIN+3 (halt) and waits for it.
+                t0=$(now_s)
+                kill -TERM "$pid"
+                wait_for 30 pid_dead "$pid" || diag "nspawn $1 did not stop in 30 s"
+                [ "$1" = idle ] || nspawn_stop+=("$(elapsed_s "$t0")")
+        fi
+        cg_remove "$sub"
+        overlay_umount "$sub"
+}
+
+# LXC: lxc-start -d, then wait in the guest for "running" (LXC passes no READY=1 on).
+lxc_run() {             # RUN
+        local sub="lxc-$1" name="bench$1" t0 leader mon
+        overlay_mount "$sub" || bail "overlay for LXC failed"
+        mkdir -p "$T/lxc/$name"
+        cat > "$T/lxc/$name/config" <<LXCCONF
+lxc.uts.name = $name
+lxc.rootfs.path = dir:$T/ov/$sub/merged
+lxc.net.0.type = empty
+lxc.mount.auto = proc:mixed sys:ro cgroup:mixed
+lxc.autodev = 1
+lxc.tty.max = 0
+lxc.pty.max = 16
+lxc.console.path = none
+lxc.apparmor.profile = unconfined
+lxc.cap.drop = sys_module sys_rawio sys_time mac_admin mac_override audit_control
+lxc.cgroup.relative = 1
+lxc.init.cmd = /sbin/init
+lxc.signal.halt = SIGRTMIN+3
+LXCCONF
+        t0=$(now_s)
+        ( cg_enter "$sub" && exec lxc-start -P "$T/lxc" -n "$name" -d -o "$T/lxc/$name.log" -l INFO ) ||
+                { diag "lxc-start $1 failed:" "$(tail -n 20 "$T/lxc/$name.log")"; bad=$((bad + 1)); }
+        leader=$(lxc-info -P "$T/lxc" -n "$name" -p -H 2>/dev/null)
+        if [ -n "$leader" ]; then
+                # systemctl cannot wait before systemd listens on its private socket.
+                wait_for 60 nsenter -t "$leader" -m test -S /run/systemd/private
+                timeout 60 nsenter -t "$leader" -a systemctl is-system-running --wait >/dev/null 2>&1
+                [ "$1" = idle ] || lxc_start+=("$(elapsed_s "$t0")")
+                check_health "lxc $1" "$leader"
+                if [ "$1" = idle ]; then
+                        sleep 3
+                        mon=$(pgrep -f "^\[lxc monitor\] $T/lxc $name\$" | head -n 1)
+                        [ -n "$mon" ] && lxc_priv=$(private_kib "$mon")
+                        lxc_cg=$(cg_memory "$sub/lxc.payload.$name")
+                fi
+                t0=$(now_s)
+                lxc-stop -P "$T/lxc" -n "$name" -t 30 >/dev/null 2>&1
+                [ "$1" = idle ] || lxc_stop+=("$(elapsed_s "$t0")")
+        fi
+        cg_remove "$sub"
+        overlay_umount "$sub"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# The runs, interleaved (sysctr, nspawn, lxc, sysctr, ...) so that other load on the machine falls
+# on each of them alike.
+sysctr_start=() sysctr_stop=() nspawn_start=() nspawn_stop=() lxc_start=() lxc_stop=() bad=0
+sysctr_priv=n/a sysctr_rss=n/a sysctr_cg="n/a n/a" sysctr_cg_what=
+nspawn_priv=n/a nspawn_cg="n/a n/a" lxc_priv=n/a lxc_cg="n/a n/a"
+mkdir -p "$T/lxc"
+for i in $(seq "$count") idle; do
+        sysctr_run "$i"
+        nspawn_run "$i"
+        [ -z "$have_lxc" ] || lxc_run "$i"
+done
+[ "$bad" -eq 0 ] || diag "$bad boots were not clean (see above)"
+
+# --- create, warm cache: debian (221 MB image) against busybox (a few hundred KiB)
+run sysctr create busybox warm
+[ "$rc" -eq 0 ] || bail "create busybox: $err"
+run sysctr delete warm
+create_debian=() create_busybox=() names=()
+for i in $(seq "$count"); do
+        for t in debian busybox; do
+                t0=$(now_s)
+                "$top_builddir/sysctr" create "$t" "c$t$i" >/dev/null 2>"$T/bench.err" || bail "create $t: $(< "$T/bench.err")"
+                if [ "$t" = debian ]; then create_debian+=("$(elapsed_s "$t0")"); else create_busybox+=("$(elapsed_s "$t0")"); fi
+                names+=("c$t$i")
+        done
+done
+run sysctr delete "${names[@]}"
+
+# ---------------------------------------------------------------------------------------------------
+s_med=$(printf '%s\n' "${sysctr_start[@]}" | median)
+n_med=$(printf '%s\n' "${nspawn_start[@]}" | median)
+l_med=$(printf '%s\n' "${lxc_start[@]}" | median)
+cd_ms=$(awk -v s="$(printf '%s\n' "${create_debian[@]}" | median)" 'BEGIN { printf "%.0f", s * 1000 }')
+cb_ms=$(awk -v s="$(printf '%s\n' "${create_busybox[@]}" | median)" 'BEGIN { printf "%.0f", s * 1000 }')
+r=$(ratio "$s_med" "$n_med")
+mib() { awk -v k="$1" 'BEGIN { if (k == "n/a") print "n/a"; else printf "%.1f MiB", k / 1024 }'; }
+userspace() { if [ -f "$T/userspace-$1" ]; then grep -v n/a "$T/userspace-$1" | median; else echo n/a; fi; }
+read -r s_cg s_anon <<< "$sysctr_cg"
+read -r n_cg n_anon <<< "$nspawn_cg"
+read -r l_cg l_anon <<< "$lxc_cg"
+lxc_note="not installed"
+[ -z "$have_lxc" ] || lxc_note=$l_med
+
+diag "$(cat <<REPORT
+bench-debian: image $IMAGE, $count runs each, interleaved ($(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))
+start-to-running (median s)      sysctr $s_med   nspawn $n_med   lxc $lxc_note
+  sysctr / nspawn                $r   goal <= 0.90: $(verdict "$r" 0.9)
+  sysctr / lxc                   $(ratio "$s_med" "$l_med")   (lxc: no READY=1; polled, up to 50 ms late)
+  guest's own boot (median s, systemd-analyze userspace)   sysctr $(userspace sysctr)   nspawn $(userspace nspawn)   lxc $(userspace lxc)
+stop (median s)                  sysctr $(printf '%s\n' "${sysctr_stop[@]}" | median)   nspawn $(printf '%s\n' "${nspawn_stop[@]}" | median)   lxc $(printf '%s\n' "${lxc_stop[@]}" | median)
+create, image cached (median)    debian $cd_ms ms   busybox $cb_ms ms   goal debian <= 50 ms: $(verdict "$cd_ms" 50)
+idle memory, 3 s after boot
+  supervisor private             sysctr-agent $sysctr_priv KiB (RSS $sysctr_rss KiB)   goal <= 1024 KiB: $(verdict "$sysctr_priv" 1024)
+                                 systemd-nspawn $nspawn_priv KiB   lxc monitor $lxc_priv KiB
+  container cgroup               sysctr $(mib "$s_cg") (anon+shmem $(mib "$s_anon"); $sysctr_cg_what)
+                                 nspawn $(mib "$n_cg") (anon+shmem $(mib "$n_anon"))   lxc $(mib "$l_cg") (anon+shmem $(mib "$l_anon"))
+per run (s)  sysctr ${sysctr_start[*]}
+             nspawn ${nspawn_start[*]}
+             lxc    ${lxc_start[*]:-n/a}
+REPORT
+)"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
@@ -141,6 +142,23 @@ static void delete_unit_settings(Container *c) {
         (void) sd_bus_call_method(c->manager->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
                                   "org.freedesktop.systemd1.Manager", "RevertUnitFiles", NULL, NULL, "as", 1,
                                   container_unit_name(c, unit));
+}
+
+/* The agent linked the guest's journal from the host's /var/log/journal/<machine-id> (nspawn's
+ * try-guest): remove that link if it points into the container we delete. */
+static void unlink_journal(Container *c, const char *container_dir) {
+        char machine_id[ID_MACHINE_ID_STRING_MAX], link[PATH_MAX], target[PATH_MAX];
+        ssize_t n;
+
+        if (id_to_machine_id(c->config->id, machine_id) < 0)
+                return;
+        (void) snprintf(link, sizeof(link), "/var/log/journal/%s", machine_id);
+        n = readlink(link, target, sizeof(target) - 1);
+        if (n < 0)
+                return;
+        target[n] = '\0';
+        if (strneq(target, container_dir, strlen(container_dir)) && target[strlen(container_dir)] == '/')
+                (void) unlink(link);
 }
 
 static void create_request_free(CreateRequest *req) {
@@ -294,6 +312,7 @@ int container_delete(Container *c, sd_bus_error *error) {
         (void) unlink(log_path);
         (void) rm_rf(runtime);
         delete_unit_settings(c);
+        unlink_journal(c, target);
 
         log_container_info(c->name, "Deleted container %s.", c->name);
         name = strdup(c->name);

@@ -120,12 +120,11 @@ static int method_restart(sd_bus_message *message, void *userdata, sd_bus_error 
         return container_restart(c, message, error);
 }
 
-static int method_kill(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Container *c = userdata;
+/* The rest of a Kill call, shared with the manager's KillContainer: the signal, then the reply. */
+int container_method_kill_signal(Container *c, sd_bus_message *message, sd_bus_error *error) {
         int32_t signo;
         int r;
 
-        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_kill, c->name, error);
         r = sd_bus_message_read(message, "i", &signo);
         if (r < 0)
                 return r;
@@ -133,6 +132,13 @@ static int method_kill(sd_bus_message *message, void *userdata, sd_bus_error *er
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid signal number %d.", signo);
         r = container_kill(c, signo, error);
         return r < 0 ? r : sd_bus_reply_method_return(message, NULL);
+}
+
+static int method_kill(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_kill, c->name, error);
+        return container_method_kill_signal(c, message, error);
 }
 
 static int method_delete(sd_bus_message *message, void *userdata, sd_bus_error *error) {

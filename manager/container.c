@@ -118,13 +118,13 @@ Container *container_free(Container *c) {
         return NULL;
 }
 
-void container_send_changed(Container *c, const char *property, ...) {
+/* State, Leader and Result change together. */
+static void container_send_changed(Container *c) {
         /* Nothing to tell before we are on the bus, or while the container is not yet visible. */
         if (!c->manager->bus || c->creating)
                 return;
         (void) sd_bus_emit_properties_changed(c->manager->bus, c->path, "org.sysctr1.Container", "State",
                                               "Leader", "Result", NULL);
-        (void) property;
 }
 
 static void container_finish_stop(Container *c);
@@ -141,7 +141,7 @@ static void container_set_state(Container *c, ContainerState state, pid_t leader
         if (changed) {
                 log_debug("Container %s is now %s (leader %d).", c->name, container_state_to_string(state),
                           (int) leader);
-                container_send_changed(c, "State");
+                container_send_changed(c);
         }
 
         switch (state) {

@@ -69,7 +69,8 @@ int container_object_find(sd_bus *bus, const char *path, const char *interface, 
                           sd_bus_error *error);
 int container_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
                               sd_bus_error *error);
-void container_send_changed(Container *c, const char *property, ...);
+/* Reads a Kill/KillContainer call's signal argument, sends it, replies. */
+int container_method_kill_signal(Container *c, sd_bus_message *message, sd_bus_error *error);
 
 /* waiters */
 int waiters_add(Waiters *w, sd_bus_message *m);

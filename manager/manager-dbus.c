@@ -90,17 +90,9 @@ static int method_restart(sd_bus_message *message, void *userdata, sd_bus_error 
 
 static int method_kill(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Container *c;
-        int32_t signo;
-        int r;
 
         LOOKUP_AUTHORIZED(method_kill);
-        r = sd_bus_message_read(message, "i", &signo);
-        if (r < 0)
-                return r;
-        if (signo <= 0 || signo >= _NSIG)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid signal number %d.", signo);
-        r = container_kill(c, signo, error);
-        return r < 0 ? r : sd_bus_reply_method_return(message, NULL);
+        return container_method_kill_signal(c, message, error);
 }
 
 static int method_set(sd_bus_message *message, void *userdata, sd_bus_error *error) {

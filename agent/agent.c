@@ -19,6 +19,7 @@
 #include "notify.h"
 #include "paths.h"
 #include "strv.h"
+#include "time-util.h"
 
 static void help(void) {
         printf("sysctr-agent [OPTIONS...] NAME\n\n"
@@ -84,6 +85,7 @@ void agent_write_state(Agent *a, ContainerState state) {
                 .id = a->config ? a->config->id : NULL,
                 .unit = a->unit,
                 .cgroup = a->cgroup,
+                .started_usec = a->started_usec,
                 .result = state == CONTAINER_FAILED ? a->result : NULL,
         };
         int r;
@@ -100,10 +102,10 @@ static int agent_init_paths(Agent *a, const char *name) {
         a->state_path = sysctr_agent_state_path(name);
         a->runtime_dir = sysctr_container_runtime_dir(name);
         if (!a->name || !a->state_path || !a->runtime_dir ||
-            asprintf(&a->rootfs_dir, "%s/rootfs", a->runtime_dir) < 0)
+            asprintf(&a->rootfs_dir, "%s/" SYSCTR_ROOTFS_DIR, a->runtime_dir) < 0)
                 return log_oom();
         /* sysctrd sets SYSCTR_UNIT="" for agents it spawns itself (standalone mode: no unit). */
-        if (!unit && asprintf(&a->unit, "sysctr@%s.service", name) < 0)
+        if (!unit && !(a->unit = sysctr_unit_name(name)))
                 return log_oom();
         if (!isempty(unit) && !(a->unit = strdup(unit)))
                 return log_oom();
@@ -111,12 +113,11 @@ static int agent_init_paths(Agent *a, const char *name) {
 }
 
 static int agent_prepare_runtime(Agent *a) {
-        _cleanup_free_ char *agents = NULL, *containers = NULL;
+        _cleanup_free_ char *agents = sysctr_agents_dir(), *containers = sysctr_runtime_containers_dir();
         _cleanup_close_ int fd = -EBADF;
         int r;
 
-        if (asprintf(&agents, "%s/agents", sysctr_runtime_dir()) < 0 ||
-            asprintf(&containers, "%s/containers", sysctr_runtime_dir()) < 0)
+        if (!agents || !containers)
                 return log_oom();
         r = mkdir_p(agents, 0755);
         if (r >= 0)
@@ -138,7 +139,7 @@ static int agent_prepare_runtime(Agent *a) {
         }
         if (fchmod(fd, 0700) < 0)
                 return log_error_errno(errno, "Failed to set the mode of %s: %m", a->runtime_dir);
-        if (mkdirat(fd, "rootfs", 0755) < 0 && errno != EEXIST)
+        if (mkdirat(fd, SYSCTR_ROOTFS_DIR, 0755) < 0 && errno != EEXIST)
                 return log_error_errno(errno, "Failed to create %s: %m", a->rootfs_dir);
         a->lock_fd = TAKE_FD(fd);
         return 0;
@@ -151,19 +152,19 @@ static int agent_open_sockets(Agent *a) {
         /* The notify socket gets a directory of its own: that directory, not the runtime dir with
          * console.log and the console socket, is what the guest sees. 0700: only the guest's root
          * (its init) can reach the socket. */
-        if (asprintf(&a->notify_dir, "%s/" NOTIFY_DIR, a->runtime_dir) < 0)
+        if (asprintf(&a->notify_dir, "%s/" SYSCTR_NOTIFY_DIR, a->runtime_dir) < 0)
                 return log_oom();
-        if (mkdirat(a->lock_fd, NOTIFY_DIR, 0700) < 0 && errno != EEXIST)
+        if (mkdirat(a->lock_fd, SYSCTR_NOTIFY_DIR, 0700) < 0 && errno != EEXIST)
                 return agent_fail(a, errno, "Failed to create %s: %m", a->notify_dir);
-        dir_fd = openat(a->lock_fd, NOTIFY_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        dir_fd = openat(a->lock_fd, SYSCTR_NOTIFY_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dir_fd < 0 || fchmod(dir_fd, 0700) < 0)
                 return agent_fail(a, errno, "Failed to open %s: %m", a->notify_dir);
-        r = notify_socket_open(dir_fd, NOTIFY_SOCKET_NAME, &a->notify_fd);
+        r = notify_socket_open(dir_fd, SYSCTR_NOTIFY_SOCKET, &a->notify_fd);
         if (r < 0)
                 return agent_fail(a, r, "Failed to create the notify socket in %s: %m", a->notify_dir);
-        r = console_listen(&a->console, a->lock_fd, CONSOLE_SOCKET_NAME);
+        r = console_listen(&a->console, a->lock_fd, SYSCTR_CONSOLE_SOCKET);
         if (r < 0)
-                return agent_fail(a, r, "Failed to create %s/" CONSOLE_SOCKET_NAME ": %m", a->runtime_dir);
+                return agent_fail(a, r, "Failed to create %s/" SYSCTR_CONSOLE_SOCKET ": %m", a->runtime_dir);
         r = agent_watch_sockets(a);
         if (r < 0)
                 return agent_fail(a, r, "Failed to watch the container's sockets: %m");
@@ -211,13 +212,12 @@ static int agent_load_config(Agent *a) {
 }
 
 static int agent_prepare_layers(Agent *a) {
-        _cleanup_free_ char *image = NULL, *dir = NULL;
         struct stat st;
 
-        image = sysctr_image_dir(a->config->image);
-        dir = sysctr_container_dir(a->name);
-        if (!image || !dir || asprintf(&a->lower, "%s/rootfs", image) < 0 ||
-            asprintf(&a->upper, "%s/upper", dir) < 0 || asprintf(&a->work, "%s/work", dir) < 0)
+        a->lower = sysctr_image_rootfs(a->config->image);
+        a->upper = sysctr_container_upper_dir(a->name);
+        a->work = sysctr_container_work_dir(a->name);
+        if (!a->lower || !a->upper || !a->work)
                 return log_oom();
         if (stat(a->lower, &st) < 0)
                 return agent_fail(a, errno, "Image '%s' is not usable (%s): %m", a->config->image, a->lower);
@@ -289,6 +289,7 @@ static int agent_setup(Agent *a, const char *name) {
         r = agent_signals_setup(a);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up signal handling: %m");
+        a->started_usec = now(CLOCK_REALTIME);
         r = agent_init_paths(a, name);
         if (r >= 0)
                 r = agent_prepare_runtime(a);
@@ -306,7 +307,7 @@ static int agent_setup(Agent *a, const char *name) {
                 return r;
         agent_read_host_info(a);
         agent_write_state(a, CONTAINER_STARTING);
-        if (asprintf(&log_path, "%s/console.log", a->runtime_dir) < 0)
+        if (asprintf(&log_path, "%s/" SYSCTR_CONSOLE_LOG, a->runtime_dir) < 0)
                 return agent_fail(a, -ENOMEM, "Out of memory.");
         r = console_open_log(&a->console, log_path);
         if (r < 0)
@@ -333,8 +334,8 @@ static int agent_finish(Agent *a, int r) {
                 /* Keep console.log: it is often the only account of why the guest died. Sockets
                  * nobody listens on any more go. */
                 (void) rmdir(a->rootfs_dir);
-                (void) unlinkat(a->lock_fd, CONSOLE_SOCKET_NAME, 0);
-                (void) rm_rf_at(a->lock_fd, NOTIFY_DIR);
+                (void) unlinkat(a->lock_fd, SYSCTR_CONSOLE_SOCKET, 0);
+                (void) rm_rf_at(a->lock_fd, SYSCTR_NOTIFY_DIR);
                 if (!a->result)
                         a->result = strdup("Agent failed, see its log.");
                 agent_write_state(a, CONTAINER_FAILED);

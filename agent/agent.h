@@ -26,6 +26,7 @@ typedef struct Agent {
         char *rootfs_dir;       /* overlay mount point, only ever mounted in the child's namespace */
         char *lower, *upper, *work;
         char *unit;             /* NULL in standalone mode */
+        uint64_t started_usec;  /* CLOCK_REALTIME of our start: the container's last start */
         int lock_fd;            /* flock on runtime_dir: one agent per container */
 
         char *cgroup;           /* our delegated (unit) cgroup, relative to the cgroup2 mount */

@@ -5,6 +5,7 @@
 #include "cgroup-util.h"
 #include "fileio.h"
 #include "log.h"
+#include "paths.h"
 
 /* systemd's cgroup delegation rules (docs/CGROUP_DELEGATION.md): the unit's delegated cgroup holds no
  * process itself; the agent lives in supervisor/, the container in payload/. In standalone mode
@@ -50,9 +51,9 @@ int agent_cgroup_setup(Agent *a) {
                                              "delegated cgroup of its own (start it through "
                                              "sysctr@%s.service or sysctrd).", a->name);
 
-        r = cg_join(a->cgroup, "supervisor", &a->supervisor_cgroup);
+        r = cg_join(a->cgroup, SYSCTR_CGROUP_SUPERVISOR, &a->supervisor_cgroup);
         if (r >= 0)
-                r = cg_join(a->cgroup, "payload", &a->payload_cgroup);
+                r = cg_join(a->cgroup, SYSCTR_CGROUP_PAYLOAD, &a->payload_cgroup);
         if (r < 0)
                 return agent_fail(a, r, "Failed to build cgroup paths below %s: %m", a->cgroup);
 

@@ -20,7 +20,6 @@
  * the guest; the client's input waits while the pty does not take it. Detach: the client closes
  * its end. The client stays attached across guest reboots. */
 
-#define CONSOLE_SOCKET_NAME "console.sock"
 #define CONSOLE_REPLAY_MAX 4096U
 #define CONSOLE_INPUT_MAX 4096U
 #define CONSOLE_BUSY_MESSAGE "sysctr: the console is in use by another client.\r\n"

@@ -360,7 +360,7 @@ static int build_env(const ContainerLaunch *l, char ***ret) {
          * environment (SYSCTR_*, NOTIFY_SOCKET, ...). */
         if (asprintf(&uuid, "container_uuid=%s", l->id) < 0)
                 return -ENOMEM;
-        if (l->notify_dir && strv_extend(&env, "NOTIFY_SOCKET=" NOTIFY_GUEST_SOCKET) < 0)
+        if (l->notify_dir && strv_extend(&env, "NOTIFY_SOCKET=" SYSCTR_NOTIFY_GUEST_SOCKET) < 0)
                 return -ENOMEM;
         if (strv_extend(&env, "container=sysctr") < 0 || strv_push(&env, TAKE_PTR(uuid)) < 0 ||
             strv_extend(&env, "TERM=vt220") < 0 ||

@@ -3,37 +3,17 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #include "fileio.h"
+#include "guest-path.h"
 #include "guest.h"
 
 /* Longer than any sensible /etc/hostname or /etc/machine-id; a bigger file is the guest's business
  * and is kept as it is. */
 #define GUEST_FILE_MAX 4096
-
-static int openat2_in_root(int root_fd, const char *path, int flags, mode_t mode, uint64_t resolve) {
-        struct open_how how = {
-                .flags = (uint64_t) (flags | O_CLOEXEC),
-                .mode = flags & (O_CREAT | O_TMPFILE) ? mode : 0,
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
-        };
-        long fd;
-
-        /* openat2(2): Linux 5.6, no glibc wrapper. */
-        fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
-        return fd < 0 ? -errno : (int) fd;
-}
-
-int guest_open(int root_fd, const char *path, int flags, mode_t mode) {
-        if (isempty(path) || path[0] == '/')
-                return -EINVAL;
-        return openat2_in_root(root_fd, path, flags | O_NOFOLLOW, mode, RESOLVE_NO_SYMLINKS);
-}
 
 /* The file's content, or NULL (and 0) if it does not exist. -EBADFD for a FIFO, a device or a
  * directory: never block on, or read from, something the guest put there instead of a file. */
@@ -145,7 +125,7 @@ int guest_init_is_systemd(int root_fd, const char *init) {
                 return -EINVAL;
         /* Here symlinks are followed (/sbin/init -> /lib/systemd/systemd, /lib -> usr/lib), but only
          * inside the root, and nothing is written: the name of what it resolves to is all we need. */
-        fd = openat2_in_root(root_fd, init + 1, O_PATH, 0, 0);
+        fd = guest_open_follow(root_fd, init, O_PATH, 0);
         if (fd < 0)
                 return fd;
         (void) snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);

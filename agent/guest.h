@@ -10,12 +10,7 @@
  * starts: /etc/hostname, /etc/machine-id, and which init it is. The tree belongs to the guest, so
  * every path is resolved with openat2() inside root_fd, without following any symlink: one that
  * the guest planted (/etc/hostname -> /etc/shadow, or /etc -> /) makes us refuse, never write
- * elsewhere. Nothing here logs; the caller does. */
-
-/* openat2(root_fd, path, flags | O_NOFOLLOW | O_CLOEXEC) with RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS
- * | RESOLVE_NO_MAGICLINKS. path is relative to the root ("etc/hostname"). -ELOOP if a symlink is on
- * the way (the last component included), -ENOENT if something is missing. */
-int guest_open(int root_fd, const char *path, int flags, mode_t mode);
+ * elsewhere (common/guest-path.h). Nothing here logs; the caller does. */
 
 /* Write "hostname\n" to etc/hostname unless the file already names a host (so that hostnamectl
  * set-hostname in the guest persists): 1 written, 0 kept, -ELOOP for a symlink, -EBADFD for

@@ -20,6 +20,13 @@ sysctr_agent_SOURCES = \
 sysctr_agent_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 sysctr_agent_LDADD = $(SECURITY_LIBS) $(COMMON_LIBS)
 
+# sysctr-enter: runs a command in a running container for sysctrd (common/enter-protocol.h).
+pkglibexec_PROGRAMS += sysctr-enter
+sysctr_enter_SOURCES = \
+	agent/enter.c agent/enter.h \
+	agent/enter-guest.c
+sysctr_enter_LDADD = $(SECURITY_LIBS) $(COMMON_LIBS)
+
 # The mount plan is plain data: checked without root.
 check_PROGRAMS += test-mount-plan
 TESTS += test-mount-plan

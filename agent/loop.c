@@ -14,6 +14,7 @@
 #include "machined.h"
 #include "notify.h"
 #include "signal-util.h"
+#include "time-util.h"
 
 /* The agent's event loop: a signalfd, a timerfd (the stop timeout, or the wait for a systemd guest's
  * READY=1), the notify socket, the console's pty master, the console socket and its client in one
@@ -32,13 +33,6 @@ enum {
 /* A guest that keeps rebooting at once (a broken init that calls reboot) is a failure, not a loop. */
 #define REBOOT_BURST 5
 #define REBOOT_WINDOW_USEC (10 * USEC_PER_SEC)
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
-}
 
 static int epoll_add(Agent *a, int fd, uint32_t events, uint32_t source) {
         struct epoll_event ev = { .events = events, .data.u32 = source };
@@ -216,10 +210,10 @@ static void agent_stop(Agent *a, int timeout_sec) {
 }
 
 static bool reboot_allowed(Agent *a) {
-        uint64_t now = now_usec();
+        uint64_t t = now(CLOCK_MONOTONIC);
 
-        if (a->n_reboots == 0 || now - a->reboot_window_start > REBOOT_WINDOW_USEC) {
-                a->reboot_window_start = now;
+        if (a->n_reboots == 0 || t - a->reboot_window_start > REBOOT_WINDOW_USEC) {
+                a->reboot_window_start = t;
                 a->n_reboots = 0;
         }
         return ++a->n_reboots <= REBOOT_BURST;

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 
+#include "guest-path.h"
 #include "mount.h"
 
 /* The apply layer of the mount plan. Runs in the container's child, in its private mount namespace,
@@ -27,29 +27,7 @@ static const char *fd_path(int fd, FdPath *p) {
 }
 
 static int open_in_root(int root_fd, const char *path, int flags) {
-        struct open_how how = {
-                .flags = (uint64_t) (flags | O_PATH | O_CLOEXEC),
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-        };
-        long fd;
-
-        /* openat2(2) has no glibc wrapper; Linux 5.6. */
-        fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
-        return fd < 0 ? -errno : (int) fd;
-}
-
-/* Open the directory that holds target, and point *ret_base at target's last component. */
-static int open_parent(int root_fd, const char *target, const char **ret_base) {
-        const char *slash = strrchr(target, '/');
-        _cleanup_free_ char *dir = NULL;
-
-        *ret_base = slash ? slash + 1 : target;
-        if (!slash)
-                return open_in_root(root_fd, ".", O_DIRECTORY);
-        dir = strndup(target, (size_t) (slash - target));
-        if (!dir)
-                return -ENOMEM;
-        return open_in_root(root_fd, dir, O_DIRECTORY);
+        return guest_open(root_fd, path, flags | O_PATH, 0);
 }
 
 static int make_mount_point(int root_fd, const MountEntry *e) {
@@ -58,7 +36,7 @@ static int make_mount_point(int root_fd, const MountEntry *e) {
 
         if (!(e->flags & (MOUNT_MKDIR_TARGET | MOUNT_TOUCH_TARGET)))
                 return 0;
-        parent_fd = open_parent(root_fd, e->target, &base);
+        parent_fd = guest_open_parent(root_fd, e->target, &base);
         if (parent_fd < 0)
                 return parent_fd;
         if (e->flags & MOUNT_MKDIR_TARGET)
@@ -130,7 +108,7 @@ static int apply_create(int root_fd, const MountEntry *e) {
         const char *base;
         size_t n;
 
-        parent_fd = open_parent(root_fd, e->target, &base);
+        parent_fd = guest_open_parent(root_fd, e->target, &base);
         if (parent_fd < 0)
                 return parent_fd;
         switch (e->kind) {

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "macro.h"
+#include "paths.h"
 
 /* The container's notify socket (systemd's docs/CONTAINER_INTERFACE.md, as systemd-nspawn does it):
  * a datagram socket in a directory of its own, <runtime>/containers/NAME/notify/, which the mount plan
@@ -14,10 +15,7 @@
  * leader's host pid. (A guest root with CAP_SYS_ADMIN could forge that pid: without a user namespace
  * nothing stops it; the socket's 0700 directory keeps every other guest user out.) */
 
-#define NOTIFY_DIR "notify"
-#define NOTIFY_SOCKET_NAME "notify"
-#define NOTIFY_GUEST_DIR "run/host/notify"
-#define NOTIFY_GUEST_SOCKET "/run/host/notify/notify"
+/* The names: SYSCTR_NOTIFY_DIR, SYSCTR_NOTIFY_SOCKET, SYSCTR_NOTIFY_GUEST_SOCKET (common/paths.h). */
 
 /* STATUS= is passed on to our own service manager; longer text is cut. */
 #define NOTIFY_STATUS_MAX 256U

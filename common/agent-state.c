@@ -12,6 +12,8 @@ static const char * const container_state_table[_CONTAINER_STATE_MAX] = {
         [CONTAINER_RUNNING] = "running",
         [CONTAINER_STOPPING] = "stopping",
         [CONTAINER_FAILED] = "failed",
+        [CONTAINER_CREATING] = "creating",
+        [CONTAINER_BROKEN] = "broken",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(container_state, ContainerState, _CONTAINER_STATE_MAX);
@@ -30,8 +32,9 @@ int agent_state_format(const AgentState *s, char **ret) {
         /* RESULT is free text from an error message: keep it on one line. */
         if (s->result && strchr(s->result, '\n'))
                 return -EINVAL;
-        if (asprintf(&t, "STATE=%s\nAGENT_PID=%d\nLEADER_PID=%d\n%s%s%s%s%s%s%s%s%s%s%s%s",
+        if (asprintf(&t, "STATE=%s\nAGENT_PID=%d\nLEADER_PID=%d\nSTARTED=%llu\n%s%s%s%s%s%s%s%s%s%s%s%s",
                      container_state_to_string(s->state), (int) s->agent_pid, (int) s->leader_pid,
+                     (unsigned long long) s->started_usec,
                      s->id ? "ID=" : "", strempty(s->id), s->id ? "\n" : "",
                      s->unit ? "UNIT=" : "", strempty(s->unit), s->unit ? "\n" : "",
                      s->cgroup ? "CGROUP=" : "", strempty(s->cgroup), s->cgroup ? "\n" : "",
@@ -77,6 +80,8 @@ int agent_state_parse(const char *text, AgentState *ret) {
                         r = parse_pid(v, &s.agent_pid);
                 else if (streq(line, "LEADER_PID"))
                         r = parse_pid(v, &s.leader_pid);
+                else if (streq(line, "STARTED"))
+                        s.started_usec = strtoull(v, NULL, 10);
                 else if (streq(line, "ID"))
                         target = &s.id;
                 else if (streq(line, "UNIT"))

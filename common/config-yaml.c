@@ -36,6 +36,7 @@ typedef enum FieldType {
         FIELD_SIZE,             /* uint64_t, bytes: "512M" (parse_size()) */
         FIELD_CPUS,             /* uint32_t, thousandths of a CPU: "1.5" (parse_cpus()) */
         FIELD_COUNT,            /* uint64_t, a plain positive integer (parse_count()) */
+        FIELD_TIMESTAMP,        /* uint64_t, µs since the epoch: "2026-11-30T08:36:15Z" (UTC) */
 } FieldType;
 
 typedef struct Field {
@@ -58,6 +59,7 @@ static const Field container_fields[] = {
           "release" },
         { "image",        FIELD_STRING,  offsetof(ContainerConfig, image),    image_name_is_valid,
           "image name" },
+        { "created",      FIELD_TIMESTAMP, offsetof(ContainerConfig, created_usec) },
         { "hostname",     FIELD_STRING,  offsetof(ContainerConfig, hostname), hostname_is_valid,
           "hostname" },
         { "init",         FIELD_COMMAND, offsetof(ContainerConfig, init) },
@@ -347,6 +349,20 @@ static int parse_bool(const ParseContext *ctx, const Field *f, const yaml_node_t
         return 0;
 }
 
+static int parse_timestamp(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        uint64_t *target = (uint64_t *) ((uint8_t *) obj + f->offset);
+        const char *s;
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "a time stamp");
+        if (r < 0)
+                return r;
+        s = scalar_value(node);
+        if (parse_timestamp_utc(s, target) < 0)
+                return parse_error_value(ctx, node, f->key, s, "expected a time in UTC such as 2026-11-30T08:36:15Z");
+        return 0;
+}
+
 static int parse_field(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
         switch (f->type) {
         case FIELD_STRING:
@@ -364,6 +380,8 @@ static int parse_field(const ParseContext *ctx, const Field *f, const yaml_node_
         case FIELD_CPUS:
         case FIELD_COUNT:
                 return parse_limit(ctx, f, node, obj);
+        case FIELD_TIMESTAMP:
+                return parse_timestamp(ctx, f, node, obj);
         }
         assert(false);
         return -EINVAL;
@@ -761,7 +779,7 @@ static int emit_limits(yaml_emitter_t *e, const ContainerConfig *c) {
 }
 
 static int emit_container_fields(yaml_emitter_t *e, const ContainerConfig *c) {
-        char sig[SIGNAL_STRING_MAX], timeout[16];
+        char sig[SIGNAL_STRING_MAX], timeout[16], created[FORMAT_TIMESTAMP_MAX];
         int r;
 
         snprintf(timeout, sizeof(timeout), "%u", c->stop_timeout_sec);
@@ -774,6 +792,8 @@ static int emit_container_fields(yaml_emitter_t *e, const ContainerConfig *c) {
             (r = emit_key_string(e, "template", c->template)) < 0 ||
             (r = emit_key_string(e, "release", c->release)) < 0 ||
             (r = emit_key_string(e, "image", c->image)) < 0 ||
+            (c->created_usec > 0 &&
+             (r = emit_key_plain(e, "created", format_timestamp_utc(c->created_usec, created))) < 0) ||
             (r = emit_key_string(e, "hostname", c->hostname)) < 0 ||
             (r = emit_key_strv(e, "init", c->init)) < 0 ||
             (r = emit_key_string(e, "stop-signal", sig)) < 0 ||

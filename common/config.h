@@ -16,6 +16,7 @@
  *   template: debian           # required, template_name_is_valid()
  *   release: bookworm          # optional
  *   image: debian-bookworm-amd64   # required: directory name under <state>/images/
+ *   created: 2026-11-30T08:36:15Z  # optional, set by sysctrd: when the container was created (UTC)
  *   hostname: web1             # optional, defaults to name
  *   init: [/sbin/init]         # optional sequence of strings, default [/sbin/init]
  *   stop-signal: SIGRTMIN+3    # optional, default SIGRTMIN+3
@@ -36,6 +37,7 @@ typedef struct ContainerConfig {
         char *template;
         char *release;          /* NULL if unset */
         char *image;
+        uint64_t created_usec;  /* µs since the epoch (whole seconds), 0: unknown */
         char *hostname;         /* NULL: use name */
         char **init;            /* strv, never empty after load/defaults */
         int stop_signal;

@@ -14,6 +14,7 @@
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _noreturn_ __attribute__((noreturn))
 #define _const_ __attribute__((const))
+#define _sentinel_ __attribute__((sentinel))
 #define _pure_ __attribute__((pure))
 #define _likely_(x) (__builtin_expect(!!(x), 1))
 #define _unlikely_(x) (__builtin_expect(!!(x), 0))
@@ -36,6 +37,9 @@
 
 #define streq(a, b) (strcmp((a), (b)) == 0)
 #define strneq(a, b, n) (strncmp((a), (b), (n)) == 0)
+static inline bool streq_ptr(const char *a, const char *b) {
+        return a && b ? strcmp(a, b) == 0 : a == b;
+}
 #define isempty(s) (!(s) || (s)[0] == '\0')
 #define strempty(s) ((s) ?: "")
 #define strna(s) ((s) ?: "n/a")
@@ -58,6 +62,11 @@
 static inline int negative_errno(void) {
         /* errno is always positive after a failure, but be defensive so callers can return it. */
         return errno > 0 ? -errno : -EIO;
+}
+
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
 }
 
 static inline void freep(void *p) {

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "macro.h"
 #include "parse-util.h"
@@ -135,5 +136,33 @@ const char *format_cpus(uint32_t millis, char buf[static FORMAT_CPUS_MAX]) {
                 (void) snprintf(buf, FORMAT_CPUS_MAX, "%u.%02u", millis / 1000, (millis % 1000) / 10);
         else
                 (void) snprintf(buf, FORMAT_CPUS_MAX, "%u.%03u", millis / 1000, millis % 1000);
+        return buf;
+}
+
+int parse_timestamp_utc(const char *s, uint64_t *ret_usec) {
+        struct tm tm = {};
+        const char *end;
+        time_t t;
+
+        /* strptime() accepts one-digit fields and blanks; check the exact form first. */
+        if (strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+            s[19] != 'Z')
+                return -EINVAL;
+        end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (!end || *end)
+                return -EINVAL;
+        t = timegm(&tm);
+        if (t <= 0)
+                return -EINVAL;
+        *ret_usec = (uint64_t) t * USEC_PER_SEC;
+        return 0;
+}
+
+const char *format_timestamp_utc(uint64_t usec, char buf[static FORMAT_TIMESTAMP_MAX]) {
+        time_t t = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+
+        if (!gmtime_r(&t, &tm) || strftime(buf, FORMAT_TIMESTAMP_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+                buf[0] = '\0';
         return buf;
 }

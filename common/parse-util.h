@@ -18,3 +18,9 @@ const char *format_size(uint64_t bytes, char buf[static FORMAT_SIZE_MAX]);
 /* "1.5", "2", "0.25"; buf of at least FORMAT_CPUS_MAX. */
 #define FORMAT_CPUS_MAX 16
 const char *format_cpus(uint32_t millis, char buf[static FORMAT_CPUS_MAX]);
+
+/* Time stamps as config.yaml keeps them: RFC 3339 in UTC with whole seconds, "2026-11-30T08:36:15Z".
+ * µs since the epoch (a multiple of 1000000). */
+#define FORMAT_TIMESTAMP_MAX 32
+int parse_timestamp_utc(const char *s, uint64_t *ret_usec);
+const char *format_timestamp_utc(uint64_t usec, char buf[static FORMAT_TIMESTAMP_MAX]);

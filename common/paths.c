@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,38 +32,106 @@ const char *sysctr_agent_path(void) {
         return env_or("SYSCTR_AGENT", SYSCTR_DEFAULT_AGENT);
 }
 
+const char *sysctr_enter_path(void) {
+        return env_or("SYSCTR_ENTER", SYSCTR_DEFAULT_ENTER);
+}
+
 const char *sysctr_cgroup_parent(void) {
         return env_or("SYSCTR_CGROUP_PARENT", "sysctr.slice");
 }
 
-static char *join(const char *a, const char *b, const char *c) {
+_printf_(1, 2) static char *path_format(const char *format, ...) {
+        va_list ap;
         char *r;
+        int k;
 
-        if (asprintf(&r, "%s/%s/%s", a, b, c) < 0)
-                return NULL;
-        return r;
+        va_start(ap, format);
+        k = vasprintf(&r, format, ap);
+        va_end(ap);
+        return k < 0 ? NULL : r;
+}
+
+char *sysctr_containers_dir(void) {
+        return path_format("%s/containers", sysctr_state_dir());
 }
 
 char *sysctr_container_dir(const char *name) {
-        return join(sysctr_state_dir(), "containers", name);
+        return path_format("%s/containers/%s", sysctr_state_dir(), name);
 }
 
 char *sysctr_container_config_path(const char *name) {
-        char *r;
+        return path_format("%s/containers/%s/" SYSCTR_CONFIG_FILE, sysctr_state_dir(), name);
+}
 
-        if (asprintf(&r, "%s/containers/%s/config.yaml", sysctr_state_dir(), name) < 0)
-                return NULL;
-        return r;
+char *sysctr_container_upper_dir(const char *name) {
+        return path_format("%s/containers/%s/" SYSCTR_UPPER_DIR, sysctr_state_dir(), name);
+}
+
+char *sysctr_container_work_dir(const char *name) {
+        return path_format("%s/containers/%s/" SYSCTR_WORK_DIR, sysctr_state_dir(), name);
+}
+
+char *sysctr_container_status_path(const char *name) {
+        return path_format("%s/containers/%s/" SYSCTR_STATUS_FILE, sysctr_state_dir(), name);
+}
+
+char *sysctr_images_dir(void) {
+        return path_format("%s/images", sysctr_state_dir());
 }
 
 char *sysctr_image_dir(const char *image) {
-        return join(sysctr_state_dir(), "images", image);
+        return path_format("%s/images/%s", sysctr_state_dir(), image);
+}
+
+char *sysctr_image_rootfs(const char *image) {
+        return path_format("%s/images/%s/" SYSCTR_IMAGE_ROOTFS, sysctr_state_dir(), image);
+}
+
+char *sysctr_image_info_path(const char *image) {
+        return path_format("%s/images/%s/" SYSCTR_IMAGE_INFO_FILE, sysctr_state_dir(), image);
+}
+
+char *sysctr_agents_dir(void) {
+        return path_format("%s/agents", sysctr_runtime_dir());
 }
 
 char *sysctr_agent_state_path(const char *name) {
-        return join(sysctr_runtime_dir(), "agents", name);
+        return path_format("%s/agents/%s", sysctr_runtime_dir(), name);
+}
+
+char *sysctr_runtime_containers_dir(void) {
+        return path_format("%s/containers", sysctr_runtime_dir());
 }
 
 char *sysctr_container_runtime_dir(const char *name) {
-        return join(sysctr_runtime_dir(), "containers", name);
+        return path_format("%s/containers/%s", sysctr_runtime_dir(), name);
+}
+
+char *sysctr_container_console_socket(const char *name) {
+        return path_format("%s/containers/%s/" SYSCTR_CONSOLE_SOCKET, sysctr_runtime_dir(), name);
+}
+
+char *sysctr_container_console_log(const char *name) {
+        return path_format("%s/containers/%s/" SYSCTR_CONSOLE_LOG, sysctr_runtime_dir(), name);
+}
+
+char *sysctr_container_log_path(const char *name) {
+        return path_format("%s/%s.log", sysctr_log_dir(), name);
+}
+
+char *sysctr_unit_name(const char *name) {
+        return path_format(SYSCTR_UNIT_PREFIX "%s" SYSCTR_UNIT_SUFFIX, name);
+}
+
+char *sysctr_unit_name_to_container(const char *unit) {
+        size_t n = strlen(unit), p = strlen(SYSCTR_UNIT_PREFIX), s = strlen(SYSCTR_UNIT_SUFFIX);
+
+        if (n <= p + s || !strneq(unit, SYSCTR_UNIT_PREFIX, p) || !streq(unit + n - s, SYSCTR_UNIT_SUFFIX))
+                return NULL;
+        return strndup(unit + p, n - p - s);
+}
+
+char *sysctr_unit_cgroup(const char *name, bool systemd) {
+        return path_format("/%s/" SYSCTR_UNIT_PREFIX "%s" SYSCTR_UNIT_SUFFIX,
+                           systemd ? SYSCTR_SYSTEMD_SLICE : sysctr_cgroup_parent(), name);
 }

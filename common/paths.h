@@ -1,29 +1,90 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Where sysctr keeps things. Each has a compiled-in default and an environment override, which the
- * test suite uses to run a whole private instance (state, runtime, logs, cgroups) side by side with
- * the real one. The manager passes its environment on to the agents it spawns.
+#include <stdbool.h>
+
+/* Where sysctr keeps things, and the names the programs agree on. Every path of the state and
+ * runtime layout is made here and nowhere else (DESIGN.md, "Agreements between the programs").
  *
- *   SYSCTR_STATE_DIR     /var/lib/sysctr      containers/NAME/{config.yaml,upper,work}, images/NAME/
+ * The base directories have a compiled-in default and an environment override, which the test suite
+ * uses to run a whole private instance (state, runtime, logs, cgroups) side by side with the real
+ * one. The manager passes its environment on to the agents it spawns.
+ *
+ *   SYSCTR_STATE_DIR     /var/lib/sysctr      containers/NAME/{config.yaml,upper,work}, images/IMAGE/
  *   SYSCTR_RUNTIME_DIR   /run/sysctr          agents/NAME (agent state file), containers/NAME/
  *   SYSCTR_LOG_DIR       /var/log/sysctr      NAME.log (agent log in standalone mode)
  *   SYSCTR_TEMPLATE_DIR  $(pkgdatadir)/templates   NAME/{build,template.yaml}
  *   SYSCTR_AGENT         $(libexecdir)/sysctr/sysctr-agent
+ *   SYSCTR_ENTER         $(libexecdir)/sysctr/sysctr-enter
  *   SYSCTR_CGROUP_PARENT sysctr.slice          standalone mode: the agents' cgroups go below this,
  *                                              relative to the cgroup2 mount
- */
+ *
+ * The functions that build a path return a malloc'ed string, or NULL on OOM. */
 
 const char *sysctr_state_dir(void);
 const char *sysctr_runtime_dir(void);
 const char *sysctr_log_dir(void);
 const char *sysctr_template_dir(void);
 const char *sysctr_agent_path(void);
+const char *sysctr_enter_path(void);
 const char *sysctr_cgroup_parent(void);
 
-/* Convenience: malloc'ed "<state>/containers/<name>" etc. NULL on OOM. */
-char *sysctr_container_dir(const char *name);
-char *sysctr_container_config_path(const char *name);
-char *sysctr_image_dir(const char *image);
-char *sysctr_agent_state_path(const char *name);
-char *sysctr_container_runtime_dir(const char *name);
+/* --- <state> --- */
+char *sysctr_containers_dir(void);                     /* <state>/containers */
+char *sysctr_container_dir(const char *name);          /* <state>/containers/NAME */
+char *sysctr_container_config_path(const char *name);  /* .../NAME/config.yaml */
+char *sysctr_container_upper_dir(const char *name);    /* .../NAME/upper: the guest's writable layer */
+char *sysctr_container_work_dir(const char *name);     /* .../NAME/work: overlayfs' work directory */
+char *sysctr_container_status_path(const char *name);  /* .../NAME/status: what sysctrd records */
+/* File names inside a container's directory, for code that works relative to its fd. */
+#define SYSCTR_CONFIG_FILE "config.yaml"
+#define SYSCTR_UPPER_DIR "upper"
+#define SYSCTR_WORK_DIR "work"
+#define SYSCTR_STATUS_FILE "status"
+
+char *sysctr_images_dir(void);                         /* <state>/images */
+char *sysctr_image_dir(const char *image);             /* <state>/images/IMAGE */
+char *sysctr_image_rootfs(const char *image);          /* .../IMAGE/rootfs: the lower layer */
+char *sysctr_image_info_path(const char *image);       /* .../IMAGE/image.info */
+#define SYSCTR_IMAGE_ROOTFS "rootfs"
+#define SYSCTR_IMAGE_INFO_FILE "image.info"
+#define SYSCTR_IMAGE_BUILD_LOG "build.log"
+
+/* Temporaries in <state>/containers and <state>/images start with this: a crash leaves at most such
+ * an entry, which sysctrd removes when it starts. */
+#define SYSCTR_TEMP_PREFIX ".#"
+
+/* --- <runtime> --- */
+char *sysctr_agents_dir(void);                         /* <runtime>/agents */
+char *sysctr_agent_state_path(const char *name);       /* <runtime>/agents/NAME */
+char *sysctr_runtime_containers_dir(void);             /* <runtime>/containers */
+char *sysctr_container_runtime_dir(const char *name);  /* <runtime>/containers/NAME (0700) */
+char *sysctr_container_console_socket(const char *name); /* .../NAME/console.sock */
+char *sysctr_container_console_log(const char *name);  /* .../NAME/console.log */
+/* Entries of a container's runtime directory. */
+#define SYSCTR_CONSOLE_SOCKET "console.sock"
+#define SYSCTR_CONSOLE_LOG "console.log"
+#define SYSCTR_ROOTFS_DIR "rootfs"
+#define SYSCTR_NOTIFY_DIR "notify"                     /* bound onto the guest's /run/host/notify */
+#define SYSCTR_NOTIFY_SOCKET "notify"
+#define SYSCTR_NOTIFY_GUEST_SOCKET "/run/host/notify/notify"
+
+/* --- <log> --- */
+char *sysctr_container_log_path(const char *name);     /* <log>/NAME.log (standalone agents) */
+
+/* --- units and cgroups --- */
+#define SYSCTR_UNIT_PREFIX "sysctr@"
+#define SYSCTR_UNIT_SUFFIX ".service"
+#define SYSCTR_SYSTEMD_SLICE "machine.slice"
+/* The two children of a container's unit cgroup (systemd's delegation rules): the agent sits in
+ * the first, the container (and what enters it) in the second, which is also the root of the
+ * container's cgroup namespace. */
+#define SYSCTR_CGROUP_SUPERVISOR "supervisor"
+#define SYSCTR_CGROUP_PAYLOAD "payload"
+
+char *sysctr_unit_name(const char *name);              /* sysctr@NAME.service */
+/* "sysctr@NAME.service" → "NAME" (not checked against the name rules); NULL if not such a name. */
+char *sysctr_unit_name_to_container(const char *unit);
+/* The unit's cgroup, relative to the cgroup2 mount: "/machine.slice/sysctr@NAME.service" under
+ * systemd, "/<SYSCTR_CGROUP_PARENT>/sysctr@NAME.service" in standalone mode. */
+char *sysctr_unit_cgroup(const char *name, bool systemd);

@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
 
+#include "bus-names.h"
 #include "log.h"
 #include "name.h"
 #include "sysctr.h"
-
-#define SYSCTR_BUS_NAME "org.sysctr1"
-#define SYSCTR_MANAGER_PATH "/org/sysctr1"
-#define SYSCTR_MANAGER_INTERFACE "org.sysctr1.Manager"
-#define SYSCTR_CONTAINER_INTERFACE "org.sysctr1.Container"
 
 int ctl_check_container_name(const char *name) {
         if (container_name_is_valid(name))
@@ -72,8 +68,9 @@ int ctl_new_manager_call(sd_bus *bus, const char *member, sd_bus_message **ret) 
 
 /* The calls everyone may make (docs/dbus-api.md, "Access"): no password prompt is ever needed. */
 static bool method_is_read_only(const char *member) {
-        static const char *const read_only[] = { "ListContainers", "GetContainer", "ListTemplates",
-                                                 "ListImages" };
+        static const char *const read_only[] = { "ListContainers", "GetContainer", "GetContainerByPID",
+                                                 "GetContainerConfig", "ListTemplates", "ListImages", "ListJobs",
+                                                 "GetJob" };
 
         for (size_t i = 0; i < ELEMENTSOF(read_only); i++)
                 if (member && streq(member, read_only[i]))

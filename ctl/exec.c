@@ -1,90 +1,53 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <assert.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
-#include <grp.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/sysmacros.h>
-#include <sys/wait.h>
-#include <linux/close_range.h>
 
-#include "cgroup-util.h"
-#include "exec.h"
-#include "fileio.h"
+#include "bus-names.h"
 #include "log.h"
-#include "security.h"
+#include "relay.h"
 #include "strv.h"
 #include "sysctr.h"
 
-/* How the top-level process learns what failed in a child: one record, written at most once, through
- * a close-on-exec pipe. EOF without a record means the command was exec'd. */
-typedef enum ExecStage {
-        EXEC_STAGE_CGROUP,
-        EXEC_STAGE_SETNS,
-        EXEC_STAGE_ROOT,
-        EXEC_STAGE_WORKDIR,
-        EXEC_STAGE_FORK,
-        EXEC_STAGE_PTY,
-        EXEC_STAGE_CONFINE,
-        EXEC_STAGE_CREDENTIALS,
-        EXEC_STAGE_EXEC,
-        EXEC_STAGE_INTERPRETER,
-} ExecStage;
+/* "sysctr exec", "sysctr shell" and "sysctr console": sessions in a container, through sysctrd's API
+ * (docs/dbus-api.md), which hands us file descriptors: the pipes of a command (ExecContainer), the
+ * master of its terminal (ExecContainerPTY, OpenContainerShell) or the console's socket. We relay
+ * between them and our own standard streams, and ask the command's process object for its exit
+ * status. sysctrd enters the container, not we: this works for anyone polkit allows, as root or not.
+ *
+ * The bus connection stays open for the whole session: the process object belongs to it, and sysctrd
+ * ends a command whose caller left. */
 
-typedef struct ExecReport {
-        int stage;
-        int error;              /* positive errno */
-} ExecReport;
+/* Without a terminal (a test pipes a line in): once the input has ended, the console's answer is
+ * awaited until it has been quiet this long, at most CONSOLE_LINGER_MAX_USEC. */
+#define CONSOLE_LINGER_QUIET_USEC USEC_PER_SEC
+#define CONSOLE_LINGER_MAX_USEC (10 * USEC_PER_SEC)
 
-typedef struct ExecContext {
-        const ExecTarget *target;
-        int report_fd;
-        const ExecParams *params;
-} ExecContext;
-
-/* The signals we pass on: a terminal sends them to the whole foreground process group, the
- * command included, so only those sent to us alone (kill(1), timeout(1)...) are forwarded. */
-static const int forward_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-
-static int env_put(char ***env, const char *assignment) {
-        size_t n = strcspn(assignment, "=");
-
-        for (char **e = *env; e && *e; e++)
-                if (strneq(*e, assignment, n) && (*e)[n] == '=') {
-                        char *copy = strdup(assignment);
-
-                        if (!copy)
-                                return -ENOMEM;
-                        free(*e);
-                        *e = copy;
-                        return 0;
-                }
-        return strv_extend(env, assignment);
+/* The shell's convention: 128+N for a command killed by signal N. */
+static int exit_status_of(const char *code, int status) {
+        return streq(code, "exited") ? status : 128 + status;
 }
 
-int exec_build_environment(char * const *user_env, char ***ret) {
+/* A signal sent to sysctr alone (kill(1), timeout(1)) is passed on to the command. */
+static void process_signal(sd_bus *bus, const char *path, int sig) {
+        (void) sd_bus_call_method(bus, SYSCTR_BUS_NAME, path, SYSCTR_PROCESS_INTERFACE, "Kill", NULL, NULL, "i",
+                                  (int32_t) sig);
+}
+
+/* The caller's environment entries: VAR=VALUE as given, a bare VAR copies the caller's value (as
+ * docker does), and TERM comes along when we have a terminal. */
+static int build_environment(char * const *user_env, bool terminal, char ***ret) {
         _cleanup_strv_free_ char **env = NULL;
         const char *term = getenv("TERM");
-        int r;
+        int r = 0;
 
-        r = env_put(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        if (r >= 0)
-                r = env_put(&env, "HOME=/root");
-        if (r >= 0)
-                r = env_put(&env, "container=sysctr");
-        if (r >= 0 && term) {
+        if (terminal && !isempty(term)) {
                 _cleanup_free_ char *t = NULL;
 
                 if (asprintf(&t, "TERM=%s", term) < 0)
                         return -ENOMEM;
-                r = env_put(&env, t);
+                r = strv_push(&env, TAKE_PTR(t));
         }
-
         STRV_FOREACH(e, user_env) {
                 _cleanup_free_ char *copy = NULL;
                 const char *value;
@@ -92,572 +55,432 @@ int exec_build_environment(char * const *user_env, char ***ret) {
                 if (r < 0)
                         break;
                 if (strchr(*e, '=')) {
-                        r = env_put(&env, *e);
+                        r = strv_extend(&env, *e);
                         continue;
                 }
-                /* "--env VAR": the caller's value, as docker does; nothing if the caller has none. */
                 value = getenv(*e);
                 if (!value)
                         continue;
                 if (asprintf(&copy, "%s=%s", *e, value) < 0)
                         return -ENOMEM;
-                r = env_put(&env, copy);
+                r = strv_push(&env, TAKE_PTR(copy));
         }
         if (r < 0)
                 return r;
-
         *ret = TAKE_PTR(env);
         return 0;
 }
 
-static _noreturn_ void child_fail(const ExecContext *c, ExecStage stage, int error, int status) {
-        ExecReport report = { .stage = stage, .error = error < 0 ? -error : error };
-
-        /* Nothing to do if it fails: the parent then reports the bare exit status. */
-        (void) !write(c->report_fd, &report, sizeof(report));
-        _exit(status);
-}
-
-/* The command is confined as the container's init is (common/security.h): the same capability
- * bounding set and seccomp filter, so that entering from the host gives no more than the guest has. */
-static int exec_child_confine(void) {
-        sigset_t empty;
+static int append_terminal_size(sd_bus_message *m, const char *user) {
+        struct winsize ws = {};
         int r;
 
-        /* Blocked signals survive execve(): give the command a clean mask. */
-        sigemptyset(&empty);
-        if (sigprocmask(SIG_SETMASK, &empty, NULL) < 0)
-                return -errno;
-
-        /* Descriptors the caller of sysctr leaked to us must not reach the container (stdio stays). */
-        if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-                return -errno;
-
-        r = security_apply_container_baseline();
+        r = sd_bus_message_open_container(m, 'a', "{sv}");
         if (r < 0)
                 return r;
-        return 0;
-}
-
-static int send_fd(int socket_fd, int fd) {
-        union {
-                struct cmsghdr cmsghdr;
-                uint8_t buf[CMSG_SPACE(sizeof(int))];
-        } control = {};
-        char byte = 0;
-        struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-        struct msghdr mh = {
-                .msg_iov = &iov,
-                .msg_iovlen = 1,
-                .msg_control = &control,
-                .msg_controllen = sizeof(control),
-        };
-        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
-
-        cmsg->cmsg_level = SOL_SOCKET;
-        cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-
-        if (sendmsg(socket_fd, &mh, MSG_NOSIGNAL) < 0)
-                return -errno;
-        return 0;
-}
-
-/* The slave of a pty that was just unlocked. TIOCGPTPEER (Linux 4.13) opens it without a path lookup
- * in /dev/pts, where the guest could have planted something else; older kernels get the path. */
-static int pty_open_slave(int master_fd) {
-        char name[64];
-        int fd;
-
-        fd = ioctl(master_fd, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (fd >= 0)
-                return fd;
-        if (errno != EINVAL && errno != ENOTTY)
-                return -errno;
-        if (ptsname_r(master_fd, name, sizeof(name)) != 0)
-                return -errno;
-        fd = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        return fd < 0 ? -errno : fd;
-}
-
-/* In the container: a new pty from the container's own devpts (so that "tty" names a /dev/pts/N the
- * guest knows, and logind can register the session), its master sent to the host, its slave the
- * controlling terminal and stdio of a new session. */
-static int child_setup_pty(const ExecParams *p) {
-        _cleanup_close_ int master = -EBADF, slave = -EBADF;
-        struct stat st;
-        int r;
-
-        /* O_NONBLOCK: the guest owns /dev and could have put a FIFO there; checked just below. */
-        master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-        if (master < 0)
-                return -errno;
-        if (fstat(master, &st) < 0)
-                return -errno;
-        if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2)
-                return -ENOTTY;
-        if (unlockpt(master) < 0)
-                return -errno;
-        slave = pty_open_slave(master);
-        if (slave < 0)
-                return slave;
-
-        if (p->termios && tcsetattr(slave, TCSANOW, p->termios) < 0)
-                return -errno;
-        if (p->winsize && ioctl(slave, TIOCSWINSZ, p->winsize) < 0)
-                return -errno;
-        if (p->set_credentials && (fchown(slave, p->uid, (gid_t) -1) < 0 || fchmod(slave, 0620) < 0))
-                return -errno;
-
-        r = send_fd(p->pty_socket, master);
-        if (r < 0)
-                return r;
-        master = safe_close(master);
-
-        if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-                return -errno;
-        for (int i = 0; i < 3; i++)
-                if (dup2(slave, i) < 0)
-                        return -errno;
-        return 0;
-}
-
-static int child_set_credentials(const ExecParams *p) {
-        if (setgroups(p->n_groups, p->groups) < 0 || setresgid(p->gid, p->gid, p->gid) < 0 ||
-            setresuid(p->uid, p->uid, p->uid) < 0)
-                return -errno;
-        return 0;
-}
-
-static _noreturn_ void grandchild_exec(const ExecContext *c) {
-        const ExecParams *p = c->params;
-        const char *path = p->path ?: p->argv[0];
-        int r;
-
-        if (p->new_pty) {
-                r = child_setup_pty(p);
-                if (r < 0)
-                        child_fail(c, EXEC_STAGE_PTY, r, EXIT_EXEC_TOOL);
-        }
-
-        r = exec_child_confine();
-        if (r < 0)
-                child_fail(c, EXEC_STAGE_CONFINE, r, EXIT_EXEC_TOOL);
-
-        if (p->set_credentials) {
-                r = child_set_credentials(p);
-                if (r < 0)
-                        child_fail(c, EXEC_STAGE_CREDENTIALS, r, EXIT_EXEC_TOOL);
-        }
-
-        /* execvp() searches the PATH of the current environment, so the command's environment has
-         * to be ours first. */
-        environ = p->env;
-        if (p->path)
-                execv(p->path, p->argv);
-        else
-                execvp(p->argv[0], p->argv);
-        r = errno;
-
-        /* A script whose "#!" interpreter is missing fails with ENOENT too; like the shell, call
-         * that "cannot execute", not "not found". */
-        if (r == ENOENT && strchr(path, '/') && access(path, F_OK) >= 0)
-                child_fail(c, EXEC_STAGE_INTERPRETER, r, EXIT_EXEC_CANNOT_INVOKE);
-        child_fail(c, EXEC_STAGE_EXEC, r, r == ENOENT ? EXIT_EXEC_NOT_FOUND : EXIT_EXEC_CANNOT_INVOKE);
-}
-
-static int wait_forwarding_signals(pid_t pid) {
-        sigset_t set;
-
-        sigemptyset(&set);
-        for (size_t i = 0; i < ELEMENTSOF(forward_signals); i++)
-                sigaddset(&set, forward_signals[i]);
-        sigaddset(&set, SIGCHLD);
-
-        for (;;) {
-                siginfo_t si = {};
-
-                if (waitid(P_PID, pid, &si, WEXITED | WNOHANG) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (si.si_pid == pid)
-                        /* The shell's convention: 128+N for a command killed by signal N. */
-                        return si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-
-                if (sigwaitinfo(&set, &si) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (si.si_signo != SIGCHLD && si.si_code != SI_KERNEL)
-                        (void) kill(pid, si.si_signo);
-        }
-}
-
-/* The middle process: joins the container and forks the command into its PID namespace, which
- * setns() applies to children only. It stays outside that namespace, waiting. */
-static _noreturn_ void child_enter(const ExecContext *c, pid_t parent) {
-        const ExecTarget *t = c->target;
-        pid_t pid;
-        int r;
-
-        /* The command lives as long as sysctr does: if sysctr is killed outright, so is the command
-         * (through this process), rather than lingering in the container with nobody waiting. */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-                _exit(EXIT_EXEC_TOOL);
-
-        if (t->cgroup) {
-                r = cg_attach(t->cgroup, 0);
-                if (r < 0)
-                        child_fail(c, EXEC_STAGE_CGROUP, r, EXIT_EXEC_TOOL);
-        }
-        STRV_FOREACH(procs, t->cgroups_v1) {
-                r = write_string_file(*procs, "0");
-                if (r < 0)
-                        child_fail(c, EXEC_STAGE_CGROUP, r, EXIT_EXEC_TOOL);
-        }
-
-        if (setns(t->pidfd, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-                                    CLONE_NEWCGROUP) < 0)
-                child_fail(c, EXEC_STAGE_SETNS, errno, EXIT_EXEC_TOOL);
-
-        /* setns(CLONE_NEWNS) puts us at the root of the mount namespace, which need not be the root of
-         * the init (pivot_root vs. chroot): use the init's own, opened before we entered. */
-        if (fchdir(t->root_fd) < 0 || chroot(".") < 0)
-                child_fail(c, EXEC_STAGE_ROOT, errno, EXIT_EXEC_TOOL);
-        if (chdir(c->params->workdir ?: "/") < 0)
-                child_fail(c, EXEC_STAGE_WORKDIR, errno, EXIT_EXEC_TOOL);
-
-        pid = fork();
-        if (pid < 0)
-                child_fail(c, EXEC_STAGE_FORK, errno, EXIT_EXEC_TOOL);
-        if (pid == 0) {
-                /* The middle process sits outside the container's PID namespace: getppid() gives 0. */
-                if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-                        child_fail(c, EXEC_STAGE_FORK, errno, EXIT_EXEC_TOOL);
-                grandchild_exec(c);
-        }
-
-        /* The command holds the pipe and the socket now; our copies would keep the top-level waiting
-         * for an EOF. */
-        safe_close(c->report_fd);
-        if (c->params->new_pty)
-                safe_close(c->params->pty_socket);
-
-        r = wait_forwarding_signals(pid);
-        _exit(r < 0 ? EXIT_EXEC_TOOL : r);
-}
-
-static int log_report(const ExecReport *report, const ExecParams *p, int status) {
-        int e = report->error;
-
-        switch (report->stage) {
-        case EXEC_STAGE_CGROUP:
-                return log_error_errno(e, _("Failed to join the cgroup of the container: %m"));
-        case EXEC_STAGE_SETNS:
-                return log_error_errno(e, _("Failed to enter the namespaces of the container: %m"));
-        case EXEC_STAGE_ROOT:
-                return log_error_errno(e, _("Failed to enter the root directory of the container: %m"));
-        case EXEC_STAGE_WORKDIR:
-                return log_error_errno(e, _("Failed to change to directory \"%s\" in the container: %m"),
-                                       p->workdir);
-        case EXEC_STAGE_FORK:
-                return log_error_errno(e, _("Failed to fork: %m"));
-        case EXEC_STAGE_PTY:
-                return log_error_errno(e, _("Failed to allocate a terminal in the container: %m"));
-        case EXEC_STAGE_CONFINE:
-                return log_error_errno(e,
-                                       _("Failed to apply the security restrictions of the container: %m"));
-        case EXEC_STAGE_CREDENTIALS:
-                return log_error_errno(e, _("Failed to change to the user in the container: %m"));
-        case EXEC_STAGE_EXEC:
-                if (e == ENOENT)
-                        log_error(_("Command \"%s\" not found in the container."), p->path ?: p->argv[0]);
-                else
-                        log_error_errno(e, _("Failed to execute \"%s\" in the container: %m"),
-                                        p->path ?: p->argv[0]);
-                return status;
-        case EXEC_STAGE_INTERPRETER:
-                log_error(_("Failed to execute \"%s\" in the container: its interpreter was not found."),
-                          p->path ?: p->argv[0]);
-                return status;
-        default:
-                return log_error_errno(EIO, _("Unexpected report from the child process."));
-        }
-}
-
-/* On a hybrid host the container's limits live in cgroup v1 hierarchies (memory, pids, cpu; see
- * manager/limits.c): the command joins the init's cgroup in each v1 hierarchy too, or it would escape
- * them. The cgroup.procs files, of the hierarchies where the init is below the root. */
-static int cg_v1_procs_files(pid_t leader, char ***ret) {
-        _cleanup_strv_free_ char **files = NULL;
-        _cleanup_free_ char *text = NULL;
-        char path[64], *line, *save = NULL;
-        int r;
-
-        (void) snprintf(path, sizeof(path), "/proc/%i/cgroup", (int) leader);
-        r = read_full_file(path, &text, NULL);
-        if (r < 0)
-                return r;
-
-        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                /* "ID:controllers:path"; ID 0 is cgroup2. */
-                char *controllers = strchr(line, ':'), *cg, *file;
-
-                if (!controllers || strneq(line, "0:", 2))
-                        continue;
-                controllers++;
-                cg = strchr(controllers, ':');
-                if (!cg)
-                        continue;
-                *cg++ = '\0';
-                /* The root has no limits to keep; "/.." is outside our cgroup namespace. */
-                if (isempty(controllers) || streq(cg, "/") || strneq(cg, "/..", 3))
-                        continue;
-                if (strneq(controllers, "name=", 5))
-                        controllers += 5;
-                if (asprintf(&file, "/sys/fs/cgroup/%s%s/cgroup.procs", controllers, cg) < 0)
-                        return -ENOMEM;
-                if (access(file, W_OK) < 0) {
-                        free(file);
-                        continue;
-                }
-                r = strv_push(&files, file);
+        if (user) {
+                r = sd_bus_message_append(m, "{sv}", "user", "s", user);
                 if (r < 0)
                         return r;
         }
-
-        *ret = TAKE_PTR(files);
-        return 0;
-}
-
-/* Everything that names the container's init is resolved on the host, before entering and while the
- * pidfd pins the init: afterwards the init's PID may already mean another process. */
-static int exec_prepare(int pidfd, pid_t leader, int *ret_root_fd, char **ret_cgroup,
-                        char ***ret_cgroups_v1) {
-        _cleanup_close_ int root_fd = -EBADF;
-        _cleanup_free_ char *cgroup = NULL;
-        _cleanup_strv_free_ char **cgroups_v1 = NULL;
-        char path[64];
-        int r;
-
-        (void) snprintf(path, sizeof(path), "/proc/%i/root", (int) leader);
-        root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root_fd < 0)
-                return log_error_errno(errno, _("Failed to open the root directory of process %i: %m"),
-                                       (int) leader);
-
-        r = cg_pid_get_path(leader, &cgroup);
-        if (r < 0 && r != -ENOMEDIUM)
-                return log_error_errno(r, _("Failed to find the cgroup of process %i: %m"), (int) leader);
-        r = cg_v1_procs_files(leader, &cgroups_v1);
-        if (r < 0)
-                return log_error_errno(r, _("Failed to find the cgroup of process %i: %m"), (int) leader);
-
-        /* Still alive, so /proc/LEADER was the process of the pidfd, not a successor with its PID. */
-        if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
-                return log_error_errno(errno, _("The init of the container went away: %m"));
-
-        *ret_root_fd = TAKE_FD(root_fd);
-        *ret_cgroup = TAKE_PTR(cgroup);
-        *ret_cgroups_v1 = TAKE_PTR(cgroups_v1);
-        return 0;
-}
-
-void exec_signals(sigset_t *ret) {
-        sigemptyset(ret);
-        for (size_t i = 0; i < ELEMENTSOF(forward_signals); i++)
-                sigaddset(ret, forward_signals[i]);
-        sigaddset(ret, SIGCHLD);
-}
-
-int exec_spawn(const ExecTarget *t, const ExecParams *p, ExecChild *ret) {
-        _cleanup_close_pair_ int pipe_fds[2] = { -EBADF, -EBADF };
-        _cleanup_close_ int pidfd = -EBADF;
-        pid_t pid, self = getpid();
-        int r;
-
-        assert(t && p && p->argv && p->argv[0]);
-
-        /* Non-blocking: the report is read after the wait, when it is there or never will be. */
-        if (pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK) < 0)
-                return log_error_errno(errno, _("Failed to create a pipe: %m"));
-
-        pid = fork();
-        if (pid < 0)
-                return log_error_errno(errno, _("Failed to fork: %m"));
-        if (pid == 0) {
-                ExecContext c = {
-                        .target = t,
-                        .report_fd = pipe_fds[1],
-                        .params = p,
-                };
-
-                pipe_fds[0] = safe_close(pipe_fds[0]);
-                child_enter(&c, self);
+        if ((ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) >= 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) >= 0) &&
+            ws.ws_row > 0 && ws.ws_col > 0) {
+                r = sd_bus_message_append(m, "{sv}{sv}", "rows", "u", (uint32_t) ws.ws_row, "columns", "u",
+                                          (uint32_t) ws.ws_col);
+                if (r < 0)
+                        return r;
         }
+        return sd_bus_message_close_container(m);
+}
 
-        pipe_fds[1] = safe_close(pipe_fds[1]);
+/* Exit statuses for what sysctrd could not even start: as a shell gives them. */
+static int start_failure_status(const sd_bus_error *error) {
+        if (sd_bus_error_has_name(error, SYSCTR_ERROR_COMMAND_NOT_FOUND))
+                return EXIT_EXEC_NOT_FOUND;
+        if (sd_bus_error_has_name(error, SYSCTR_ERROR_COMMAND_NOT_EXECUTABLE))
+                return EXIT_EXEC_CANNOT_INVOKE;
+        return -EIO;
+}
 
-        /* Our own unwaited child: its PID cannot be reused yet. */
-        pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-        if (pidfd < 0) {
-                r = log_error_errno(errno, _("Failed to open the child process: %m"));
-                (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
+static int call_start(sd_bus *bus, sd_bus_message *m, sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        ctl_polkit_agent_open();
+        r = sd_bus_call(bus, m, CTL_TIMEOUT_DEFAULT, &error, ret_reply);
+        if (r < 0) {
+                (void) ctl_log_bus_error(&error, r, strna(sd_bus_message_get_member(m)));
+                r = start_failure_status(&error);
+                return r < 0 ? r : r;
+        }
+        return 0;
+}
+
+/* --- terminal sessions: exec with a terminal, shell --- */
+
+/* Wait() answers when the command ends, which may be days away. */
+static int call_wait_async(sd_bus *bus, const char *process, sd_bus_slot **slot, sd_bus_message_handler_t cb,
+                           void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, SYSCTR_BUS_NAME, process, SYSCTR_PROCESS_INTERFACE, "Wait");
+        if (r < 0)
                 return r;
-        }
+        return sd_bus_call_async(bus, slot, m, cb, userdata, UINT64_MAX);
+}
 
-        *ret = (ExecChild) {
-                .pid = pid,
-                .pidfd = TAKE_FD(pidfd),
-                .report_fd = TAKE_FD(pipe_fds[0]),
-        };
+/* The command's end, asked for at the start of the session: the relay watches the bus for the answer
+ * (a pty master reads EIO also for a moment while login(1) hangs its terminal up, so the terminal
+ * alone cannot tell). */
+typedef struct Waiter {
+        sd_bus *bus;
+        sd_bus_slot *slot;
+        bool done;
+        int status;             /* exit status, or negative errno */
+} Waiter;
+
+static int on_wait_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Waiter *w = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        const char *code;
+        int32_t status;
+
+        w->done = true;
+        if (e) {
+                w->status = ctl_log_bus_error(e, -EIO, "Wait");
+                return 0;
+        }
+        if (sd_bus_message_read(reply, "si", &code, &status) < 0)
+                w->status = log_error_errno(EBADMSG, _("Failed to parse the reply of sysctrd: %m"));
+        else
+                w->status = exit_status_of(code, status);
         return 0;
 }
 
-int exec_child_wait(ExecChild *c, const ExecParams *p) {
-        ExecReport report = {};
-        ssize_t n;
+static int waiter_check(void *userdata) {
+        Waiter *w = userdata;
         int r;
 
-        r = wait_forwarding_signals(c->pid);
+        do
+                r = sd_bus_process(w->bus, NULL);
+        while (r > 0 && !w->done);
         if (r < 0)
-                return log_error_errno(r, _("Failed to wait for the child process: %m"));
-        c->pid = 0;
-
-        n = read(c->report_fd, &report, sizeof(report));
-        if (n == (ssize_t) sizeof(report))
-                return log_report(&report, p, r);
-        return r;
+                return log_error_errno(r, _("Failed to talk to sysctrd: %m"));
+        return w->done;
 }
 
-void exec_child_done(ExecChild *c) {
-        if (c->pid > 0) {
-                /* Not waited for: an error path. Through it, the command dies too (PDEATHSIG). */
-                (void) kill(c->pid, SIGKILL);
-                (void) waitpid(c->pid, NULL, 0);
-                c->pid = 0;
-        }
-        c->pidfd = safe_close(c->pidfd);
-        c->report_fd = safe_close(c->report_fd);
-}
-
-int exec_in_container(const ExecTarget *t, const ExecParams *p) {
-        _cleanup_(exec_child_done) ExecChild child = EXEC_CHILD_NULL;
-        sigset_t set, old_mask;
+static int waiter_finish(Waiter *w) {
         int r;
 
-        /* Blocked before the fork so that no signal is lost between fork and wait; waited for with
-         * sigwaitinfo(), no handlers needed. */
-        exec_signals(&set);
-        (void) sigprocmask(SIG_BLOCK, &set, &old_mask);
+        while (!w->done) {
+                r = sd_bus_process(w->bus, NULL);
+                if (r > 0)
+                        continue;
+                if (r >= 0)
+                        r = sd_bus_wait(w->bus, UINT64_MAX);
+                if (r < 0 && r != -EINTR)
+                        return log_error_errno(r, _("Failed to talk to sysctrd: %m"));
+        }
+        return w->status;
+}
 
-        r = exec_spawn(t, p, &child);
+static int terminal_session(sd_bus *bus, int master, const char *process) {
+        _cleanup_(terminal_restore) TerminalState term = TERMINAL_STATE_NULL;
+        Waiter w = { .bus = bus };
+        int r, sig = 0, status;
+
+        r = call_wait_async(bus, process, &w.slot, on_wait_reply, &w);
         if (r >= 0)
-                r = exec_child_wait(&child, p);
+                r = sd_bus_flush(bus);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to talk to sysctrd: %m"));
+        r = terminal_save(STDIN_FILENO, &term);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to read the mode of the terminal: %m"));
+        r = terminal_make_raw(&term);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to set up the terminal: %m"));
+        r = relay_run(&(const RelayParams) {
+                              .peer_fd = master,
+                              .peer_is_pty = true,
+                              .child_fd = sd_bus_get_fd(bus),
+                              .child_check = waiter_check,
+                              .userdata = &w,
+                      },
+                      &sig);
+        terminal_restore(&term);
+        /* A session asked to end by a signal: the command gets it too, and closing the master hangs
+         * up its terminal; the status is the signal's. */
+        if (r == RELAY_SIGNAL || r == RELAY_OUTPUT_CLOSED)
+                process_signal(bus, process, r == RELAY_SIGNAL ? sig : SIGHUP);
+        (void) close(master);
+        status = waiter_finish(&w);
+        sd_bus_slot_unref(w.slot);
+        if (r == RELAY_SIGNAL)
+                return 128 + sig;
+        return r < 0 ? r : status;
+}
 
-        exec_child_done(&child);
-        (void) sigprocmask(SIG_SETMASK, &old_mask, NULL);
+static int run_pty(sd_bus *bus, sd_bus_message *m) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *process_path = NULL;
+        const char *pty_path, *process;
+        int master, r;
+        sigset_t set, old;
+
+        r = call_start(bus, m, &reply);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_read(reply, "hso", &master, &pty_path, &process);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to parse the reply of sysctrd: %m"));
+        master = fcntl(master, F_DUPFD_CLOEXEC, 3);
+        if (master < 0)
+                return log_error_errno(errno, _("Failed to receive the terminal: %m"));
+        /* Closing the master must hang up the terminal: no copy stays in the message. */
+        process = process_path = strdup(process);
+        if (!process_path) {
+                safe_close(master);
+                return log_oom();
+        }
+        reply = sd_bus_message_unref(reply);
+
+        relay_signals(&set);
+        (void) sigprocmask(SIG_BLOCK, &set, &old);
+        r = terminal_session(bus, master, process);
+        (void) sigprocmask(SIG_SETMASK, &old, NULL);
         return r;
 }
 
-static int log_not_running(const char *name) {
-        log_error(_("Container \"%s\" is not running."), name);
-        return -ESRCH;
-}
+/* --- exec without a terminal: pipes --- */
 
-/* The leader's PID as sysctrd knows it, pinned with a pidfd. sysctrd is asked again once the pidfd is
- * open: if the init died in between and its PID went to another process, the answers differ. */
-static int open_leader(sd_bus *bus, const char *name, int *ret_pidfd, pid_t *ret_leader) {
-        _cleanup_free_ char *path = NULL, *state = NULL, *state_after = NULL;
-        _cleanup_close_ int pidfd = -EBADF;
-        uint32_t leader = 0, leader_after = 0;
-        int r;
+static int run_pipes(sd_bus *bus, sd_bus_message *m) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_close_ int in = -EBADF, out = -EBADF, err = -EBADF;
+        _cleanup_free_ char *process_path = NULL;
+        const char *process;
+        Waiter w = { .bus = bus };
+        int fds[3], r, sig = 0, status;
+        sigset_t set, old;
 
-        r = ctl_get_container_path(bus, name, &path);
-        if (r < 0)
+        r = call_start(bus, m, &reply);
+        if (r != 0)
                 return r;
-        r = ctl_get_container_state(bus, path, &state, &leader);
+        r = sd_bus_message_read(reply, "hhho", &fds[0], &fds[1], &fds[2], &process);
         if (r < 0)
-                return r;
-        if (!streq(state, "running") || leader == 0)
-                return log_not_running(name);
-
-        pidfd = (int) syscall(SYS_pidfd_open, (pid_t) leader, 0);     /* always O_CLOEXEC */
-        if (pidfd < 0) {
-                if (errno == ESRCH)
-                        return log_not_running(name);
-                return log_error_errno(errno, _("Failed to open the init process of container \"%s\": %m"),
-                                       name);
-        }
-
-        r = ctl_get_container_state(bus, path, &state_after, &leader_after);
+                return log_error_errno(r, _("Failed to parse the reply of sysctrd: %m"));
+        in = fcntl(fds[0], F_DUPFD_CLOEXEC, 3);
+        out = fcntl(fds[1], F_DUPFD_CLOEXEC, 3);
+        err = fcntl(fds[2], F_DUPFD_CLOEXEC, 3);
+        if (in < 0 || out < 0 || err < 0)
+                return log_error_errno(errno, _("Failed to receive the streams of the command: %m"));
+        /* The message holds its own copies of the descriptors: the command would never see the end of
+         * its input while the write end stays open here. */
+        process = process_path = strdup(process);
+        if (!process_path)
+                return log_oom();
+        reply = sd_bus_message_unref(reply);
+        r = call_wait_async(bus, process, &w.slot, on_wait_reply, &w);
         if (r < 0)
-                return r;
-        if (!streq(state_after, "running") || leader_after != leader)
-                return log_not_running(name);
+                return log_error_errno(r, _("Failed to talk to sysctrd: %m"));
 
-        *ret_pidfd = TAKE_FD(pidfd);
-        *ret_leader = (pid_t) leader;
-        return 0;
-}
-
-int exec_target_open(const char *name, ExecTarget *ret) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(exec_target_done) ExecTarget t = EXEC_TARGET_NULL;
-        int r;
-
-        r = ctl_bus_open(&bus);
-        if (r < 0)
-                return r;
-        r = open_leader(bus, name, &t.pidfd, &t.leader);
-        if (r < 0)
-                return r;
-        /* The command may run for days: do not hold a connection to the bus meanwhile. */
-        bus = sd_bus_flush_close_unref(bus);
-
-        r = exec_prepare(t.pidfd, t.leader, &t.root_fd, &t.cgroup, &t.cgroups_v1);
-        if (r < 0)
-                return r;
-
-        *ret = t;
-        t = EXEC_TARGET_NULL;
-        return 0;
-}
-
-void exec_target_done(ExecTarget *t) {
-        t->pidfd = safe_close(t->pidfd);
-        t->root_fd = safe_close(t->root_fd);
-        free(t->cgroup);
-        t->cgroup = NULL;
-        t->cgroups_v1 = strv_free(t->cgroups_v1);
+        relay_signals(&set);
+        (void) sigprocmask(SIG_BLOCK, &set, &old);
+        r = relay_pipes(TAKE_FD(in), TAKE_FD(out), TAKE_FD(err), &sig);
+        (void) sigprocmask(SIG_SETMASK, &old, NULL);
+        if (r == RELAY_SIGNAL)
+                process_signal(bus, process, sig);
+        status = waiter_finish(&w);
+        sd_bus_slot_unref(w.slot);
+        if (r == RELAY_SIGNAL && status < 0)
+                return 128 + sig;
+        return r < 0 ? r : status;
 }
 
 int verb_exec(char **args, const CtlOptions *o) {
-        _cleanup_(exec_target_done) ExecTarget t = EXEC_TARGET_NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_strv_free_ char **env = NULL;
+        /* On a terminal, the command gets a terminal of the container's own, never ours (TIOCSTI). */
+        bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+        int r;
+
+        r = ctl_check_container_name(args[0]);
+        if (r < 0)
+                return r;
+        r = build_environment(o->env, terminal, &env);
+        if (r < 0)
+                return log_oom();
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+        r = ctl_new_manager_call(bus, terminal ? "ExecContainerPTY" : "ExecContainer", &m);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "s", args[0]);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, args + 1);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, env);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", strempty(o->workdir));
+        if (r >= 0)
+                r = append_terminal_size(m, o->user);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to create a bus message: %m"));
+        return terminal ? run_pty(bus, m) : run_pipes(bus, m);
+}
+
+int verb_shell(char **args, const CtlOptions *o) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_strv_free_ char **env = NULL;
         int r;
 
         r = ctl_check_container_name(args[0]);
         if (r < 0)
                 return r;
-
-        r = exec_build_environment(o->env, &env);
+        r = build_environment(NULL, true, &env);
         if (r < 0)
                 return log_oom();
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+        r = ctl_new_manager_call(bus, "OpenContainerShell", &m);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "ss", args[0], strempty(args[1]));
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, env);
+        if (r >= 0)
+                r = append_terminal_size(m, NULL);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to create a bus message: %m"));
+        return run_pty(bus, m);
+}
 
-        r = exec_target_open(args[0], &t);
+/* --- the console --- */
+
+static int console_session(int fd, const char *name) {
+        _cleanup_(terminal_restore) TerminalState term = TERMINAL_STATE_NULL;
+        bool tty;
+        int r, sig = 0;
+
+        r = terminal_save(STDIN_FILENO, &term);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to read the mode of the terminal: %m"));
+        tty = term.fd >= 0;
+
+        fprintf(stderr, _("Connected to the console of %s. Press ^] three times within 1s to detach.\n"), name);
+        fflush(stderr);
+
+        r = terminal_make_raw(&term);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to set up the terminal: %m"));
+        r = relay_run(&(const RelayParams) {
+                              .peer_fd = fd,
+                              .escape = tty,
+                              .child_fd = -EBADF,
+                              .linger_quiet_usec = tty ? 0 : CONSOLE_LINGER_QUIET_USEC,
+                              .linger_max_usec = tty ? 0 : CONSOLE_LINGER_MAX_USEC,
+                      },
+                      &sig);
+        terminal_restore(&term);
         if (r < 0)
                 return r;
 
-        return exec_in_container(&t,
-                                 &(const ExecParams) {
-                                         .argv = args + 1,
-                                         .env = env,
-                                         .workdir = o->workdir,
-                                 });
+        switch (r) {
+        case RELAY_DETACHED:
+                fputc('\n', stderr);
+                fprintf(stderr, _("Detached from the console of %s.\n"), name);
+                return 0;
+        case RELAY_PEER_CLOSED:
+                /* The agent closed it: the container stopped, or another client is attached (the
+                 * agent said so on the connection). Not what the user asked for: a failure. */
+                if (tty)
+                        fputc('\n', stderr);
+                fprintf(stderr, _("The console of %s was closed.\n"), name);
+                return EXIT_FAILURE;
+        case RELAY_SIGNAL:
+                return 128 + sig;
+        default:
+                return 0;
+        }
+}
+
+int verb_console(char **args, const CtlOptions *o) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        sigset_t set, old;
+        int received, r;
+
+        r = ctl_check_container_name(args[0]);
+        if (r < 0)
+                return r;
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+        r = ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, &reply, "OpenContainerConsole", "s", args[0]);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "h", &received);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to parse the reply of sysctrd: %m"));
+        fd = fcntl(received, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return log_error_errno(errno, _("Failed to receive the console: %m"));
+        /* The console is a connection of its own (and only ours: the message's copy goes). */
+        reply = sd_bus_message_unref(reply);
+        bus = sd_bus_flush_close_unref(bus);
+
+        relay_signals(&set);
+        (void) sigprocmask(SIG_BLOCK, &set, &old);
+        r = console_session(fd, args[0]);
+        (void) sigprocmask(SIG_SETMASK, &old, NULL);
+        return r;
+}
+
+/* --- logs --- */
+
+int verb_logs(char **args, const CtlOptions *o) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int received, r;
+
+        r = ctl_check_container_name(args[0]);
+        if (r < 0)
+                return r;
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+        r = ctl_new_manager_call(bus, "GetContainerLogs", &m);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "s", args[0]);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0 && o->lines_set)
+                r = sd_bus_message_append(m, "{sv}", "lines", "t", (uint64_t) o->lines);
+        if (r >= 0 && o->follow)
+                r = sd_bus_message_append(m, "{sv}", "follow", "b", 1);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to create a bus message: %m"));
+        r = ctl_call(bus, m, CTL_TIMEOUT_DEFAULT, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "h", &received);
+        if (r < 0)
+                return log_error_errno(r, _("Failed to parse the reply of sysctrd: %m"));
+        fd = fcntl(received, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0)
+                return log_error_errno(errno, _("Failed to receive the logs: %m"));
+        reply = sd_bus_message_unref(reply);
+        bus = sd_bus_flush_close_unref(bus);
+        /* Until the writer is done, or -f until interrupted (SIGINT, SIGTERM, SIGHUP end it cleanly). */
+        return relay_copy_to_stdout(fd);
 }

@@ -1,21 +1,18 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# sysctr: a pure D-Bus client of sysctrd (DESIGN.md): it never enters a container itself.
 bin_PROGRAMS += sysctr
 
 sysctr_SOURCES = \
 	ctl/sysctr.c ctl/sysctr.h \
 	ctl/ctl-bus.c \
+	ctl/jobs.c \
 	ctl/verbs-container.c \
 	ctl/verbs-show.c \
 	ctl/verbs-set.c \
-	ctl/logs.c \
 	ctl/polkit-agent.c \
 	ctl/verbs-template.c \
-	ctl/progress.c \
-	ctl/exec.c ctl/exec.h \
-	ctl/shell.c \
-	ctl/console.c \
+	ctl/exec.c \
 	ctl/relay.c ctl/relay.h \
 	ctl/json.c
-# exec and shell confine what they run as the container is confined (common/security.h).
-sysctr_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(SECCOMP_CFLAGS)
-sysctr_LDADD = $(SECURITY_LIBS) $(COMMON_LIBS) $(LIBINTL)
+sysctr_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
+sysctr_LDADD = $(COMMON_LIBS) $(LIBINTL)

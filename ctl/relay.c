@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "relay.h"
+#include "time-util.h"
 #include "sysctr.h"
 
 #define RELAY_BUFFER_SIZE 4096U
@@ -39,10 +40,7 @@ typedef struct Relay {
 } Relay;
 
 static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / NSEC_PER_USEC;
+        return now(CLOCK_MONOTONIC);
 }
 
 int terminal_save(int fd, TerminalState *ret) {
@@ -184,7 +182,7 @@ static bool peer_gone_errno(int e) {
 }
 
 static void relay_peer_gone(Relay *r) {
-        if (r->p->peer_is_pty && r->p->child_pidfd >= 0)
+        if (r->p->peer_is_pty && r->p->child_fd >= 0)
                 /* Perhaps only for a moment (see RELAY_HUP_RETRY_USEC). */
                 r->peer_retry_at = now_usec() + RELAY_HUP_RETRY_USEC;
         else
@@ -313,15 +311,15 @@ static void relay_poll_setup(Relay *r, uint64_t now, int signal_fd, struct pollf
         if (!r->peer_eof && r->peer_retry_at == 0 && peer_events)
                 fds[POLL_PEER] = (struct pollfd) { .fd = r->p->peer_fd, .events = peer_events };
         fds[POLL_SIGNAL] = (struct pollfd) { .fd = signal_fd, .events = POLLIN };
-        if (r->p->child_pidfd >= 0)
-                fds[POLL_CHILD] = (struct pollfd) { .fd = r->p->child_pidfd, .events = POLLIN };
+        if (r->p->child_fd >= 0)
+                fds[POLL_CHILD] = (struct pollfd) { .fd = r->p->child_fd, .events = POLLIN };
 }
 
 /* > 0: a RelayEnd + 1 (the relay is over), 0: go on. */
 static int relay_check_end(const Relay *r, uint64_t now) {
         if (r->out.len > 0)
                 return 0;
-        if (r->peer_eof && r->p->child_pidfd < 0)
+        if (r->peer_eof && r->p->child_fd < 0)
                 return 1 + RELAY_PEER_CLOSED;
         if (r->input_eof && !r->p->peer_is_pty && r->in.len == 0) {
                 if (r->p->linger_quiet_usec == 0 ||
@@ -379,8 +377,13 @@ static int relay_dispatch(Relay *r, const struct pollfd fds[static _POLL_MAX], i
                         return k < 0 ? k : 1 + RELAY_OUTPUT_CLOSED;
         }
         if (fds[POLL_CHILD].revents) {
-                k = relay_drain(r);
-                return k < 0 ? k : 1 + RELAY_CHILD_EXITED;
+                k = r->p->child_check(r->p->userdata);
+                if (k < 0)
+                        return k;
+                if (k > 0) {
+                        k = relay_drain(r);
+                        return k < 0 ? k : 1 + RELAY_CHILD_EXITED;
+                }
         }
         return 0;
 }
@@ -429,4 +432,130 @@ int relay_run(const RelayParams *p, int *ret_signal) {
         }
         (void) sigaction(SIGPIPE, &sa_old, NULL);
         return k < 0 ? k : k - 1;
+}
+
+/* --- plain copying --- */
+
+typedef struct Pipe {
+        int from, to;
+        Buffer buf;
+        bool eof;
+} Pipe;
+
+/* One step of a pipe: read when its buffer is empty, write what it holds. -EPIPE: the reader of "to"
+ * is gone. */
+static int pipe_step(Pipe *p, short revents_from, short revents_to) {
+        ssize_t n;
+
+        if (p->buf.len == 0 && (revents_from & (POLLIN | POLLHUP | POLLERR))) {
+                n = read(p->from, p->buf.data, sizeof(p->buf.data));
+                if (n < 0 && errno != EAGAIN && errno != EINTR)
+                        return -errno;
+                if (n == 0)
+                        p->eof = true;
+                if (n > 0) {
+                        p->buf.len = (size_t) n;
+                        p->buf.off = 0;
+                }
+        }
+        if (p->buf.len > 0 && (revents_to & (POLLOUT | POLLERR))) {
+                n = write(p->to, p->buf.data + p->buf.off, p->buf.len - p->buf.off);
+                if (n < 0 && errno != EAGAIN && errno != EINTR)
+                        return -errno;
+                if (n > 0 && (p->buf.off += (size_t) n) >= p->buf.len)
+                        p->buf.len = p->buf.off = 0;
+        }
+        return 0;
+}
+
+static bool pipe_open(const Pipe *p) {
+        return p->from >= 0 && !(p->eof && p->buf.len == 0);
+}
+
+int relay_pipes(int in, int out, int err, int *ret_signal) {
+        _cleanup_close_ int signal_fd = -EBADF;
+        struct sigaction sa_ignore = { .sa_handler = SIG_IGN }, sa_old;
+        Pipe pipes[3] = {
+                { .from = in >= 0 ? STDIN_FILENO : -EBADF, .to = in },
+                { .from = out, .to = STDOUT_FILENO },
+                { .from = err, .to = STDERR_FILENO },
+        };
+        sigset_t set;
+        int k = 0;
+
+        relay_signals(&set);
+        sigdelset(&set, SIGWINCH);
+        signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (signal_fd < 0)
+                k = log_error_errno(errno, _("Failed to watch signals: %m"));
+        for (size_t i = 0; i < 3 && k >= 0; i++)
+                /* Only our ends of sysctrd's pipes; our own streams are the caller's. */
+                if ((i == 0 ? in : pipes[i].from) >= 0 && fcntl(i == 0 ? in : pipes[i].from, F_SETFL, O_NONBLOCK) < 0)
+                        k = log_error_errno(errno, _("Failed to set up the streams of the command: %m"));
+        (void) sigaction(SIGPIPE, &sa_ignore, &sa_old);
+
+        while (k >= 0 && (pipe_open(&pipes[1]) || pipe_open(&pipes[2]))) {
+                struct pollfd fds[7];
+                size_t n = 0;
+
+                for (size_t i = 0; i < 3; i++) {
+                        bool active = pipe_open(&pipes[i]);
+
+                        fds[n++] = (struct pollfd) { .fd = active && pipes[i].buf.len == 0 ? pipes[i].from : -1,
+                                                     .events = POLLIN };
+                        fds[n++] = (struct pollfd) { .fd = active && pipes[i].buf.len > 0 ? pipes[i].to : -1,
+                                                     .events = POLLOUT };
+                }
+                fds[n++] = (struct pollfd) { .fd = signal_fd, .events = POLLIN };
+                if (poll(fds, n, -1) < 0) {
+                        if (errno != EINTR)
+                                k = log_error_errno(errno, _("Failed to wait for the command: %m"));
+                        continue;
+                }
+                if (fds[6].revents) {
+                        struct signalfd_siginfo si;
+
+                        if (read(signal_fd, &si, sizeof(si)) == (ssize_t) sizeof(si)) {
+                                *ret_signal = (int) si.ssi_signo;
+                                k = 1 + RELAY_SIGNAL;
+                                break;
+                        }
+                }
+                for (size_t i = 0; i < 3 && k >= 0; i++) {
+                        if (!pipe_open(&pipes[i]))
+                                continue;
+                        k = pipe_step(&pipes[i], fds[2 * i].revents, fds[2 * i + 1].revents);
+                        if (k == -EPIPE && i == 0) {
+                                /* The command stopped reading its input: fine. */
+                                pipes[0].eof = true, pipes[0].buf.len = 0, k = 0;
+                        } else if (k == -EPIPE) {
+                                /* Our reader is gone: so is the point of going on. */
+                                k = 1 + RELAY_OUTPUT_CLOSED;
+                                break;
+                        } else if (k < 0)
+                                k = log_error_errno(k, _("Failed to pass on the streams of the command: %m"));
+                }
+                /* The end of our input is the end of the command's. */
+                if (!pipe_open(&pipes[0]) && in >= 0)
+                        in = safe_close(in);
+        }
+        (void) sigaction(SIGPIPE, &sa_old, NULL);
+        safe_close(in);
+        safe_close(out);
+        safe_close(err);
+        if (k < 0)
+                return k;
+        return k > 0 ? k - 1 : RELAY_CHILD_EXITED;
+}
+
+int relay_copy_to_stdout(int fd) {
+        sigset_t set, old;
+        int sig = 0, k;
+
+        relay_signals(&set);
+        (void) sigprocmask(SIG_BLOCK, &set, &old);
+        /* A pipe with no input: the same loop, with stdin closed at once. */
+        k = relay_pipes(-EBADF, fd, -EBADF, &sig);
+        (void) sigprocmask(SIG_SETMASK, &old, NULL);
+        return k < 0 ? k : 0;
 }

@@ -41,7 +41,12 @@ typedef struct RelayParams {
         int peer_fd;            /* a pty master or a connected socket; made non-blocking */
         bool peer_is_pty;       /* window size changes go to it; the end of input is sent as VEOF */
         bool escape;            /* the escape sequence ends the relay */
-        int child_pidfd;        /* the relay ends (after draining) once this exits; -EBADF: none */
+        /* The process of the session: the relay ends (after draining) once child_check() returns > 0,
+         * which it calls when child_fd (e.g. a bus connection waiting for the process's end) has
+         * something to read. -EBADF: none, the relay ends when the peer goes away. */
+        int child_fd;
+        int (*child_check)(void *userdata);
+        void *userdata;
         /* After the end of standard input (a socket peer only): end once the peer has sent nothing
          * for this long, and at the latest after linger_max_usec. */
         uint64_t linger_quiet_usec, linger_max_usec;
@@ -54,3 +59,11 @@ void relay_signals(sigset_t *ret);
  * (returned), or a negative errno after logging. relay_signals() must be blocked: SIGWINCH resizes a
  * pty peer to the caller's terminal, the others end the relay (*ret_signal says which). */
 int relay_run(const RelayParams *p, int *ret_signal);
+
+/* A command's pipes: our stdin to in (closed at its end), out to our stdout, err to our stderr, until
+ * both are at their end (RELAY_CHILD_EXITED) or a signal of relay_signals() but SIGWINCH comes
+ * (RELAY_SIGNAL). Takes the three descriptors. */
+int relay_pipes(int in, int out, int err, int *ret_signal);
+
+/* fd to our stdout until its end, or until SIGINT, SIGTERM or SIGHUP (0 either way). */
+int relay_copy_to_stdout(int fd);

@@ -28,6 +28,7 @@ typedef enum CtlOption {
         OPTION_JSON,
         OPTION_ENV,
         OPTION_WORKDIR,
+        OPTION_USER,
         OPTION_REBUILD,
         OPTION_FOLLOW,
         OPTION_LINES,
@@ -61,6 +62,7 @@ static const struct {
         [OPTION_JSON] = { "json", 0, NULL, N_("Print JSON") },
         [OPTION_ENV] = { "env", 'e', "VAR=VALUE", N_("Set an environment variable (may be repeated)") },
         [OPTION_WORKDIR] = { "workdir", 'w', "DIR", N_("Working directory in the container (default: /)") },
+        [OPTION_USER] = { "user", 'u', "USER", N_("Run the command as this user of the container") },
         [OPTION_REBUILD] = { "rebuild", 0, NULL, N_("Build the image anew even if it is cached") },
         [OPTION_FOLLOW] = { "follow", 'f', NULL, N_("Show new log lines as they come, until interrupted") },
         [OPTION_LINES] = { "lines", 'n', "N", N_("Show only the last N lines of each log") },
@@ -103,7 +105,7 @@ static const Verb verbs[] = {
              "apply to a running container at once, the rest at its next start.") },
         { "logs", 1, 1, OPT(FOLLOW) | OPT(LINES), false, EXIT_FAILURE, "NAME",
           N_("Show the logs of a container and of its guest"), verb_logs },
-        { "exec", 2, UINT_MAX, OPT(ENV) | OPT(WORKDIR), true, EXIT_EXEC_TOOL, "NAME [--] COMMAND [ARG...]",
+        { "exec", 2, UINT_MAX, OPT(ENV) | OPT(WORKDIR) | OPT(USER), true, EXIT_EXEC_TOOL, "NAME [--] COMMAND [ARG...]",
           N_("Run a command in a running container"), verb_exec },
         { "shell", 1, 2, 0, false, EXIT_EXEC_TOOL, "NAME [USER]",
           N_("Open a login shell in a running container (default user: root)"), verb_shell,
@@ -112,6 +114,8 @@ static const Verb verbs[] = {
         { "console", 1, 1, 0, false, EXIT_FAILURE, "NAME",
           N_("Attach to the console of a running container (^] 3x detaches)"), verb_console,
           N_("Press ^] three times within 1s to detach.") },
+        { "config show", 1, 1, 0, false, EXIT_FAILURE, "NAME",
+          N_("Print the configuration of a container (its config.yaml)"), verb_config_show },
         { "template list", 0, 0, OPT(JSON), false, EXIT_FAILURE, "",
           N_("List the templates and cached images"), verb_template_list },
         { "template build", 1, 1, OPT(RELEASE) | OPT(REBUILD), false, EXIT_FAILURE, "TEMPLATE",
@@ -295,6 +299,14 @@ static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
                 return 0;
         case OPTION_REBUILD:
                 o->rebuild = true;
+                return 0;
+        case OPTION_USER:
+                /* Checked by sysctrd, which knows the rules of the guest's names. */
+                if (isempty(arg) || arg[0] == '-') {
+                        log_error(_("Invalid user name \"%s\"."), arg);
+                        return -EINVAL;
+                }
+                o->user = arg;
                 return 0;
         case OPTION_ENV:
                 if (isempty(arg) || arg[0] == '=') {

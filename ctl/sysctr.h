@@ -21,10 +21,8 @@
 
 #define USEC_PER_MINUTE (60 * USEC_PER_SEC)
 
-/* Call timeouts: building a template image may take minutes, booting or shutting down a guest
- * should not, but a generous bound is better than giving up on a slow host. */
-#define CTL_TIMEOUT_CREATE (30 * USEC_PER_MINUTE)
-#define CTL_TIMEOUT_START_STOP (5 * USEC_PER_MINUTE)
+/* Call timeouts: every call returns quickly (what takes long is a job, waited for without a
+ * timeout), but a host under load may answer slowly; a generous bound beats giving up. */
 #define CTL_TIMEOUT_DEFAULT (5 * USEC_PER_MINUTE)
 
 /* Everything the command line said, filled in by main() and handed read-only to the verbs. */
@@ -51,6 +49,7 @@ typedef struct CtlOptions {
         /* exec */
         char **env;                     /* VAR=VALUE, in the order given */
         const char *workdir;
+        const char *user;
         /* template build (and --release above) */
         bool rebuild;
         /* logs */
@@ -76,10 +75,18 @@ int ctl_get_manager_mode(sd_bus *bus, char **ret);
  * for the password when polkit wants one, as systemctl does. Ended at exit; failures are ignored. */
 void ctl_polkit_agent_open(void);
 
-/* progress.c: as ctl_call(), for calls that may build an image of template: when stderr is a terminal,
- * the builder's output is shown on a line that is rewritten as it comes. */
-int ctl_call_with_progress(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, const char *template,
-                           sd_bus_message **ret_reply);
+/* jobs.c: waiting for sysctrd's jobs (create, start, stop, restart, build), with their progress shown
+ * on a terminal and Ctrl-C canceling them. Make the JobWait before the calls that make jobs. */
+typedef struct JobWait JobWait;
+int job_wait_new(sd_bus *bus, JobWait **ret);
+JobWait *job_wait_free(JobWait *w);
+DEFINE_TRIVIAL_CLEANUP_FUNC(JobWait *, job_wait_free);
+/* A job returned by a call, about target (a container's or image's name, for messages). */
+int job_wait_add(JobWait *w, const char *path, const char *target);
+/* The create job of container name, if the next CreateContainer makes one. */
+int job_wait_expect_create(JobWait *w, const char *name);
+/* Until every job added has ended; each failure is logged. 0, or the first failure. */
+int job_wait_run(JobWait *w);
 
 /* Appends the entry {"binds": <as>} (an empty array removes all binds). No message. */
 int ctl_append_binds(sd_bus_message *m, char * const *binds);
@@ -103,14 +110,16 @@ int verb_kill(char **args, const CtlOptions *o);
 int verb_list(char **args, const CtlOptions *o);
 int verb_info(char **args, const CtlOptions *o);
 
-/* verbs-set.c, logs.c */
-int verb_set(char **args, const CtlOptions *o);
-int verb_logs(char **args, const CtlOptions *o);
+int verb_config_show(char **args, const CtlOptions *o);
 
-/* exec.c, shell.c, console.c */
+/* verbs-set.c */
+int verb_set(char **args, const CtlOptions *o);
+
+/* exec.c: sessions through file descriptors that sysctrd hands over */
 int verb_exec(char **args, const CtlOptions *o);
 int verb_shell(char **args, const CtlOptions *o);
 int verb_console(char **args, const CtlOptions *o);
+int verb_logs(char **args, const CtlOptions *o);
 
 /* verbs-template.c */
 int verb_template_list(char **args, const CtlOptions *o);

@@ -41,6 +41,7 @@ static int append_create_options(sd_bus_message *m, const CtlOptions *o) {
 int verb_create(char **args, const CtlOptions *o) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        _cleanup_(job_wait_freep) JobWait *w = NULL;
         const char *template = args[0], *name = args[1];
         int r;
 
@@ -55,6 +56,13 @@ int verb_create(char **args, const CtlOptions *o) {
         r = ctl_bus_open(&bus);
         if (r < 0)
                 return r;
+        /* A container whose image must be built first is created by a job, announced (JobNew) before
+         * the call's reply: watch for it from before the call. */
+        r = job_wait_new(bus, &w);
+        if (r >= 0)
+                r = job_wait_expect_create(w, name);
+        if (r < 0)
+                return r;
 
         r = ctl_new_manager_call(bus, "CreateContainer", &m);
         if (r < 0)
@@ -64,15 +72,20 @@ int verb_create(char **args, const CtlOptions *o) {
                 r = append_create_options(m, o);
         if (r < 0)
                 return log_error_errno(r, _("Failed to create a bus message: %m"));
-
-        return ctl_call_with_progress(bus, m, CTL_TIMEOUT_CREATE, template, NULL);
+        r = ctl_call(bus, m, CTL_TIMEOUT_DEFAULT, NULL);
+        if (r < 0)
+                return r;
+        return job_wait_run(w);
 }
 
-/* Runs fn for each name in turn, going on after a failure (each prints its own message); the result
- * is the first error. All names are checked before anything is asked of sysctrd. */
-static int for_each_container(char **names, const CtlOptions *o,
-                              int (*fn)(sd_bus *bus, const char *name, const CtlOptions *o)) {
+/* Checks every name, then makes the calls (each returns a job, or fails at once with its own
+ * message), then waits for all the jobs: many containers start together, as sysctrd allows. The result
+ * is the first error. */
+static int for_each_container_job(char **names, const CtlOptions *o,
+                                  int (*fn)(sd_bus *bus, const char *name, const CtlOptions *o,
+                                            sd_bus_message **ret_reply)) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(job_wait_freep) JobWait *w = NULL;
         int r, ret = 0;
 
         STRV_FOREACH(n, names) {
@@ -80,76 +93,91 @@ static int for_each_container(char **names, const CtlOptions *o,
                 if (r < 0)
                         return r;
         }
-
         r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+        r = job_wait_new(bus, &w);
         if (r < 0)
                 return r;
 
         STRV_FOREACH(n, names) {
-                r = fn(bus, *n, o);
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                const char *job;
+
+                r = fn(bus, *n, o, &reply);
+                if (r >= 0 && reply && sd_bus_message_read(reply, "o", &job) >= 0)
+                        r = job_wait_add(w, job, *n);
                 if (r < 0 && ret == 0)
                         ret = r;
         }
-        return ret;
+        r = job_wait_run(w);
+        return ret < 0 ? ret : r;
 }
 
-static int start_one(sd_bus *bus, const char *name, const CtlOptions *o) {
-        return ctl_call_manager(bus, CTL_TIMEOUT_START_STOP, NULL, "StartContainer", "s", name);
+static int start_one(sd_bus *bus, const char *name, const CtlOptions *o, sd_bus_message **ret_reply) {
+        return ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, ret_reply, "StartContainer", "s", name);
 }
 
-static int stop_one(sd_bus *bus, const char *name, const CtlOptions *o) {
+static int stop_one(sd_bus *bus, const char *name, const CtlOptions *o, sd_bus_message **ret_reply) {
         if (o->timeout_set)
-                /* Wait for the escalation the caller asked for, plus the usual bound for the rest. */
-                return ctl_call_manager(bus, CTL_TIMEOUT_START_STOP + o->timeout_usec, NULL,
-                                        "StopContainerWithTimeout", "st", name, o->timeout_usec);
-        return ctl_call_manager(bus, CTL_TIMEOUT_START_STOP, NULL, "StopContainer", "s", name);
+                return ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, ret_reply, "StopContainerWithTimeout", "st", name,
+                                        o->timeout_usec);
+        return ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, ret_reply, "StopContainer", "s", name);
 }
 
-static int restart_one(sd_bus *bus, const char *name, const CtlOptions *o) {
-        return ctl_call_manager(bus, 2 * CTL_TIMEOUT_START_STOP, NULL, "RestartContainer", "s", name);
+static int restart_one(sd_bus *bus, const char *name, const CtlOptions *o, sd_bus_message **ret_reply) {
+        return ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, ret_reply, "RestartContainer", "s", name);
 }
 
 static bool state_is_active(const char *state) {
         return streq(state, "running") || streq(state, "starting") || streq(state, "stopping");
 }
 
-static int delete_one(sd_bus *bus, const char *name, const CtlOptions *o) {
+/* --force: a running one is stopped first; the delete itself comes once every stop is done. */
+static int stop_for_delete(sd_bus *bus, const char *name, const CtlOptions *o, sd_bus_message **ret_reply) {
+        _cleanup_free_ char *path = NULL, *state = NULL;
         int r;
 
-        if (o->force) {
-                _cleanup_free_ char *path = NULL, *state = NULL;
-
-                r = ctl_get_container_path(bus, name, &path);
-                if (r < 0)
-                        return r;
-                r = ctl_get_container_state(bus, path, &state, NULL);
-                if (r < 0)
-                        return r;
-                /* "stopping" too: StopContainer then waits for it, and the delete does not race it. */
-                if (state_is_active(state)) {
-                        r = ctl_call_manager(bus, CTL_TIMEOUT_START_STOP, NULL, "StopContainer", "s", name);
-                        if (r < 0)
-                                return r;
-                }
-        }
-
-        return ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, NULL, "DeleteContainer", "s", name);
+        if (!o->force)
+                return 0;
+        r = ctl_get_container_path(bus, name, &path);
+        if (r < 0)
+                return r;
+        r = ctl_get_container_state(bus, path, &state, NULL);
+        if (r < 0)
+                return r;
+        /* "stopping" too: its stop job then ends when it has stopped, and the delete does not race it. */
+        if (!state_is_active(state))
+                return 0;
+        return ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, ret_reply, "StopContainer", "s", name);
 }
 
 int verb_start(char **args, const CtlOptions *o) {
-        return for_each_container(args, o, start_one);
+        return for_each_container_job(args, o, start_one);
 }
 
 int verb_stop(char **args, const CtlOptions *o) {
-        return for_each_container(args, o, stop_one);
+        return for_each_container_job(args, o, stop_one);
 }
 
 int verb_restart(char **args, const CtlOptions *o) {
-        return for_each_container(args, o, restart_one);
+        return for_each_container_job(args, o, restart_one);
 }
 
 int verb_delete(char **args, const CtlOptions *o) {
-        return for_each_container(args, o, delete_one);
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r, ret;
+
+        ret = for_each_container_job(args, o, stop_for_delete);
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(n, args) {
+                r = ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, NULL, "DeleteContainer", "s", *n);
+                if (r < 0 && ret == 0)
+                        ret = r;
+        }
+        return ret;
 }
 
 int verb_kill(char **args, const CtlOptions *o) {

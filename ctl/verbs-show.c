@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "log.h"
 #include "parse-util.h"
@@ -99,14 +100,15 @@ int verb_list(char **args, const CtlOptions *o) {
 
 typedef struct ContainerInfo {
         /* Strings point into the reply message. */
-        const char *name, *id, *template, *release, *image, *state, *result, *unit, *stop_signal;
+        const char *name, *id, *template, *release, *image, *state, *result, *unit, *stop_signal, *hostname;
         uint32_t leader;
+        uint64_t creation_usec, last_start_usec;
         int autostart;
         uint64_t stop_timeout_usec;
         /* UINT64_MAX: no limit, or unknown usage */
         uint64_t memory_max, cpu_quota_per_sec_usec, tasks_max;
         uint64_t memory_current, cpu_usage_nsec, tasks_current;
-        char **addresses;
+        char **addresses, **init, **binds;
 } ContainerInfo;
 
 #define CONTAINER_INFO_INIT                                                                             \
@@ -117,6 +119,8 @@ typedef struct ContainerInfo {
 
 static void container_info_done(ContainerInfo *i) {
         i->addresses = strv_free(i->addresses);
+        i->init = strv_free(i->init);
+        i->binds = strv_free(i->binds);
 }
 
 static const struct {
@@ -133,6 +137,9 @@ static const struct {
         { "Result",             's', offsetof(ContainerInfo, result)                 },
         { "Unit",               's', offsetof(ContainerInfo, unit)                   },
         { "StopSignal",         's', offsetof(ContainerInfo, stop_signal)            },
+        { "Hostname",           's', offsetof(ContainerInfo, hostname)               },
+        { "CreationTimestamp",  't', offsetof(ContainerInfo, creation_usec)          },
+        { "LastStartTimestamp", 't', offsetof(ContainerInfo, last_start_usec)        },
         { "Leader",             'u', offsetof(ContainerInfo, leader)                 },
         { "Autostart",          'b', offsetof(ContainerInfo, autostart)              },
         { "StopTimeoutUSec",    't', offsetof(ContainerInfo, stop_timeout_usec)      },
@@ -147,11 +154,14 @@ static const struct {
 static int info_read_property(sd_bus_message *m, const char *key, ContainerInfo *info) {
         int r;
 
-        if (streq(key, "Addresses")) {
-                info->addresses = strv_free(info->addresses);
+        char ***strv = streq(key, "Addresses") ? &info->addresses : streq(key, "Init") ? &info->init :
+                       streq(key, "Binds") ? &info->binds : NULL;
+
+        if (strv) {
+                *strv = strv_free(*strv);
                 r = sd_bus_message_enter_container(m, 'v', "as");
                 if (r >= 0)
-                        r = sd_bus_message_read_strv(m, &info->addresses);
+                        r = sd_bus_message_read_strv(m, strv);
                 if (r >= 0)
                         r = sd_bus_message_exit_container(m);
                 return r;
@@ -237,11 +247,24 @@ static void info_print_limits(const ContainerInfo *i) {
                 printf("CPUTime: %.1fs\n", (double) i->cpu_usage_nsec / 1e9);
 }
 
+/* "2026-11-30 08:36:15 UTC", or "never" for 0. */
+static const char *format_time(uint64_t usec, char buf[static 64]) {
+        time_t t = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+
+        if (usec == 0 || !localtime_r(&t, &tm) || strftime(buf, 64, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+                return "never";
+        return buf;
+}
+
 static int info_print_text(const ContainerInfo *i) {
-        _cleanup_free_ char *addresses = NULL;
+        _cleanup_free_ char *addresses = NULL, *init = NULL, *binds = NULL;
+        char t[64];
 
         addresses = strv_join(i->addresses, " ");
-        if (!addresses)
+        init = strv_join(i->init, " ");
+        binds = strv_join(i->binds, " ");
+        if (!addresses || !init || !binds)
                 return log_oom();
 
         info_print_line("Name", i->name);
@@ -252,6 +275,10 @@ static int info_print_text(const ContainerInfo *i) {
         info_print_line("State", i->state);
         printf("Leader: %" PRIu32 "\n", i->leader);
         info_print_line("Unit", i->unit);
+        info_print_line("Hostname", i->hostname);
+        info_print_line("Init", init);
+        info_print_line("Created", format_time(i->creation_usec, t));
+        info_print_line("LastStart", format_time(i->last_start_usec, t));
         info_print_line("Autostart", yes_no(i->autostart));
         info_print_line("StopSignal", i->stop_signal);
         if (i->stop_timeout_usec % USEC_PER_SEC == 0)
@@ -261,6 +288,7 @@ static int info_print_text(const ContainerInfo *i) {
         if (!isempty(i->result))
                 info_print_line("Result", i->result);
         info_print_limits(i);
+        info_print_line("Binds", binds);
         info_print_line("Addresses", addresses);
         return 0;
 }
@@ -282,6 +310,18 @@ static void json_print_u64(const char *key, uint64_t v) {
                 printf(":%" PRIu64, v);
 }
 
+static void json_print_strv(const char *key, char * const *l) {
+        fputc(',', stdout);
+        json_print_string(stdout, key);
+        fputs(":[", stdout);
+        STRV_FOREACH(a, l) {
+                if (a != l)
+                        fputc(',', stdout);
+                json_print_string(stdout, *a);
+        }
+        fputc(']', stdout);
+}
+
 static int info_print_json(const ContainerInfo *i) {
         char cpus[FORMAT_CPUS_MAX];
 
@@ -293,6 +333,11 @@ static int info_print_json(const ContainerInfo *i) {
         json_print_field("state", i->state, false);
         printf(",\"leader\":%" PRIu32, i->leader);
         json_print_field("unit", i->unit, false);
+        json_print_field("hostname", i->hostname, false);
+        json_print_strv("init", i->init);
+        json_print_strv("binds", i->binds);
+        printf(",\"creation_usec\":%" PRIu64 ",\"last_start_usec\":%" PRIu64, i->creation_usec,
+               i->last_start_usec);
         printf(",\"autostart\":%s", i->autostart ? "true" : "false");
         json_print_field("stop_signal", i->stop_signal, false);
         printf(",\"stop_timeout_usec\":%" PRIu64, i->stop_timeout_usec);
@@ -307,13 +352,8 @@ static int info_print_json(const ContainerInfo *i) {
         json_print_u64("memory_current", i->memory_current);
         json_print_u64("cpu_usage_nsec", i->cpu_usage_nsec);
         json_print_u64("tasks_current", i->tasks_current);
-        fputs(",\"addresses\":[", stdout);
-        STRV_FOREACH(a, i->addresses) {
-                if (a != i->addresses)
-                        fputc(',', stdout);
-                json_print_string(stdout, *a);
-        }
-        fputs("]}\n", stdout);
+        json_print_strv("addresses", i->addresses);
+        fputs("}\n", stdout);
         return 0;
 }
 
@@ -345,4 +385,26 @@ int verb_info(char **args, const CtlOptions *o) {
                 return log_parse_error(r);
 
         return o->json ? info_print_json(&info) : info_print_text(&info);
+}
+
+int verb_config_show(char **args, const CtlOptions *o) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *yaml;
+        int r;
+
+        r = ctl_check_container_name(args[0]);
+        if (r < 0)
+                return r;
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+        r = ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, &reply, "GetContainerConfig", "s", args[0]);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(reply, "s", &yaml);
+        if (r < 0)
+                return log_parse_error(r);
+        fputs(yaml, stdout);
+        return 0;
 }

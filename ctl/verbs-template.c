@@ -192,8 +192,9 @@ int verb_template_list(char **args, const CtlOptions *o) {
 
 int verb_template_build(char **args, const CtlOptions *o) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        const char *template = args[0], *image;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(job_wait_freep) JobWait *w = NULL;
+        const char *template = args[0], *image, *job;
         int r;
 
         if (!template_name_is_valid(template)) {
@@ -204,20 +205,21 @@ int verb_template_build(char **args, const CtlOptions *o) {
         r = ctl_bus_open(&bus);
         if (r < 0)
                 return r;
-        r = ctl_new_manager_call(bus, "BuildImage", &m);
+        r = job_wait_new(bus, &w);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "ssb", template, strempty(o->release), (int) o->rebuild);
-        if (r < 0)
-                return log_error_errno(r, _("Failed to create a bus message: %m"));
-
-        r = ctl_call_with_progress(bus, m, CTL_TIMEOUT_CREATE, template, &reply);
+        r = ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, &reply, "BuildImage", "ssb", template, strempty(o->release),
+                             (int) o->rebuild);
         if (r < 0)
                 return r;
-
-        r = sd_bus_message_read(reply, "s", &image);
+        r = sd_bus_message_read(reply, "so", &image, &job);
         if (r < 0)
                 return log_parse_error(r);
+        r = job_wait_add(w, job, image);
+        if (r >= 0)
+                r = job_wait_run(w);
+        if (r < 0)
+                return r;
         /* The one thing a script needs to go on (e.g. to remove it later). */
         printf("%s\n", image);
         return 0;

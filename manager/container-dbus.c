@@ -1,43 +1,69 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stddef.h>
+
+#include "bus-names.h"
 #include "container.h"
 #include "create.h"
+#include "fileio.h"
+#include "job.h"
 #include "limits.h"
 #include "manager.h"
+#include "paths.h"
 #include "polkit.h"
-#include "settings.h"
 #include "signal-util.h"
 #include "strv.h"
 
-static int property_get_string(sd_bus *bus, const char *path, const char *interface, const char *property,
-                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Container *c = userdata;
-        char unit[256];
-        const char *v = NULL;
+/* The org.sysctr1.Container object. Properties that mirror a field are read from it through
+ * offsetof() (the config's through a getter of the config); the methods are shared with the
+ * manager's by-name methods (manager-dbus.c), which authorize and then call container_method_*(). */
 
-        if (streq(property, "Name"))
-                v = c->name;
-        else if (streq(property, "Id"))
-                v = c->config->id;
-        else if (streq(property, "Template"))
-                v = c->config->template;
-        else if (streq(property, "Release"))
-                v = c->config->release;
-        else if (streq(property, "Image"))
-                v = c->config->image;
-        else if (streq(property, "State"))
-                v = container_state_to_string(c->state);
-        else if (streq(property, "Result"))
-                v = c->result;
-        else if (streq(property, "Unit"))
-                v = container_unit_name(c, unit);
-        return sd_bus_message_append(reply, "s", strempty(v));
+static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        return sd_bus_message_append(reply, "s", container_state_to_string(c->state));
 }
 
-static int property_get_leader(sd_bus *bus, const char *path, const char *interface, const char *property,
-                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+static int property_get_job(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
 
-        return sd_bus_message_append(reply, "u", (uint32_t) c->leader);
+        return sd_bus_message_append(reply, "o", c->job ? c->job->path : "/");
+}
+
+/* A string field of the config, "" when unset. */
+static int property_get_config_string(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+        static const struct {
+                const char *property;
+                size_t offset;
+        } fields[] = {
+                { "Id", offsetof(ContainerConfig, id) },
+                { "Template", offsetof(ContainerConfig, template) },
+                { "Release", offsetof(ContainerConfig, release) },
+                { "Image", offsetof(ContainerConfig, image) },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                if (streq(property, fields[i].property))
+                        return sd_bus_message_append(
+                                reply, "s", strempty(*(char **) ((uint8_t *) c->config + fields[i].offset)));
+        return -EINVAL;
+}
+
+static int property_get_hostname(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        return sd_bus_message_append(reply, "s", c->config->hostname ?: c->name);
+}
+
+static int property_get_init(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        return sd_bus_message_append_strv(reply, streq(property, "Init") ? c->config->init : c->config->binds);
 }
 
 static int property_get_addresses(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -58,14 +84,21 @@ static int property_get_stop_signal(sd_bus *bus, const char *path, const char *i
         Container *c = userdata;
         char buf[SIGNAL_STRING_MAX];
 
-        return sd_bus_message_append(reply, "s", signal_to_string(c->config->stop_signal, buf));
+        return sd_bus_message_append(reply, "s", strempty(signal_to_string(c->config->stop_signal, buf)));
 }
 
-static int property_get_stop_timeout(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+static int property_get_usec(sd_bus *bus, const char *path, const char *interface, const char *property,
+                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
+        uint64_t v;
 
-        return sd_bus_message_append(reply, "t", (uint64_t) c->config->stop_timeout_sec * USEC_PER_SEC);
+        if (streq(property, "StopTimeoutUSec"))
+                v = (uint64_t) c->config->stop_timeout_sec * USEC_PER_SEC;
+        else if (streq(property, "CreationTimestamp"))
+                v = c->config->created_usec;
+        else
+                v = c->last_start_usec;
+        return sd_bus_message_append(reply, "t", v);
 }
 
 static int property_get_limit(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -92,109 +125,178 @@ static int property_get_usage(sd_bus *bus, const char *path, const char *interfa
                                      streq(property, "CPUUsageNSec") ? u.cpu_usage_nsec : u.tasks_current);
 }
 
-static int method_set(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Container *c = userdata;
+/* --- methods shared with the manager's by-name ones --- */
 
-        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_set, c->name, error);
-        return container_set(c, message, error);
+static int reply_job(sd_bus_message *message, Job *j) {
+        return sd_bus_reply_method_return(message, "o", j->path);
 }
 
-static int method_start(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Container *c = userdata;
+int container_method_start(Container *c, sd_bus_message *message, sd_bus_error *error) {
+        Job *j;
+        int r;
 
-        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_start, c->name, error);
-        return container_start(c, message, error);
+        r = container_start(c, &j, error);
+        return r < 0 ? r : reply_job(message, j);
 }
 
-static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Container *c = userdata;
+int container_method_stop(Container *c, sd_bus_message *message, sd_bus_error *error) {
+        Job *j;
+        int r;
 
-        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_stop, c->name, error);
-        return container_stop(c, 0, true, message, error);
+        r = container_stop(c, 0, true, &j, error);
+        return r < 0 ? r : reply_job(message, j);
 }
 
-static int method_restart(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Container *c = userdata;
+int container_method_stop_with_timeout(Container *c, sd_bus_message *message, sd_bus_error *error) {
+        uint64_t timeout;
+        Job *j;
+        int r;
 
-        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_restart, c->name, error);
-        return container_restart(c, message, error);
+        r = sd_bus_message_read(message, "t", &timeout);
+        if (r < 0)
+                return r;
+        r = container_stop(c, timeout, false, &j, error);
+        return r < 0 ? r : reply_job(message, j);
 }
 
-/* The rest of a Kill call, shared with the manager's KillContainer: the signal, then the reply. */
-int container_method_kill_signal(Container *c, sd_bus_message *message, sd_bus_error *error) {
+int container_method_restart(Container *c, sd_bus_message *message, sd_bus_error *error) {
+        Job *j;
+        int r;
+
+        r = container_restart(c, &j, error);
+        return r < 0 ? r : reply_job(message, j);
+}
+
+int container_method_kill(Container *c, sd_bus_message *message, sd_bus_error *error) {
         int32_t signo;
         int r;
 
         r = sd_bus_message_read(message, "i", &signo);
         if (r < 0)
                 return r;
-        if (signo <= 0 || signo >= _NSIG)
+        if (!signal_is_valid(signo))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid signal number %d.", signo);
         r = container_kill(c, signo, error);
         return r < 0 ? r : sd_bus_reply_method_return(message, NULL);
 }
 
-static int method_kill(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Container *c = userdata;
-
-        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_kill, c->name, error);
-        return container_method_kill_signal(c, message, error);
-}
-
-static int method_delete(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Container *c = userdata;
+int container_method_delete(Container *c, sd_bus_message *message, sd_bus_error *error) {
         int r;
 
-        AUTHORIZE(c->manager, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_delete, c->name, error);
-        r = container_delete(c, error);
+        r = container_delete(c, error);       /* c may be gone after this */
         return r < 0 ? r : sd_bus_reply_method_return(message, NULL);
 }
 
+int container_method_get_config(Container *c, sd_bus_message *message, sd_bus_error *error) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        int r;
+
+        if (c->state == CONTAINER_CREATING)
+                r = container_config_format(c->config, &text);
+        else {
+                /* As stored, byte for byte (a broken one too: that is where its fault shows). */
+                path = sysctr_container_config_path(c->name);
+                if (!path)
+                        return -ENOMEM;
+                r = read_full_file(path, &text, NULL);
+        }
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to read the configuration of \"%s\": %m", c->name);
+        return sd_bus_reply_method_return(message, "s", text);
+}
+
+/* The container's own object: authorize (the handler runs again with the container once polkit
+ * agrees), then the shared implementation. */
+#define CONTAINER_OBJECT_METHOD(fname, action, impl)                                            \
+        static int fname(sd_bus_message *message, void *userdata, sd_bus_error *error) {       \
+                Container *c = userdata;                                                        \
+                AUTHORIZE(c->manager, message, action, fname, c->name, error);                  \
+                return impl(c, message, error);                                                 \
+        }
+
+CONTAINER_OBJECT_METHOD(method_start, SYSCTR_POLKIT_MANAGE_CONTAINERS, container_method_start)
+CONTAINER_OBJECT_METHOD(method_stop, SYSCTR_POLKIT_MANAGE_CONTAINERS, container_method_stop)
+CONTAINER_OBJECT_METHOD(method_restart, SYSCTR_POLKIT_MANAGE_CONTAINERS, container_method_restart)
+CONTAINER_OBJECT_METHOD(method_kill, SYSCTR_POLKIT_MANAGE_CONTAINERS, container_method_kill)
+CONTAINER_OBJECT_METHOD(method_delete, SYSCTR_POLKIT_MANAGE_CONTAINERS, container_method_delete)
+CONTAINER_OBJECT_METHOD(method_set, SYSCTR_POLKIT_MANAGE_CONTAINERS, container_method_set)
+CONTAINER_OBJECT_METHOD(method_exec, SYSCTR_POLKIT_SHELL, container_method_exec)
+CONTAINER_OBJECT_METHOD(method_exec_pty, SYSCTR_POLKIT_SHELL, container_method_exec_pty)
+CONTAINER_OBJECT_METHOD(method_open_shell, SYSCTR_POLKIT_SHELL, container_method_open_shell)
+CONTAINER_OBJECT_METHOD(method_open_console, SYSCTR_POLKIT_CONSOLE, container_method_open_console)
+CONTAINER_OBJECT_METHOD(method_get_logs, SYSCTR_POLKIT_LOGS, container_method_get_logs)
+
+static int method_get_config(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        return container_method_get_config(userdata, message, error);
+}
+
+#define CONST SD_BUS_VTABLE_PROPERTY_CONST
+#define CHANGE SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE
+#define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED
+
 const sd_bus_vtable container_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("Name", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Id", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Template", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Release", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Image", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("State", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Result", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Leader", "u", property_get_leader, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Unit", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Addresses", "as", property_get_addresses, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Autostart", "b", property_get_autostart, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("StopSignal", "s", property_get_stop_signal, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("StopTimeoutUSec", "t", property_get_stop_timeout, 0,
-                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("MemoryMax", "t", property_get_limit, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("CPUQuotaPerSecUSec", "t", property_get_limit, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("TasksMax", "t", property_get_limit, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Name", "s", NULL, offsetof(Container, name), CONST),
+        SD_BUS_PROPERTY("Id", "s", property_get_config_string, 0, CONST),
+        SD_BUS_PROPERTY("Template", "s", property_get_config_string, 0, CONST),
+        SD_BUS_PROPERTY("Release", "s", property_get_config_string, 0, CHANGE),
+        SD_BUS_PROPERTY("Image", "s", property_get_config_string, 0, CHANGE),
+        SD_BUS_PROPERTY("State", "s", property_get_state, 0, CHANGE),
+        SD_BUS_PROPERTY("Result", "s", NULL, offsetof(Container, result), CHANGE),
+        SD_BUS_PROPERTY("Job", "o", property_get_job, 0, CHANGE),
+        SD_BUS_PROPERTY("Leader", "u", NULL, offsetof(Container, leader), CHANGE),
+        SD_BUS_PROPERTY("Unit", "s", NULL, offsetof(Container, unit), CONST),
+        SD_BUS_PROPERTY("Hostname", "s", property_get_hostname, 0, CHANGE),
+        SD_BUS_PROPERTY("Init", "as", property_get_init, 0, CHANGE),
+        SD_BUS_PROPERTY("Binds", "as", property_get_init, 0, CHANGE),
+        SD_BUS_PROPERTY("Addresses", "as", property_get_addresses, 0, CHANGE),
+        SD_BUS_PROPERTY("Autostart", "b", property_get_autostart, 0, CHANGE),
+        SD_BUS_PROPERTY("StopSignal", "s", property_get_stop_signal, 0, CHANGE),
+        SD_BUS_PROPERTY("StopTimeoutUSec", "t", property_get_usec, 0, CHANGE),
+        SD_BUS_PROPERTY("MemoryMax", "t", property_get_limit, 0, CHANGE),
+        SD_BUS_PROPERTY("CPUQuotaPerSecUSec", "t", property_get_limit, 0, CHANGE),
+        SD_BUS_PROPERTY("TasksMax", "t", property_get_limit, 0, CHANGE),
         SD_BUS_PROPERTY("MemoryCurrent", "t", property_get_usage, 0, 0),
         SD_BUS_PROPERTY("CPUUsageNSec", "t", property_get_usage, 0, 0),
         SD_BUS_PROPERTY("TasksCurrent", "t", property_get_usage, 0, 0),
-        SD_BUS_METHOD_WITH_ARGS("Set", SD_BUS_ARGS("a{sv}", settings), SD_BUS_NO_RESULT, method_set,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("Start", NULL, NULL, method_start, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("Stop", NULL, NULL, method_stop, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("Restart", NULL, NULL, method_restart, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("i", signal), SD_BUS_NO_RESULT, method_kill,
-                                SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("Delete", NULL, NULL, method_delete, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_PROPERTY("CreationTimestamp", "t", property_get_usec, 0, CONST),
+        SD_BUS_PROPERTY("LastStartTimestamp", "t", property_get_usec, 0, CHANGE),
+        SD_BUS_METHOD_WITH_ARGS("Start", SD_BUS_NO_ARGS, SD_BUS_RESULT("o", job), method_start, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_NO_ARGS, SD_BUS_RESULT("o", job), method_stop, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Restart", SD_BUS_NO_ARGS, SD_BUS_RESULT("o", job), method_restart, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("i", signal), SD_BUS_NO_RESULT, method_kill, UNPRIV),
+        SD_BUS_METHOD("Delete", NULL, NULL, method_delete, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Set", SD_BUS_ARGS("a{sv}", settings), SD_BUS_NO_RESULT, method_set, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetConfig", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", yaml), method_get_config, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("Exec",
+                                SD_BUS_ARGS("as", command, "as", environment, "s", working_directory, "a{sv}",
+                                            options),
+                                SD_BUS_RESULT("h", stdin, "h", stdout, "h", stderr, "o", process), method_exec,
+                                UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ExecPTY",
+                                SD_BUS_ARGS("as", command, "as", environment, "s", working_directory, "a{sv}",
+                                            options),
+                                SD_BUS_RESULT("h", pty, "s", pty_path, "o", process), method_exec_pty, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("OpenShell", SD_BUS_ARGS("s", user, "as", environment, "a{sv}", options),
+                                SD_BUS_RESULT("h", pty, "s", pty_path, "o", process), method_open_shell, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("OpenConsole", SD_BUS_NO_ARGS, SD_BUS_RESULT("h", console), method_open_console,
+                                UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetLogs", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("h", logs), method_get_logs,
+                                UNPRIV),
         SD_BUS_VTABLE_END,
 };
 
 int container_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
                           sd_bus_error *error) {
         _cleanup_free_ char *name = NULL;
-        Manager *m = userdata;
         Container *c;
         int r;
 
-        r = sd_bus_path_decode(path, "/org/sysctr1/container", &name);
+        r = sd_bus_path_decode(path, SYSCTR_CONTAINER_PATH_PREFIX, &name);
         if (r <= 0)
                 return 0;
-        c = manager_get_container(m, name);
-        if (!c || c->creating)
+        c = manager_get_container(userdata, name);
+        if (!c)
                 return 0;
         *found = c;
         return 1;
@@ -202,14 +304,17 @@ int container_object_find(sd_bus *bus, const char *path, const char *interface, 
 
 int container_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
                               sd_bus_error *error) {
+        _cleanup_free_ Container **all = NULL;
         _cleanup_strv_free_ char **l = NULL;
         Manager *m = userdata;
+        size_t n = hashmap_size(m->containers);
         int r;
 
-        for (Container *c = m->containers; c; c = c->next) {
-                if (c->creating)
-                        continue;
-                r = strv_extend(&l, c->path);
+        all = manager_sorted_containers(m);
+        if (!all)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                r = strv_extend(&l, all[i]->path);
                 if (r < 0)
                         return r;
         }

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 
+#include "backend.h"
+#include "bus-names.h"
 #include "create.h"
-#include "errors.h"
 #include "fileio.h"
 #include "id.h"
 #include "image.h"
-#include "limits.h"
-#include "settings.h"
+#include "job.h"
 #include "log.h"
 #include "name.h"
 #include "options.h"
@@ -18,13 +23,10 @@
 #include "signal-util.h"
 #include "strv.h"
 
+/* Creating and deleting containers: their directory under <state>/containers. */
+
 #define NAME_RULES "names are 1-63 characters of a-z, 0-9 and \"-\", start and end with a letter or digit, " \
                    "and are not all digits"
-
-typedef struct CreateRequest {
-        Container *container;
-        sd_bus_message *message;
-} CreateRequest;
 
 /* Fill in what the template decides: image, default release, init and stop signal. */
 static int apply_template(ContainerConfig *cfg, bool have_init, bool have_signal, sd_bus_error *error) {
@@ -64,49 +66,34 @@ static int apply_template(ContainerConfig *cfg, bool have_init, bool have_signal
         return 0;
 }
 
+/* <state>/containers/.#new-NAME-XXXXXX with upper/, work/ and config.yaml, renamed into place: the
+ * container appears whole, or not at all. */
 static int container_disk_create(const ContainerConfig *cfg) {
-        _cleanup_free_ char *dir = NULL, *tmp = NULL, *p = NULL, *target = NULL;
+        _cleanup_free_ char *dir = sysctr_containers_dir(), *tmp = NULL, *target = sysctr_container_dir(cfg->name);
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *text = NULL;
         int r;
 
-        if (asprintf(&dir, "%s/containers", sysctr_state_dir()) < 0 ||
-            asprintf(&tmp, "%s/.#new-%s-XXXXXX", dir, cfg->name) < 0 ||
-            asprintf(&target, "%s/%s", dir, cfg->name) < 0)
+        if (!dir || !target || asprintf(&tmp, "%s/" SYSCTR_TEMP_PREFIX "new-%s-XXXXXX", dir, cfg->name) < 0)
                 return -ENOMEM;
         if (!mkdtemp(tmp))
                 return -errno;
-
-        /* upper/ becomes the container's "/": it must not be 0700. */
-        if (asprintf(&p, "%s/upper", tmp) < 0) {
-                r = -ENOMEM;
-                goto fail;
-        }
-        if (mkdir(p, 0755) < 0 || chmod(p, 0755) < 0) {
+        fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
                 r = -errno;
                 goto fail;
         }
-        free(p);
-        if (asprintf(&p, "%s/work", tmp) < 0) {
-                p = NULL;
-                r = -ENOMEM;
-                goto fail;
-        }
-        if (mkdir(p, 0700) < 0) {
+        /* upper/ becomes the container's "/": it must not be 0700 (mkdirat() obeys the umask). */
+        if (mkdirat(fd, SYSCTR_UPPER_DIR, 0755) < 0 || fchmodat(fd, SYSCTR_UPPER_DIR, 0755, 0) < 0 ||
+            mkdirat(fd, SYSCTR_WORK_DIR, 0700) < 0) {
                 r = -errno;
                 goto fail;
         }
-        free(p);
-        if (asprintf(&p, "%s/config.yaml", tmp) < 0) {
-                p = NULL;
-                r = -ENOMEM;
-                goto fail;
-        }
-        r = container_config_save(cfg, p);
+        r = container_config_format(cfg, &text);
+        if (r >= 0)
+                r = write_file_atomic_at(fd, SYSCTR_CONFIG_FILE, text, strlen(text), 0600);
         if (r < 0)
                 goto fail;
-        r = fsync_directory_of(tmp);
-        if (r < 0)
-                goto fail;
-        /* The container appears whole, or not at all. */
         if (renameat2(AT_FDCWD, tmp, AT_FDCWD, target, RENAME_NOREPLACE) < 0) {
                 r = -errno;
                 goto fail;
@@ -115,33 +102,6 @@ static int container_disk_create(const ContainerConfig *cfg) {
 fail:
         (void) rm_rf(tmp);
         return r;
-}
-
-/* Under systemd, autostart and limits live in the unit's configuration. A failure here leaves a
- * usable container: log it, and "sysctr set" can try again. */
-static void create_apply_unit_settings(Container *c) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        const ContainerConfig *cfg = c->config;
-
-        if (c->manager->mode != MANAGER_SYSTEMD)
-                return;
-        if (cfg->autostart && container_unit_enable(c, true, &error) < 0)
-                log_container_warning(c->name, "Failed to enable the unit of %s: %s", c->name, strna(error.message));
-        sd_bus_error_free(&error);
-        if ((cfg->memory_max || cfg->cpu_millis || cfg->tasks_max) && limits_apply(c, &error) < 0)
-                log_container_warning(c->name, "Failed to set the limits of %s: %s", c->name, strna(error.message));
-}
-
-/* Under systemd: forget the unit's enablement and the drop-ins SetUnitProperties wrote. */
-static void delete_unit_settings(Container *c) {
-        char unit[256];
-
-        if (c->manager->mode != MANAGER_SYSTEMD)
-                return;
-        (void) container_unit_enable(c, false, NULL);
-        (void) sd_bus_call_method(c->manager->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                  "org.freedesktop.systemd1.Manager", "RevertUnitFiles", NULL, NULL, "as", 1,
-                                  container_unit_name(c, unit));
 }
 
 /* The agent linked the guest's journal from the host's /var/log/journal/<machine-id> (nspawn's
@@ -161,46 +121,77 @@ static void unlink_journal(Container *c, const char *container_dir) {
                 (void) unlink(link);
 }
 
-static void create_request_free(CreateRequest *req) {
-        sd_bus_message_unref(req->message);
-        free(req);
+static void container_announce(Container *c, bool added) {
+        Manager *m = c->manager;
+
+        if (!m->bus)
+                return;
+        if (added)
+                manager_emit_object_added(m, c->path);
+        else
+                manager_emit_object_removed(m, c->path);
+        (void) sd_bus_emit_signal(m->bus, SYSCTR_MANAGER_PATH, SYSCTR_MANAGER_INTERFACE,
+                                  added ? "ContainerNew" : "ContainerRemoved", "so", c->name, c->path);
 }
 
-static void create_abandon(Manager *m, CreateRequest *req) {
-        manager_remove_container(m, req->container);
-        container_free(req->container);
-        create_request_free(req);
+/* Gone from the bus and from memory. */
+static void container_drop(Container *c) {
+        container_announce(c, false);
+        manager_remove_container(c->manager, c);
+        container_free(c);
 }
 
-static void create_finish(Manager *m, int error, const char *message, void *userdata) {
-        CreateRequest *req = userdata;
-        Container *c = req->container;
+/* The image is there: make the container on disk. The answer goes to the job, or is returned. */
+static int create_on_disk(Container *c, sd_bus_error *error) {
         int r;
 
-        if (error < 0) {
-                (void) sd_bus_reply_method_errorf(req->message, SYSCTR_ERROR_TEMPLATE_FAILED, "%s",
-                                                  message ?: "Building the template image failed.");
-                return create_abandon(m, req);
-        }
         r = container_disk_create(c->config);
+        if (r == -EEXIST)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_EXISTS, "Container \"%s\" already exists.",
+                                         c->name);
         if (r < 0) {
                 log_container_error_errno(c->name, r, "Failed to create container %s: %m", c->name);
-                if (r == -EEXIST)
-                        (void) sd_bus_reply_method_errorf(req->message, SYSCTR_ERROR_CONTAINER_EXISTS,
-                                                          "Container \"%s\" already exists.", c->name);
-                else
-                        (void) sd_bus_reply_method_errnof(req->message, r,
-                                                          "Failed to create container \"%s\": %m", c->name);
-                return create_abandon(m, req);
+                return sd_bus_error_set_errnof(error, r, "Failed to create container \"%s\": %s%m", c->name,
+                                               r == -ENOSPC ? "no space left on the state file system: " : "");
         }
-        c->creating = false;
-        create_apply_unit_settings(c);
+        c->on_disk = true;
+        c->manager->backend->created(c);
         log_container_info(c->name, "Created container %s (%s) from template %s, image %s.", c->name, c->config->id,
-                 c->config->template, c->config->image);
-        (void) sd_bus_emit_signal(m->bus, "/org/sysctr1", "org.sysctr1.Manager", "ContainerNew", "so", c->name,
-                                  c->path);
-        (void) sd_bus_reply_method_return(req->message, "o", c->path);
-        create_request_free(req);
+                           c->config->template, c->config->image);
+        return 0;
+}
+
+static void create_image_ready(Manager *m, int error, const char *message, void *userdata) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        Container *c = userdata;
+        Job *j = c->job;
+
+        c->job = NULL;
+        if (error < 0) {
+                job_finish(j, JOB_FAILED, SYSCTR_ERROR_TEMPLATE_FAILED, "%s",
+                           message ?: "Building the template image failed.");
+                container_drop(c);
+                return;
+        }
+        if (create_on_disk(c, &e) < 0) {
+                job_finish(j, JOB_FAILED, e.name, "%s", strna(e.message));
+                container_drop(c);
+                return;
+        }
+        container_send_changed(c, "Job", NULL);
+        container_set_state(c, CONTAINER_STOPPED, 0, NULL);
+        job_finish(j, JOB_DONE, NULL, NULL);
+}
+
+static int create_job_cancel(Job *j, sd_bus_error *error) {
+        Container *c = j->userdata;
+
+        /* Our interest in the build goes; the build itself stops if nobody else waits for it. */
+        image_forget_waiter(c->manager, c);
+        c->job = NULL;
+        job_finish(j, JOB_CANCELED, SYSCTR_ERROR_CANCELED, "Creating container \"%s\" was canceled.", c->name);
+        container_drop(c);
+        return 0;
 }
 
 static bool container_dir_exists(const char *name) {
@@ -210,14 +201,14 @@ static bool container_dir_exists(const char *name) {
         return d && lstat(d, &st) >= 0;
 }
 
-int manager_create_container(Manager *m, sd_bus_message *message, sd_bus_error *error) {
+/* Read and check everything the call says; the complete config. */
+static int create_config(Manager *m, sd_bus_message *message, ContainerConfig **ret, sd_bus_error *error) {
         _cleanup_(container_config_freep) ContainerConfig *cfg = NULL;
         _cleanup_free_ char *err = NULL;
         const char *name, *template;
         char id[ID_STRING_MAX];
+        struct timespec now;
         OptionMask given;
-        CreateRequest *req;
-        Container *c;
         int r;
 
         r = sd_bus_message_read(message, "ss", &name, &template);
@@ -242,6 +233,8 @@ int manager_create_container(Manager *m, sd_bus_message *message, sd_bus_error *
         r = id_generate(id);
         if (r < 0)
                 return r;
+        (void) clock_gettime(CLOCK_REALTIME, &now);
+        cfg->created_usec = (uint64_t) now.tv_sec * USEC_PER_SEC;
         cfg->name = strdup(name);
         cfg->template = strdup(template);
         cfg->id = strdup(id);
@@ -253,74 +246,123 @@ int manager_create_container(Manager *m, sd_bus_message *message, sd_bus_error *
         r = container_config_verify(cfg, &err);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err ?: "Invalid configuration.");
+        *ret = TAKE_PTR(cfg);
+        return 0;
+}
 
+int manager_create_container(Manager *m, sd_bus_message *message, sd_bus_error *error) {
+        _cleanup_(container_config_freep) ContainerConfig *cfg = NULL;
+        const char *name;
+        Container *c;
+        Job *j;
+        int r;
+
+        r = create_config(m, message, &cfg, error);
+        if (r < 0)
+                return r;
         /* Reserve the name: a second create of it fails at once, even while the image builds. */
+        name = cfg->name;       /* argument order is unspecified: not in the call that takes cfg */
         r = container_new(m, name, TAKE_PTR(cfg), &c);
         if (r < 0)
                 return r;
-        c->creating = true;
-        manager_add_container(m, c);
-        req = calloc(1, sizeof(CreateRequest));
-        if (!req) {
+        c->state = CONTAINER_CREATING;
+        r = manager_add_container(m, c);
+        if (r < 0) {
+                container_free(c);
+                return r;
+        }
+
+        r = image_ensure(m, c->config->template, c->config->release, c->config->image, false, create_image_ready, c,
+                         NULL);
+        if (r > 0) {
+                /* The image is cached: done now. */
+                r = create_on_disk(c, error);
+                if (r < 0) {
+                        manager_remove_container(m, c);
+                        container_free(c);
+                        return r;
+                }
+                c->state = CONTAINER_STOPPED;
+                container_announce(c, true);
+                return sd_bus_reply_method_return(message, "o", c->path);
+        }
+        if (r >= 0)
+                r = job_new(m, JOB_CREATE, c->name, c->path, &j);
+        if (r < 0) {
+                image_forget_waiter(m, c);
                 manager_remove_container(m, c);
                 container_free(c);
-                return -ENOMEM;
-        }
-        req->container = c;
-        req->message = sd_bus_message_ref(message);
-
-        r = image_ensure(m, c->config->template, c->config->release, c->config->image, false, create_finish, req);
-        if (r < 0) {
-                create_abandon(m, req);
                 return sd_bus_error_set_errnof(error, r, "Failed to build the image of template \"%s\": %m",
-                                               template);
+                                               c->config->template);
         }
-        if (r > 0)
-                create_finish(m, 0, NULL, req);
-        return 1;
+        /* Visible at once, "creating", its job building the image. */
+        j->userdata = c;
+        j->cancel = create_job_cancel;
+        c->job = j;
+        image_follow_progress(m, c, j);
+        container_announce(c, true);
+        return sd_bus_reply_method_return(message, "o", c->path);
+}
+
+static int on_remover_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        if (si->si_code != CLD_EXITED || si->si_status != 0)
+                log_warning("Removing a deleted container's files failed; they will be removed at the next start.");
+        sd_event_source_disable_unref(s);
+        return 0;
+}
+
+/* The files of a deleted container (renamed away already) go in a child: a big upper layer takes
+ * seconds to remove, and the caller need not wait for that. If sysctrd dies meanwhile, the next
+ * start removes the ".#" entry. */
+static void remove_in_background(Manager *m, const char *path) {
+        sd_event_source *child = NULL;
+        pid_t pid;
+
+        pid = fork();
+        if (pid < 0) {
+                (void) rm_rf(path);
+                return;
+        }
+        if (pid == 0) {
+                /* Nothing of sysctrd's stays open here: its bus connection would outlive a restart. */
+                (void) syscall(SYS_close_range, 3U, ~0U, 0);
+                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                _exit(rm_rf(path) < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+        }
+        /* The source belongs to its callback, which ends it. */
+        if (sd_event_add_child(m->event, &child, pid, WEXITED, on_remover_exit, NULL) < 0)
+                (void) waitpid(pid, NULL, 0);
 }
 
 int container_delete(Container *c, sd_bus_error *error) {
         Manager *m = c->manager;
-        _cleanup_free_ char *dir = NULL, *tmp = NULL, *target = NULL, *state = NULL, *log_path = NULL,
-                            *runtime = NULL, *path = NULL, *name = NULL;
-        int r;
+        _cleanup_free_ char *dir = sysctr_containers_dir(), *tmp = NULL, *target = sysctr_container_dir(c->name),
+                            *state = sysctr_agent_state_path(c->name), *log_path = sysctr_container_log_path(c->name),
+                            *runtime = sysctr_container_runtime_dir(c->name);
 
-        if (container_is_active(c) || c->start_waiters.n + c->stop_waiters.n + c->restart_waiters.n > 0)
+        if (c->state == CONTAINER_CREATING && c->job)
+                return job_cancel(c->job, error);
+        if (container_is_active(c) || c->job)
                 return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_RUNNING,
                                          "Container \"%s\" is %s; stop it first (or use --force).", c->name,
                                          container_state_to_string(c->state));
-
-        if (asprintf(&dir, "%s/containers", sysctr_state_dir()) < 0 ||
-            asprintf(&target, "%s/%s", dir, c->name) < 0 ||
-            asprintf(&tmp, "%s/.#deleted-%s-%08lx", dir, c->name, random()) < 0 ||
-            asprintf(&log_path, "%s/%s.log", sysctr_log_dir(), c->name) < 0)
-                return -ENOMEM;
-        state = sysctr_agent_state_path(c->name);
-        runtime = sysctr_container_runtime_dir(c->name);
-        if (!state || !runtime)
+        if (!dir || !target || !state || !log_path || !runtime ||
+            asprintf(&tmp, "%s/" SYSCTR_TEMP_PREFIX "deleted-%s-%08lx", dir, c->name, random()) < 0)
                 return -ENOMEM;
 
         /* Rename first: from this instant the container is gone, even if we crash while deleting. */
         if (renameat2(AT_FDCWD, target, AT_FDCWD, tmp, RENAME_NOREPLACE) < 0)
                 return sd_bus_error_set_errnof(error, errno, "Failed to delete container \"%s\": %m", c->name);
         (void) fsync_directory_of(dir);
-        r = rm_rf(tmp);
-        if (r < 0)
-                log_warning_errno(r, "Failed to remove %s, it will be removed at the next start: %m", tmp);
+        remove_in_background(m, tmp);
         (void) unlink(state);
         (void) unlink(log_path);
         (void) rm_rf(runtime);
-        delete_unit_settings(c);
+        if (c->state != CONTAINER_BROKEN)
+                m->backend->deleted(c);
         unlink_journal(c, target);
 
         log_container_info(c->name, "Deleted container %s.", c->name);
-        name = strdup(c->name);
-        path = strdup(c->path);
-        manager_remove_container(m, c);
-        container_free(c);
-        if (name && path)
-                (void) sd_bus_emit_signal(m->bus, "/org/sysctr1", "org.sysctr1.Manager", "ContainerRemoved", "so",
-                                          name, path);
+        container_drop(c);
         return 0;
 }

@@ -6,9 +6,7 @@
 #include "container.h"
 #include "manager.h"
 
-/* CreateContainer: check everything, reserve the name, make sure the image exists (building it if
- * need be), then create the container directory atomically and answer. */
+/* CreateContainer: check everything, reserve the name, then create the container directory
+ * atomically, at once if its image is cached, else as a "create" job once the image is built. The
+ * reply is sent (or an error returned). */
 int manager_create_container(Manager *m, sd_bus_message *message, sd_bus_error *error);
-
-/* Remove a stopped container's directory atomically (rename away, then delete) and its files. */
-int container_delete(Container *c, sd_bus_error *error);

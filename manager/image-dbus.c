@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "container.h"
-#include "errors.h"
+#include "bus-names.h"
 #include "image.h"
 #include "image-dbus.h"
+#include "job.h"
 #include "log.h"
 #include "name.h"
 #include "polkit.h"
@@ -39,26 +40,10 @@ int method_list_images(sd_bus_message *message, void *userdata, sd_bus_error *er
         return sd_bus_send(NULL, reply, NULL);
 }
 
-typedef struct BuildRequest {
-        sd_bus_message *message;
-        char *image;
-} BuildRequest;
-
-static void build_done(Manager *m, int error, const char *text, void *userdata) {
-        BuildRequest *req = userdata;
-
-        if (error < 0)
-                (void) sd_bus_reply_method_errorf(req->message, SYSCTR_ERROR_TEMPLATE_FAILED, "%s",
-                                                  text ?: "Building the image failed.");
-        else
-                (void) sd_bus_reply_method_return(req->message, "s", req->image);
-        sd_bus_message_unref(req->message);
-        free(req->image);
-        free(req);
-}
-
 static Container *image_user(Manager *m, const char *image, bool running_only) {
-        for (Container *c = m->containers; c; c = c->next)
+        Container *c;
+
+        for (size_t i = 0; hashmap_next(m->containers, &i, (void **) &c);)
                 if (c->config->image && streq(c->config->image, image) &&
                     (!running_only || container_is_active(c)))
                         return c;
@@ -70,11 +55,11 @@ int method_build_image(sd_bus_message *message, void *userdata, sd_bus_error *er
         _cleanup_free_ char *err = NULL, *image = NULL;
         const char *template, *release;
         Manager *m = userdata;
-        BuildRequest *req;
         Container *c;
+        Job *j = NULL;
         int rebuild, r;
 
-        AUTHORIZE(m, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_build_image, NULL, error);
+        AUTHORIZE(m, message, SYSCTR_POLKIT_MANAGE_CONTAINERS, method_build_image, NULL, error);
         r = sd_bus_message_read(message, "ssb", &template, &release, &rebuild);
         if (r < 0)
                 return r;
@@ -97,23 +82,19 @@ int method_build_image(sd_bus_message *message, void *userdata, sd_bus_error *er
                                          "Image \"%s\" is in use by running container \"%s\"; stop it first.",
                                          image, c->name);
 
-        req = calloc(1, sizeof(BuildRequest));
-        if (!req)
-                return -ENOMEM;
-        req->message = sd_bus_message_ref(message);
-        req->image = TAKE_PTR(image);
         r = image_ensure(m, template, isempty(release) ? (strv_length(t->releases) ? t->releases[0] : NULL)
                                                        : release,
-                         req->image, rebuild, build_done, req);
-        if (r < 0) {
-                sd_bus_message_unref(req->message);
-                free(req->image);
-                free(req);
+                         image, rebuild, NULL, NULL, &j);
+        if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to build image of template \"%s\": %m", template);
+        if (!j) {
+                /* Cached already (or no job could be made for the build): a job done at once. */
+                r = job_new(m, JOB_BUILD, image, "/", &j);
+                if (r < 0)
+                        return r;
+                job_finish_later(j);
         }
-        if (r > 0)
-                build_done(m, 0, NULL, req);
-        return 1;
+        return sd_bus_reply_method_return(message, "so", image, j->path);
 }
 
 int method_remove_image(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -122,7 +103,7 @@ int method_remove_image(sd_bus_message *message, void *userdata, sd_bus_error *e
         Container *c;
         int r;
 
-        AUTHORIZE(m, message, POLKIT_ACTION_MANAGE_CONTAINERS, method_remove_image, NULL, error);
+        AUTHORIZE(m, message, SYSCTR_POLKIT_MANAGE_CONTAINERS, method_remove_image, NULL, error);
         r = sd_bus_message_read(message, "s", &image);
         if (r < 0)
                 return r;

@@ -9,8 +9,10 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "bus-names.h"
 #include "fileio.h"
 #include "image.h"
+#include "job.h"
 #include "log.h"
 #include "paths.h"
 #include "strv.h"
@@ -18,6 +20,7 @@
 typedef struct ImageWaiter {
         ImageReadyCallback callback;
         void *userdata;
+        Job *follower;                  /* a job that shows the build's progress as its own, or NULL */
 } ImageWaiter;
 
 struct ImageBuild {
@@ -36,6 +39,9 @@ struct ImageBuild {
         size_t line_len;
         ImageWaiter *waiters;
         size_t n_waiters;
+        Job *job;                       /* the "build" job */
+        bool requested;                 /* by BuildImage: goes on when the last waiter leaves */
+        bool canceled;
 };
 
 int template_load(const char *name, TemplateInfo **ret, char **ret_error) {
@@ -107,11 +113,7 @@ const char *image_native_arch(void) {
 }
 
 static char *images_dir(void) {
-        char *p;
-
-        if (asprintf(&p, "%s/images", sysctr_state_dir()) < 0)
-                return NULL;
-        return p;
+        return sysctr_images_dir();
 }
 
 static ImageBuild *image_build_free(ImageBuild *b) {
@@ -130,16 +132,34 @@ static ImageBuild *image_build_free(ImageBuild *b) {
         return NULL;
 }
 
+static void build_finish(ImageBuild *b, int error, const char *message);
+
 void image_builds_free(Manager *m) {
         while (m->builds) {
                 ImageBuild *b = m->builds;
 
-                m->builds = b->next;
                 /* The builder is ours; it must not go on writing into a directory nobody will rename. */
                 if (b->pid > 0)
-                        (void) kill(b->pid, SIGTERM);
-                image_build_free(b);
+                        (void) kill(-b->pid, SIGTERM);
+                b->pid = 0;
+                b->canceled = true;
+                build_finish(b, -ECANCELED, "sysctrd is shutting down.");
         }
+}
+
+/* Stop the builder (its whole process group: mmdebstrap runs apt and dpkg); its exit finishes the
+ * build as canceled and removes the temporary tree. */
+static void build_cancel(ImageBuild *b) {
+        if (b->canceled || b->pid <= 0)
+                return;
+        b->canceled = true;
+        log_info("Canceling the build of image %s.", b->image);
+        (void) kill(-b->pid, SIGTERM);
+}
+
+static int build_job_cancel(Job *j, sd_bus_error *error) {
+        build_cancel(j->userdata);
+        return 0;
 }
 
 int image_cleanup_leftovers(Manager *m) {
@@ -189,6 +209,14 @@ static char *build_log_tail(const char *tmpdir) {
         return strdup(p);
 }
 
+static void build_set_progress(ImageBuild *b, double progress) {
+        if (b->job)
+                job_set_progress(b->job, progress);
+        for (size_t i = 0; i < b->n_waiters; i++)
+                if (b->waiters[i].follower)
+                        job_set_progress(b->waiters[i].follower, progress);
+}
+
 /* One line of the builder's output: into build.log, and to whoever listens (sysctr shows it as
  * progress on a terminal). Progress bars redraw with '\r': keep only the last state of a line. */
 static void build_emit_line(ImageBuild *b) {
@@ -200,10 +228,19 @@ static void build_emit_line(ImageBuild *b) {
         if (cr)
                 *cr = '\0';
         b->line_len = 0;
+        /* The template contract: "PROGRESS=NN" (percent) says how far the build is. */
+        if (strneq(p, "PROGRESS=", 9)) {
+                char *end;
+                unsigned long v = strtoul(p + 9, &end, 10);
+
+                if (*end == '\0' && end != p + 9 && v <= 100)
+                        build_set_progress(b, (double) v / 100.0);
+                return;
+        }
         if (b->log_fd >= 0)
                 (void) !dprintf(b->log_fd, "%s\n", p);
         if (b->manager->bus)
-                (void) sd_bus_emit_signal(b->manager->bus, "/org/sysctr1", "org.sysctr1.Manager",
+                (void) sd_bus_emit_signal(b->manager->bus, SYSCTR_MANAGER_PATH, SYSCTR_MANAGER_INTERFACE,
                                           "ImageBuildProgress", "ss", b->image, p);
 }
 
@@ -250,10 +287,19 @@ static int write_image_info(ImageBuild *b) {
 
 static void build_finish(ImageBuild *b, int error, const char *message) {
         Manager *m = b->manager;
+        Job *j = TAKE_PTR(b->job);
 
         build_unlink(m, b);
+        if (b->canceled)
+                error = -ECANCELED, message = "The image build was canceled.";
         for (size_t i = 0; i < b->n_waiters; i++)
                 b->waiters[i].callback(m, error, message, b->waiters[i].userdata);
+        if (b->canceled)
+                job_finish(j, JOB_CANCELED, SYSCTR_ERROR_CANCELED, "%s", message);
+        else if (error < 0)
+                job_finish(j, JOB_FAILED, SYSCTR_ERROR_TEMPLATE_FAILED, "%s", message ?: "The image build failed.");
+        else
+                job_finish(j, JOB_DONE, NULL, NULL);
         image_build_free(b);
 }
 
@@ -322,6 +368,8 @@ _noreturn_ static void exec_builder(const char *template, const char *image, con
 
         sigemptyset(&ss);
         (void) sigprocmask(SIG_SETMASK, &ss, NULL);
+        /* A process group of its own, so that a cancel reaches everything the builder runs. */
+        (void) setpgid(0, 0);
         if (asprintf(&builder, "%s/%s/build", sysctr_template_dir(), template) < 0 ||
             asprintf(&rootfs, "%s/rootfs", tmpdir) < 0)
                 _exit(EXIT_FAILURE);
@@ -399,6 +447,13 @@ static int image_build_start(Manager *m, const char *template, const char *relea
                 image_build_free(b);
                 return r;
         }
+        (void) setpgid(b->pid, b->pid);
+        r = job_new(m, JOB_BUILD, image, "/", &b->job);
+        if (r >= 0) {
+                b->job->userdata = b;
+                b->job->cancel = build_job_cancel;
+        } else
+                log_warning_errno(r, "Failed to make a job for the build of %s: %m", image);
         log_info("Building image %s from template %s (pid %d).", image, template, (int) b->pid);
         b->next = m->builds;
         m->builds = b;
@@ -422,8 +477,15 @@ bool image_is_building(Manager *m, const char *image) {
         return false;
 }
 
+static ImageBuild *build_find(Manager *m, const char *image) {
+        for (ImageBuild *b = m->builds; b; b = b->next)
+                if (streq(b->image, image))
+                        return b;
+        return NULL;
+}
+
 int image_ensure(Manager *m, const char *template, const char *release, const char *image, bool rebuild,
-                 ImageReadyCallback callback, void *userdata) {
+                 ImageReadyCallback callback, void *userdata, Job **ret_job) {
         ImageBuild *b;
         ImageWaiter *w;
         int r;
@@ -431,24 +493,38 @@ int image_ensure(Manager *m, const char *template, const char *release, const ch
         if (!rebuild && image_exists(image))
                 return 1;
 
-        for (b = m->builds; b; b = b->next)
-                if (streq(b->image, image))
-                        break;
+        b = build_find(m, image);
         if (!b) {
                 r = image_build_start(m, template, release, image, rebuild, &b);
                 if (r < 0)
                         return r;
         }
-        w = realloc(b->waiters, (b->n_waiters + 1) * sizeof(ImageWaiter));
-        if (!w)
-                return -ENOMEM;
-        b->waiters = w;
-        b->waiters[b->n_waiters++] = (ImageWaiter) { callback, userdata };
+        if (!callback) {
+                b->requested = true;
+        } else {
+                w = realloc(b->waiters, (b->n_waiters + 1) * sizeof(ImageWaiter));
+                if (!w)
+                        return -ENOMEM;
+                b->waiters = w;
+                b->waiters[b->n_waiters++] = (ImageWaiter) { callback, userdata, NULL };
+        }
+        if (ret_job)
+                *ret_job = b->job;
         return 0;
 }
 
-void image_forget_waiter(Manager *m, void *userdata) {
+void image_follow_progress(Manager *m, void *userdata, Job *follower) {
         for (ImageBuild *b = m->builds; b; b = b->next)
+                for (size_t i = 0; i < b->n_waiters; i++)
+                        if (b->waiters[i].userdata == userdata) {
+                                b->waiters[i].follower = follower;
+                                if (b->job && b->job->progress >= 0)
+                                        job_set_progress(follower, b->job->progress);
+                        }
+}
+
+void image_forget_waiter(Manager *m, void *userdata) {
+        for (ImageBuild *b = m->builds; b; b = b->next) {
                 for (size_t i = 0; i < b->n_waiters; i++)
                         if (b->waiters[i].userdata == userdata) {
                                 memmove(b->waiters + i, b->waiters + i + 1,
@@ -456,6 +532,10 @@ void image_forget_waiter(Manager *m, void *userdata) {
                                 b->n_waiters--;
                                 i--;
                         }
+                /* Nobody wants it any more. */
+                if (b->n_waiters == 0 && !b->requested)
+                        build_cancel(b);
+        }
 }
 
 void image_info_done(ImageInfo *i) {

@@ -20,9 +20,13 @@ int template_list_names(char ***ret);
 const char *image_native_arch(void);
 
 /* Returns 1 if the image exists already (callback not called), 0 if a build was started or joined
- * (callback called later), negative errno if a build could not be started. */
+ * (callback called later), negative errno if a build could not be started. *ret_job (if not NULL) is
+ * the build's job. Without a callback, the build was asked for by itself (BuildImage) and goes on
+ * even when no container waits for it any more. */
 int image_ensure(Manager *m, const char *template, const char *release, const char *image, bool rebuild,
-                 ImageReadyCallback callback, void *userdata);
+                 ImageReadyCallback callback, void *userdata, Job **ret_job);
+/* The waiter with this userdata shows the build's progress in follower (its own job). */
+void image_follow_progress(Manager *m, void *userdata, Job *follower);
 
 bool image_exists(const char *image);
 bool image_is_building(Manager *m, const char *image);
@@ -39,7 +43,8 @@ int image_list_names(char ***ret);
 /* Remove a cached image (atomically: renamed away first). */
 int image_remove(const char *image);
 
-/* Drop a caller's interest in a build (e.g. its container was abandoned). */
+/* Drop a caller's interest in a build (e.g. its container was abandoned); a build nobody wants any
+ * more is canceled. */
 void image_forget_waiter(Manager *m, void *userdata);
 
 int image_cleanup_leftovers(Manager *m);

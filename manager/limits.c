@@ -10,7 +10,8 @@
 #include "limits.h"
 #include "log.h"
 #include "manager.h"
-#include "spawn.h"
+#include "backend.h"
+#include "paths.h"
 
 #define CPU_PERIOD_USEC 100000ULL
 
@@ -141,7 +142,7 @@ static int write_limit(const char *controller, const char *cgroup, const char *a
 }
 
 int limits_standalone_write(Container *c) {
-        _cleanup_free_ char *cgroup = spawn_unit_cgroup(c->name);
+        _cleanup_free_ char *cgroup = sysctr_unit_cgroup(c->name, false);
         const ContainerConfig *cfg = c->config;
         bool v2_mem = v2_has("memory"), v2_cpu = v2_has("cpu");
         char buf[64];
@@ -190,47 +191,6 @@ int limits_standalone_write(Container *c) {
         return r;
 }
 
-static int systemd_apply(Container *c, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        const ContainerConfig *cfg = c->config;
-        char unit[256];
-        int r;
-
-        r = sd_bus_message_new_method_call(c->manager->bus, &m, "org.freedesktop.systemd1",
-                                           "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
-                                           "SetUnitProperties");
-        if (r < 0)
-                return r;
-        /* runtime=false: systemd keeps them in a drop-in, for every later start too. */
-        r = sd_bus_message_append(m, "sb", container_unit_name(c, unit), false);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "a(sv)", 3,
-                                  "MemoryMax", "t", cfg->memory_max > 0 ? cfg->memory_max : UINT64_MAX,
-                                  "CPUQuotaPerSecUSec", "t",
-                                  cfg->cpu_millis > 0 ? (uint64_t) cfg->cpu_millis * 1000 : UINT64_MAX,
-                                  "TasksMax", "t", cfg->tasks_max > 0 ? cfg->tasks_max : UINT64_MAX);
-        if (r < 0)
-                return r;
-        return sd_bus_call(c->manager->bus, m, 0, error, &reply);
-}
-
-int limits_apply(Container *c, sd_bus_error *error) {
-        int r;
-
-        if (c->manager->mode == MANAGER_SYSTEMD)
-                return systemd_apply(c, error);
-        if (!container_is_active(c))
-                return 0;       /* written at the next start */
-        r = limits_standalone_write(c);
-        if (r == -EOPNOTSUPP)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
-                                         "This host's cgroups offer no controller for a limit of \"%s\".", c->name);
-        if (r < 0)
-                return sd_bus_error_set_errnof(error, r, "Failed to apply the limits of \"%s\": %m", c->name);
-        return 0;
-}
-
 static uint64_t read_u64(const char *path, const char *key) {
         _cleanup_free_ char *text = NULL;
         char *p;
@@ -252,8 +212,8 @@ void limits_usage(Container *c, CgroupUsage *ret) {
         *ret = (CgroupUsage) { UINT64_MAX, UINT64_MAX, UINT64_MAX };
         if (!container_is_active(c))
                 return;
-        cgroup = c->manager->mode == MANAGER_STANDALONE ? spawn_unit_cgroup(c->name) : NULL;
-        if (!cgroup && asprintf(&cgroup, "/machine.slice/sysctr@%s.service", c->name) < 0)
+        cgroup = backend_unit_cgroup(c);
+        if (!cgroup)
                 return;
 
         if (v2_has("memory") && cg_full_path(cgroup, "memory.current", &p) >= 0)

@@ -7,7 +7,8 @@
 
 #include "container.h"
 
-/* A container's limits (memory, cpus, pids in its config) live where systemd would keep them:
+/* A container's limits (memory, cpus, pids in its config) live where systemd would keep them (the
+ * backend's apply_limits() puts them in force):
  *  - systemd mode: properties of sysctr@NAME.service (MemoryMax=, CPUQuota=, TasksMax=), set
  *    persistently with SetUnitProperties, so they hold across restarts and apply live;
  *  - standalone mode: the files of the container's unit cgroup, written by us at each start and on
@@ -28,7 +29,5 @@ void limits_standalone_cleanup(const char *cgroup);
 /* Write the config's limits into the cgroup files (the cgroups must exist). */
 int limits_standalone_write(Container *c);
 
-/* Apply the config's limits (all three) to the container: live if it runs, and for its next start. */
-int limits_apply(Container *c, sd_bus_error *error);
 /* Read current usage; fields the host cannot tell are UINT64_MAX. */
 void limits_usage(Container *c, CgroupUsage *ret);

@@ -1,22 +1,31 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <sys/signalfd.h>
-#include <fcntl.h>
 #include <sys/inotify.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "backend.h"
+#include "bus-names.h"
+#include "cgroup-util.h"
 #include "container.h"
 #include "fileio.h"
 #include "image.h"
+#include "job.h"
 #include "log.h"
 #include "manager.h"
 #include "name.h"
 #include "paths.h"
 #include "polkit.h"
-#include "unit.h"
+#include "process.h"
+
+/* Start jobs that run at once; the others wait their turn. A booting guest is mostly CPU work of its
+ * own systemd, so more at once than a few per CPU only makes each of them slower. */
+#define STARTS_PER_CPU 4U
+#define STARTS_MIN 4U
 
 static const char * const manager_mode_table[_MANAGER_MODE_MAX] = {
         [MANAGER_SYSTEMD] = "systemd",
@@ -27,14 +36,32 @@ DEFINE_STRING_TABLE_LOOKUP(manager_mode, ManagerMode, _MANAGER_MODE_MAX);
 
 int manager_new(ManagerMode mode, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        sigset_t ss;
         int r;
 
         m = calloc(1, sizeof(Manager));
         if (!m)
                 return -ENOMEM;
         m->mode = mode;
+        m->backend = mode == MANAGER_SYSTEMD ? &backend_systemd : &backend_standalone;
         m->inotify_fd = -EBADF;
+        m->enter_fd = -EBADF;
+        m->max_parallel_starts = MAX(STARTS_MIN, STARTS_PER_CPU * (unsigned) MAX(cpus, 1L));
 
+        m->containers = hashmap_new(&string_hash_ops);
+        m->container_leaders = hashmap_new(&trivial_hash_ops);
+        m->jobs = hashmap_new(&trivial_hash_ops);
+        m->processes = hashmap_new(&trivial_hash_ops);
+        if (!m->containers || !m->container_leaders || !m->jobs || !m->processes)
+                return -ENOMEM;
+
+        /* sd-event watches our children (image builders, sysctr-enter, log readers) through
+         * SIGCHLD, which must be blocked before the first one is forked. */
+        sigemptyset(&ss);
+        sigaddset(&ss, SIGCHLD);
+        if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
+                return -errno;
         r = sd_event_default(&m->event);
         if (r < 0)
                 return r;
@@ -43,19 +70,31 @@ int manager_new(ManagerMode mode, Manager **ret) {
 }
 
 Manager *manager_free(Manager *m) {
+        Container *c;
+
         if (!m)
                 return NULL;
-        while (m->containers) {
-                Container *c = m->containers;
+        manager_free_processes(m);
+        /* The owners of jobs end them as they go; then what is left. */
+        while (hashmap_size(m->containers) > 0) {
+                size_t i = 0;
 
-                m->containers = c->next;
+                if (!hashmap_next(m->containers, &i, (void **) &c))
+                        break;
+                manager_remove_container(m, c);
                 container_free(c);
         }
         image_builds_free(m);
+        manager_free_jobs(m);
         polkit_queries_free(m);
+        hashmap_free(m->containers);
+        hashmap_free(m->container_leaders);
+        hashmap_free(m->jobs);
+        hashmap_free(m->processes);
         sd_bus_slot_unref(m->job_removed_slot);
         sd_event_source_disable_unref(m->inotify_source);
         safe_close(m->inotify_fd);
+        safe_close(m->enter_fd);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         free(m);
@@ -63,51 +102,77 @@ Manager *manager_free(Manager *m) {
 }
 
 Container *manager_get_container(Manager *m, const char *name) {
-        for (Container *c = m->containers; c; c = c->next)
-                if (streq(c->name, name))
-                        return c;
-        return NULL;
+        return hashmap_get(m->containers, name);
 }
 
-void manager_add_container(Manager *m, Container *c) {
-        Container **p = &m->containers;
-
-        while (*p && strcmp((*p)->name, c->name) < 0)
-                p = &(*p)->next;
-        c->next = *p;
-        *p = c;
+int manager_add_container(Manager *m, Container *c) {
+        return hashmap_put(m->containers, c->name, c);
 }
 
 void manager_remove_container(Manager *m, Container *c) {
-        for (Container **p = &m->containers; *p; p = &(*p)->next)
-                if (*p == c) {
-                        *p = c->next;
-                        c->next = NULL;
-                        return;
-                }
+        (void) hashmap_remove_value(m->containers, c->name, c);
+        if (c->leader > 0)
+                (void) hashmap_remove_value(m->container_leaders, UINT_TO_PTR(c->leader), c);
 }
 
-static const char * const state_subdirs[] = { "containers", "images" };
+static int container_compare(const void *a, const void *b) {
+        return strcmp((*(Container * const *) a)->name, (*(Container * const *) b)->name);
+}
+
+Container **manager_sorted_containers(Manager *m) {
+        return (Container **) hashmap_sorted_values(m->containers, container_compare);
+}
+
+Container *manager_get_container_by_pid(Manager *m, pid_t pid) {
+        _cleanup_free_ char *cgroup = NULL, *name = NULL;
+        Container *c;
+        const char *unit, *end;
+
+        /* The init itself, the cheap way. */
+        c = hashmap_get(m->container_leaders, UINT_TO_PTR(pid));
+        if (c)
+                return c;
+        /* Anything else is below the container's unit cgroup: ".../sysctr@NAME.service/payload/...". */
+        if (cg_pid_get_path(pid, &cgroup) < 0)
+                return NULL;
+        unit = strstr(cgroup, "/" SYSCTR_UNIT_PREFIX);
+        if (!unit)
+                return NULL;
+        unit++;
+        end = strchr(unit, '/');
+        name = sysctr_unit_name_to_container(end ? strndupa(unit, (size_t) (end - unit)) : unit);
+        if (!name)
+                return NULL;
+        c = manager_get_container(m, name);
+        if (!c || !c->on_disk)
+                return NULL;
+        /* Only what is below the cgroup this mode gives the unit, not some other sysctr@ lookalike. */
+        _cleanup_free_ char *expected = backend_unit_cgroup(c);
+        if (!expected || !strneq(cgroup, expected, strlen(expected)) ||
+            (cgroup[strlen(expected)] != '\0' && cgroup[strlen(expected)] != '/'))
+                return NULL;
+        return c;
+}
 
 static int make_dirs(void) {
-        const char *state = sysctr_state_dir(), *runtime = sysctr_runtime_dir();
-        char p[PATH_MAX];
+        _cleanup_free_ char *containers = sysctr_containers_dir(), *images = sysctr_images_dir(),
+                            *agents = sysctr_agents_dir();
+        const char *state = sysctr_state_dir();
         int r;
 
+        if (!containers || !images || !agents)
+                return log_oom();
         /* The state directory holds configs and upper layers: not for other users' eyes. */
         r = mkdir_p(state, 0700);
+        if (r >= 0)
+                r = mkdir_p(containers, 0700);
+        if (r >= 0)
+                r = mkdir_p(images, 0700);
         if (r < 0)
-                return log_error_errno(r, "Failed to create %s: %m", state);
-        for (size_t i = 0; i < ELEMENTSOF(state_subdirs); i++) {
-                (void) snprintf(p, sizeof(p), "%s/%s", state, state_subdirs[i]);
-                r = mkdir_p(p, 0700);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to create %s: %m", p);
-        }
-        (void) snprintf(p, sizeof(p), "%s/agents", runtime);
-        r = mkdir_p(p, 0755);
+                return log_error_errno(r, "Failed to create the state directories in %s: %m", state);
+        r = mkdir_p(agents, 0755);
         if (r < 0)
-                return log_error_errno(r, "Failed to create %s: %m", p);
+                return log_error_errno(r, "Failed to create %s: %m", agents);
         r = mkdir_p(sysctr_log_dir(), 0700);
         if (r < 0)
                 return log_error_errno(r, "Failed to create %s: %m", sysctr_log_dir());
@@ -126,8 +191,8 @@ static void remove_leftovers(const char *dir) {
         d = fdopendir(fcntl(fd, F_DUPFD_CLOEXEC, 3));
         if (!d)
                 return;
-        for (struct dirent *de; (de = readdir(d)); )
-                if (strneq(de->d_name, ".#", 2)) {
+        for (struct dirent *de; (de = readdir(d));)
+                if (strneq(de->d_name, SYSCTR_TEMP_PREFIX, strlen(SYSCTR_TEMP_PREFIX))) {
                         int r = rm_rf_at(fd, de->d_name);
                         if (r < 0)
                                 log_warning_errno(r, "Failed to remove leftover %s/%s: %m", dir, de->d_name);
@@ -138,54 +203,73 @@ static void remove_leftovers(const char *dir) {
         closedir(d);
 }
 
-static int load_containers(Manager *m) {
-        _cleanup_free_ char *dir = NULL;
-        DIR *d;
+/* One container directory: a usable container, or a broken one that can at least be deleted. */
+static int load_container(Manager *m, const char *name) {
+        _cleanup_(container_config_freep) ContainerConfig *cfg = NULL;
+        _cleanup_free_ char *path = NULL, *err = NULL, *why = NULL;
+        Container *c;
+        int r;
 
-        if (asprintf(&dir, "%s/containers", sysctr_state_dir()) < 0)
+        path = sysctr_container_config_path(name);
+        if (!path)
+                return log_oom();
+        r = container_config_load(path, &cfg, &err);
+        if (r >= 0 && !streq(cfg->name, name))
+                r = asprintf(&why, "its config.yaml names it \"%s\"", cfg->name) < 0 ? -ENOMEM : -EINVAL;
+        else if (r < 0 && r != -ENOMEM)
+                why = err ? TAKE_PTR(err) : strdup(strerror(-r));
+        if (r == -ENOMEM)
+                return log_oom();
+
+        if (r < 0) {
+                log_container_warning(name, "Container %s is broken: %s", name, strna(why));
+                r = container_new_broken(m, name, why ?: "its config.yaml cannot be read", &c);
+        } else
+                r = container_new(m, name, TAKE_PTR(cfg), &c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load container %s: %m", name);
+        c->on_disk = true;
+        r = manager_add_container(m, c);
+        if (r < 0) {
+                container_free(c);
+                return log_error_errno(r, "Failed to add container %s: %m", name);
+        }
+        if (c->state != CONTAINER_BROKEN)
+                (void) container_refresh(c);
+        return 0;
+}
+
+static int load_containers(Manager *m) {
+        _cleanup_free_ char *dir = sysctr_containers_dir();
+        DIR *d;
+        int r = 0;
+
+        if (!dir)
                 return log_oom();
         remove_leftovers(dir);
 
         d = opendir(dir);
         if (!d)
                 return log_error_errno(-errno, "Failed to open %s: %m", dir);
-        for (struct dirent *de; (de = readdir(d)); ) {
-                _cleanup_(container_config_freep) ContainerConfig *cfg = NULL;
-                _cleanup_free_ char *path = NULL, *err = NULL;
-                Container *c;
-                int r;
-
+        for (struct dirent *de; r >= 0 && (de = readdir(d));) {
                 if (de->d_name[0] == '.')
                         continue;
                 if (!container_name_is_valid(de->d_name)) {
                         log_warning("Ignoring %s/%s: not a valid container name.", dir, de->d_name);
                         continue;
                 }
-                path = sysctr_container_config_path(de->d_name);
-                if (!path) {
-                        closedir(d);
-                        return log_oom();
-                }
-                r = container_config_load(path, &cfg, &err);
-                if (r < 0) {
-                        log_warning_errno(r, "Ignoring container %s: %s", de->d_name, err ?: strerror(-r));
-                        continue;
-                }
-                if (!streq(cfg->name, de->d_name)) {
-                        log_warning("Ignoring container %s: its config names it \"%s\".", de->d_name,
-                                    cfg->name);
-                        continue;
-                }
-                r = container_new(m, de->d_name, TAKE_PTR(cfg), &c);
-                if (r < 0) {
-                        closedir(d);
-                        return log_error_errno(r, "Failed to load container %s: %m", de->d_name);
-                }
-                manager_add_container(m, c);
-                (void) container_refresh(c);
+                r = load_container(m, de->d_name);
         }
         closedir(d);
-        return 0;
+        return r;
+}
+
+static void refresh_all(Manager *m) {
+        _cleanup_free_ Container **all = manager_sorted_containers(m);
+
+        for (size_t i = 0; all && i < hashmap_size(m->containers); i++)
+                if (all[i]->on_disk && all[i]->state != CONTAINER_BROKEN)
+                        (void) container_refresh(all[i]);
 }
 
 static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -197,33 +281,34 @@ static int on_inotify(sd_event_source *s, int fd, uint32_t revents, void *userda
         if (n < 0)
                 return errno == EAGAIN || errno == EINTR ? 0 : log_error_errno(-errno, "inotify: %m");
 
-        for (char *p = buf; p < buf + n; ) {
+        for (char *p = buf; p < buf + n;) {
                 struct inotify_event *e = (struct inotify_event *) p;
+                Container *c;
 
                 p += sizeof(*e) + e->len;
                 if (e->mask & IN_Q_OVERFLOW) {
-                        for (Container *c = m->containers; c; c = c->next)
-                                (void) container_refresh(c);
+                        refresh_all(m);
                         continue;
                 }
                 if (e->len == 0 || e->name[0] == '.')
                         continue;
-                Container *c = manager_get_container(m, e->name);
-                if (c && !c->creating)
+                c = manager_get_container(m, e->name);
+                if (c && c->on_disk && c->state != CONTAINER_BROKEN)
                         (void) container_refresh(c);
         }
         return 0;
 }
 
 static int watch_agents(Manager *m) {
-        _cleanup_free_ char *dir = NULL;
+        _cleanup_free_ char *dir = sysctr_agents_dir();
         int r;
 
-        if (asprintf(&dir, "%s/agents", sysctr_runtime_dir()) < 0)
+        if (!dir)
                 return log_oom();
         m->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (m->inotify_fd < 0)
-                return log_error_errno(-errno, "Failed to create inotify: %m");
+                return log_error_errno(-errno, "Failed to create an inotify instance: %m%s",
+                                       errno == EMFILE ? " (fs.inotify.max_user_instances is used up)" : "");
         /* Agents write their state file atomically (rename), and remove it when they are done. */
         if (inotify_add_watch(m->inotify_fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM) < 0)
                 return log_error_errno(-errno, "Failed to watch %s: %m", dir);
@@ -233,21 +318,7 @@ static int watch_agents(Manager *m) {
         return 0;
 }
 
-/* Standalone, sysctrd starting is our "boot": start what is marked autostart. Under systemd the
- * units are enabled instead (WantedBy=machines.target), and systemd starts them. */
-static void autostart_containers(Manager *m) {
-        for (Container *c = m->containers; c; c = c->next) {
-                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-
-                if (!c->config->autostart || container_is_active(c))
-                        continue;
-                log_container_info(c->name, "Starting container %s (autostart).", c->name);
-                if (container_start(c, NULL, &error) < 0)
-                        log_container_error(c->name, "Failed to start container %s: %s", c->name, strna(error.message));
-        }
-}
-
-int manager_startup(Manager *m) {
+int manager_load(Manager *m) {
         int r;
 
         r = make_dirs();
@@ -260,29 +331,47 @@ int manager_startup(Manager *m) {
         r = watch_agents(m);
         if (r < 0)
                 return r;
-        r = load_containers(m);
-        if (r < 0)
-                return r;
+        return load_containers(m);
+}
 
-        r = sd_bus_open_system(&m->bus);
-        if (r < 0)
-                return log_error_errno(r, "Failed to connect to the system bus: %m");
+int manager_connect(Manager *m) {
+        int r;
+
+        if (!m->bus) {
+                r = sd_bus_open_system(&m->bus);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to connect to the system bus: %m");
+        }
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m");
-        if (m->mode == MANAGER_SYSTEMD) {
-                r = unit_subscribe(m);
+        if (m->backend->connected) {
+                r = m->backend->connected(m);
                 if (r < 0)
                         return r;
         }
         r = manager_bus_register(m);
         if (r < 0)
                 return r;
-        r = sd_bus_request_name(m->bus, "org.sysctr1", 0);
+        r = sd_bus_request_name(m->bus, SYSCTR_BUS_NAME, 0);
         if (r < 0)
-                return log_error_errno(r, "Failed to acquire the bus name org.sysctr1: %m");
-        if (m->mode == MANAGER_STANDALONE)
-                autostart_containers(m);
+                return log_error_errno(r, "Failed to acquire the bus name " SYSCTR_BUS_NAME ": %m");
+        return 0;
+}
+
+int manager_startup(Manager *m) {
+        int r;
+
+        r = manager_load_enter_binary(m);
+        if (r < 0)
+                return r;
+        r = manager_load(m);
+        if (r < 0)
+                return r;
+        r = manager_connect(m);
+        if (r < 0)
+                return r;
+        m->backend->startup(m);
         return 0;
 }
 
@@ -301,9 +390,10 @@ int manager_run(Manager *m) {
         sigemptyset(&ss);
         sigaddset(&ss, SIGTERM);
         sigaddset(&ss, SIGINT);
-        sigaddset(&ss, SIGCHLD);
         if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
                 return log_error_errno(-errno, "Failed to block signals: %m");
+        /* A client that goes away while we write to its pipe must not kill us. */
+        (void) signal(SIGPIPE, SIG_IGN);
         r = sd_event_add_signal(m->event, NULL, SIGTERM, on_exit_signal, m);
         if (r >= 0)
                 r = sd_event_add_signal(m->event, NULL, SIGINT, on_exit_signal, m);

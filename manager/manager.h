@@ -5,11 +5,20 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "hashmap.h"
 #include "macro.h"
 
+/* sysctrd's core. manager.c: the Manager, startup and the event loop; manager-dbus.c: its bus
+ * object; container*.c: containers; job*.c: jobs; process*.c: commands run in containers;
+ * backend-*.c: how containers are run (systemd units or our own spawning); the rest as named.
+ * All of it but sysctrd.c is the library libsysctrd.a, which the unit tests link too. */
+
+typedef struct Backend Backend;
 typedef struct Container Container;
 typedef struct ImageBuild ImageBuild;
+typedef struct Job Job;
 typedef struct PolkitQuery PolkitQuery;
+typedef struct Process Process;
 
 typedef enum ManagerMode {
         MANAGER_SYSTEMD,        /* PID 1 is systemd: containers are sysctr@NAME.service units */
@@ -25,9 +34,22 @@ typedef struct Manager {
         sd_event *event;
         sd_bus *bus;
         ManagerMode mode;
+        const Backend *backend;         /* chosen once, from the mode (backend.h) */
 
-        Container *containers;          /* singly linked, sorted by name */
+        Hashmap *containers;            /* name → Container */
+        Hashmap *container_leaders;     /* PID of the init → Container (running ones) */
         ImageBuild *builds;             /* image builds in progress */
+
+        Hashmap *jobs;                  /* id → Job */
+        uint32_t last_job_id;
+        unsigned n_running_starts;      /* start jobs that hold a place (job.c) */
+        unsigned max_parallel_starts;
+        uint32_t *start_queue;          /* ids of the start jobs waiting for a place, oldest first */
+        size_t n_start_queue;
+
+        Hashmap *processes;             /* id → Process */
+        uint32_t last_process_id;
+        int enter_fd;                   /* a sealed in-memory copy of sysctr-enter (process.c) */
 
         int inotify_fd;
         sd_event_source *inotify_source;
@@ -40,21 +62,42 @@ int manager_new(ManagerMode mode, Manager **ret);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
-/* Load containers from disk, recover the state of running agents, connect to the bus. */
+/* Load containers from disk, recover the state of running agents (no bus needed). */
+int manager_load(Manager *m);
+/* Connect to the bus (or use the one in m->bus already, for tests), register our objects and take
+ * the name. */
+int manager_connect(Manager *m);
+/* Both, then what is done once everything is there (autostart, reconciliation). */
 int manager_startup(Manager *m);
 int manager_run(Manager *m);
 
 Container *manager_get_container(Manager *m, const char *name);
-void manager_add_container(Manager *m, Container *c);
+int manager_add_container(Manager *m, Container *c);
 void manager_remove_container(Manager *m, Container *c);
+/* The containers, sorted by name (free() the array, not the containers); NULL on OOM. */
+Container **manager_sorted_containers(Manager *m);
+/* The container a host process belongs to, from its cgroup; NULL if none. */
+Container *manager_get_container_by_pid(Manager *m, pid_t pid);
 
-/* Manager D-Bus object: manager-dbus.c */
+/* manager-dbus.c */
 int manager_bus_register(Manager *m);
+/* Announce a new object (InterfacesAdded) or one going away (InterfacesRemoved: call it while the
+ * object can still be found). No-ops before we are on the bus. */
+void manager_emit_object_added(Manager *m, const char *path);
+void manager_emit_object_removed(Manager *m, const char *path);
 
-/* In a method handler: go on only once the caller is authorized for action (polkit.h). */
-#define AUTHORIZE(m, message, action, handler, container_name, error)                                  \
+/* In a method handler: go on only once the caller is authorized for action (polkit.h). The details
+ * name the container, if any. AUTHORIZE: the handler belongs to the container's object (run again
+ * with the container as userdata) or, with container_name NULL, to the manager's.
+ * AUTHORIZE_BY_NAME: a manager method about a container named in its arguments. */
+#define AUTHORIZE_FULL(m, message, action, handler, container_name, on_container, error)               \
         do {                                                                                            \
-                int _r_ = manager_authorize((m), (message), (action), (handler), (container_name), (error)); \
+                int _r_ = manager_authorize((m), (message), (action), (handler), (container_name),     \
+                                            (on_container), (error));                                  \
                 if (_r_ <= 0)                                                                           \
                         return _r_ < 0 ? _r_ : 1;                                                       \
         } while (0)
+#define AUTHORIZE(m, message, action, handler, container_name, error) \
+        AUTHORIZE_FULL(m, message, action, handler, container_name, (container_name) != NULL, error)
+#define AUTHORIZE_BY_NAME(m, message, action, handler, container_name, error) \
+        AUTHORIZE_FULL(m, message, action, handler, container_name, false, error)

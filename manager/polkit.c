@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "container.h"
-#include "errors.h"
+#include "bus-names.h"
 #include "log.h"
 #include "polkit.h"
 
@@ -10,6 +10,7 @@ struct PolkitQuery {
         sd_bus_message *message;
         char *action;
         char *container_name;
+        bool rerun_with_container;
         AuthorizedHandler handler;
         sd_bus_slot *slot;
         bool authorized;
@@ -49,10 +50,10 @@ static void polkit_query_rerun(PolkitQuery *q) {
         void *userdata = q->manager;
         int r;
 
-        if (q->container_name) {
+        if (q->rerun_with_container) {
                 Container *c = manager_get_container(q->manager, q->container_name);
 
-                if (!c || c->creating) {
+                if (!c) {
                         (void) sd_bus_reply_method_errorf(q->message, SYSCTR_ERROR_NO_SUCH_CONTAINER,
                                                           "No container \"%s\".", q->container_name);
                         return;
@@ -118,9 +119,18 @@ static int check_authorization_async(Manager *m, PolkitQuery *q) {
                                            "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(call, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s", sender, q->action,
-                                  0, (uint32_t) (sd_bus_message_get_allow_interactive_authorization(q->message) ?
-                                                 1 : 0), "");
+        r = sd_bus_message_append(call, "(sa{sv})s", "system-bus-name", 1, "name", "s", sender, q->action);
+        if (r < 0)
+                return r;
+        if (q->container_name)
+                r = sd_bus_message_append(call, "a{ss}", 1, "container", q->container_name);
+        else
+                r = sd_bus_message_append(call, "a{ss}", 0);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(call, "us",
+                                  (uint32_t) (sd_bus_message_get_allow_interactive_authorization(q->message) ? 1 : 0),
+                                  "");
         if (r < 0)
                 return r;
         /* Interactive authentication can take as long as a person needs. */
@@ -128,7 +138,7 @@ static int check_authorization_async(Manager *m, PolkitQuery *q) {
 }
 
 int manager_authorize(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
-                      const char *container_name, sd_bus_error *error) {
+                      const char *container_name, bool rerun_with_container, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         PolkitQuery *q;
         uid_t uid;
@@ -157,6 +167,7 @@ int manager_authorize(Manager *m, sd_bus_message *message, const char *action, A
         q->message = sd_bus_message_ref(message);
         q->action = strdup(action);
         q->container_name = container_name ? strdup(container_name) : NULL;
+        q->rerun_with_container = rerun_with_container;
         if (!q->action || (container_name && !q->container_name)) {
                 polkit_query_free(q);
                 return -ENOMEM;

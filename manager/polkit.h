@@ -11,16 +11,16 @@
  * once polkit says yes, the method handler runs again from the start (the message rewound), and this
  * time manager_authorize() returns 1 at once.
  *
- * Actions (units/org.sysctr1.policy): */
-#define POLKIT_ACTION_MANAGE_CONTAINERS "org.sysctr1.manage-containers"
-#define POLKIT_ACTION_MANAGE_NETWORKS "org.sysctr1.manage-networks"
-#define POLKIT_ACTION_MANAGE_VOLUMES "org.sysctr1.manage-volumes"
+ * The actions are in bus-names.h (units/org.sysctr1.policy defines them). The check's details carry
+ * "container" = the container's name when there is one, so that a rule can grant one user one
+ * container. */
 
-/* Runs again with userdata = the container called container_name if not NULL, else the manager. */
+/* Runs again with userdata = the container called container_name if rerun_with_container, else the
+ * manager. */
 typedef int (*AuthorizedHandler)(sd_bus_message *message, void *userdata, sd_bus_error *error);
 
 /* 1: go on; 0: a polkit query is running, return 1 from the method handler; < 0: error is set. */
 int manager_authorize(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
-                      const char *container_name, sd_bus_error *error);
+                      const char *container_name, bool rerun_with_container, sd_bus_error *error);
 
 void polkit_queries_free(Manager *m);

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "errors.h"
-#include "limits.h"
+#include "backend.h"
+#include "bus-names.h"
+#include "container.h"
 #include "log.h"
 #include "manager.h"
 #include "options.h"
 #include "paths.h"
-#include "settings.h"
+
+/* SetContainer(s name, a{sv} settings) and Container.Set(a{sv}): change a container's configuration.
+ * Everything is checked before anything changes; limits apply live; autostart enables or disables
+ * the unit under systemd. */
 
 static int config_copy(const ContainerConfig *c, ContainerConfig **ret) {
         _cleanup_free_ char *text = NULL, *err = NULL;
@@ -15,37 +19,19 @@ static int config_copy(const ContainerConfig *c, ContainerConfig **ret) {
         r = container_config_format(c, &text);
         if (r < 0)
                 return r;
-        return container_config_parse(text, strlen(text), "config.yaml", ret, &err);
+        return container_config_parse(text, strlen(text), SYSCTR_CONFIG_FILE, ret, &err);
 }
 
-int container_unit_enable(Container *c, bool enable, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        char unit[256];
-        int r;
-
-        if (c->manager->mode != MANAGER_SYSTEMD)
-                return 0;       /* standalone: sysctrd starts autostart containers itself */
-
-        if (enable)
-                r = sd_bus_call_method(c->manager->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                       "org.freedesktop.systemd1.Manager", "EnableUnitFiles", error, &reply,
-                                       "asbb", 1, container_unit_name(c, unit), false, true);
-        else
-                r = sd_bus_call_method(c->manager->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                       "org.freedesktop.systemd1.Manager", "DisableUnitFiles", error, &reply,
-                                       "asb", 1, container_unit_name(c, unit), false);
-        if (r < 0)
-                return r;
-        return sd_bus_call_method(c->manager->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-                                  "org.freedesktop.systemd1.Manager", "Reload", error, NULL, NULL);
-}
-
-int container_set(Container *c, sd_bus_message *message, sd_bus_error *error) {
+int container_method_set(Container *c, sd_bus_message *message, sd_bus_error *error) {
         _cleanup_(container_config_freep) ContainerConfig *new = NULL, *old = NULL;
         _cleanup_free_ char *err = NULL, *path = NULL;
+        const Backend *backend = c->manager->backend;
         OptionMask given;
         int r;
 
+        r = container_check_usable(c, error);
+        if (r < 0)
+                return r;
         r = config_copy(c->config, &new);
         if (r < 0)
                 return r;
@@ -62,25 +48,25 @@ int container_set(Container *c, sd_bus_message *message, sd_bus_error *error) {
         /* Apply first, then record: if systemd or the cgroups refuse, nothing is saved. */
         old = c->config;
         c->config = new;
+        r = 0;
         if (given & OPTION_LIMITS)
-                r = limits_apply(c, error);
+                r = backend->apply_limits(c, error);
         if (r >= 0 && (given & OPTION_AUTOSTART) && new->autostart != old->autostart)
-                r = container_unit_enable(c, new->autostart, error);
+                r = backend->set_autostart(c, new->autostart, error);
         if (r >= 0)
                 r = container_config_save(new, path);
         if (r < 0) {
                 /* Back to what was: the old config, and its limits. */
                 c->config = TAKE_PTR(old);
                 if (given & OPTION_LIMITS)
-                        (void) limits_apply(c, NULL);
+                        (void) backend->apply_limits(c, NULL);
                 if (!sd_bus_error_is_set(error))
                         return sd_bus_error_set_errnof(error, r, "Failed to change container \"%s\": %m", c->name);
                 return r;
         }
         TAKE_PTR(new);
         log_container_info(c->name, "Changed the configuration of container %s.", c->name);
-        (void) sd_bus_emit_properties_changed(c->manager->bus, c->path, "org.sysctr1.Container", "Autostart",
-                                              "StopSignal", "StopTimeoutUSec", "MemoryMax", "CPUQuotaPerSecUSec",
-                                              "TasksMax", NULL);
+        container_send_changed(c, "Hostname", "Init", "Binds", "Autostart", "StopSignal", "StopTimeoutUSec",
+                               "MemoryMax", "CPUQuotaPerSecUSec", "TasksMax", NULL);
         return sd_bus_reply_method_return(message, NULL);
 }

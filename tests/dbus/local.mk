@@ -9,7 +9,8 @@ tests_dbus_dbus_client_LDADD = $(DBUS_LIBS)
 
 DBUS_TESTS = \
 	tests/dbus/test-dbus-api.sh \
-	tests/dbus/test-dbus-client.sh
+	tests/dbus/test-dbus-client.sh \
+	tests/dbus/test-exec-api.sh
 
 TESTS += $(DBUS_TESTS)
 EXTRA_DIST += $(DBUS_TESTS)

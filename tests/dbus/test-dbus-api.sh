@@ -26,17 +26,27 @@ monitor_has() { grep -F -- "$1" "$T/monitor.log" | grep -qF -- "$2"; }
 # --- introspection: every method with its argument names
 o=$(gdbus introspect --system --dest org.sysctr1 --object-path /org/sysctr1 2>&1)
 for sig in 'CreateContainer(in  s name,' 'in  s template,' 'in  a{sv} options,' 'out o container)' \
-           'DeleteContainer(in  s name)' 'StartContainer(in  s name)' 'StopContainer(in  s name)' \
-           'StopContainerWithTimeout(in  s name,' 'in  t timeout_usec)' 'RestartContainer(in  s name)' \
-           'KillContainer(in  s name,' 'in  i signal)' 'GetContainer(in  s name,' \
+           'DeleteContainer(in  s name)' 'StartContainer(in  s name,' 'StopContainer(in  s name,' \
+           'StopContainerWithTimeout(in  s name,' 'in  t timeout_usec,' 'out o job)' 'RestartContainer(in  s name,' \
+           'KillContainer(in  s name,' 'in  i signal)' 'GetContainer(in  s name,' 'GetContainerByPID(in  u pid,' \
+           'GetContainerConfig(in  s name,' 'out s yaml)' 'ExecContainer(in  s name,' 'in  as command,' \
+           'in  as environment,' 'in  s working_directory,' 'out h stdin,' 'out h stdout,' 'out h stderr,' \
+           'out o process)' 'ExecContainerPTY(in  s name,' 'out h pty,' 'out s pty_path,' \
+           'OpenContainerShell(in  s name,' 'in  s user,' 'OpenContainerConsole(in  s name,' 'out h console)' \
+           'GetContainerLogs(in  s name,' 'out h logs)' 'ListJobs(out a(ussso) jobs)' 'GetJob(in  u id,' \
+           'CancelJob(in  u id)' 'BuildImage(in  s template,' 'out s image,' \
            'ListContainers(out a(ssso)' 'ListTemplates(out a(ss)' \
-           'ContainerNew(s name,' 'ContainerRemoved(s name,' 'readonly s Version' 'readonly s Mode'; do
+           'ContainerNew(s name,' 'ContainerRemoved(s name,' 'JobNew(u id,' 'JobRemoved(u id,' 's result,' \
+           's error_name,' 's error_message)' 'readonly s Version' 'readonly s Mode' \
+           'interface org.freedesktop.DBus.ObjectManager' 'GetManagedObjects(out a{oa{sa{sv}}}' \
+           'InterfacesAdded(o object_path,' 'InterfacesRemoved(o object_path,'; do
         ok "gdbus introspect /org/sysctr1: $sig" grep -qF -- "$sig" <<< "$o"
 done
 unlike "$o" 'arg_[0-9]' "no unnamed arguments"
 o=$(busctl --system introspect org.sysctr1 /org/sysctr1 org.sysctr1.Manager 2>&1)
 like "$o" '^\.CreateContainer +method +ssa\{sv\} +o ' "busctl introspect: CreateContainer ssa{sv} -> o"
 like "$o" '^\.ListContainers +method +- +a\(ssso\) ' "busctl introspect: ListContainers -> a(ssso)"
+like "$o" '^\.StartContainer +method +s +o ' "busctl introspect: StartContainer s -> o (a job)"
 like "$o" '^\.ContainerNew +signal +so ' "busctl introspect: ContainerNew(so)"
 o=$(busctl --system call org.sysctr1 /org/sysctr1 org.freedesktop.DBus.Introspectable Introspect 2>&1)
 like "$o" '<arg type=\\?"s\\?" name=\\?"template\\?" direction=\\?"in\\?"' "Introspect XML names the arguments"
@@ -54,6 +64,9 @@ ok "ContainerNew(d1) is emitted" wait_for 5 monitor_has ContainerNew "'d1', obje
 is "$(bcall CreateContainer 'ssa{sv}' web-2 busybox 3 stop-timeout u 3 autostart b true stop-signal s SIGTERM)" \
         "o \"$CPATH/web_2d2\"" "CreateContainer web-2 with options -> an escaped object path"
 ok "ContainerNew(web-2) is emitted" wait_for 5 monitor_has ContainerNew "'web-2', objectpath '$CPATH/web_2d2'"
+# The first create builds the busybox image: both are "creating" until their create jobs end.
+ok "d1's create job ends" wait_for 60 monitor_has JobRemoved "'d1', 'done'"
+ok "web-2's create job ends" wait_for 60 monitor_has JobRemoved "'web-2', 'done'"
 is "$(bcall ListContainers)" \
         "a(ssso) 2 \"d1\" \"stopped\" \"busybox\" \"$CPATH/d1\" \"web-2\" \"stopped\" \"busybox\" \"$CPATH/web_2d2\"" \
         "ListContainers: both, sorted by name"
@@ -79,9 +92,12 @@ is "$(cprop web_2d2 Autostart)" 'b true' "web-2: Autostart from the options"
 is "$(cprop web_2d2 StopSignal)" 's "SIGTERM"' "web-2: StopSignal from the options"
 is "$(cprop web_2d2 StopTimeoutUSec)" 't 3000000' "web-2: StopTimeoutUSec from the options"
 o=$(gdbus introspect --system --dest org.sysctr1 --object-path "$CPATH/d1" 2>&1)
-for sig in 'interface org.sysctr1.Container' 'Start();' 'Stop();' 'Restart();' 'Kill(in  i signal);' 'Delete();' \
+for sig in 'interface org.sysctr1.Container' 'Start(out o job);' 'Stop(out o job);' 'Restart(out o job);' \
+           'Kill(in  i signal);' 'Delete();' 'GetConfig(out s yaml);' 'Exec(in  as command,' 'ExecPTY(in  as command,' \
+           'OpenShell(in  s user,' 'OpenConsole(out h console);' 'GetLogs(in  a{sv} options,' \
            'readonly s Name' 'readonly s Id' 'readonly s State' 'readonly u Leader' 'readonly as Addresses' \
-           'readonly b Autostart' 'readonly t StopTimeoutUSec'; do
+           'readonly b Autostart' 'readonly t StopTimeoutUSec' 'readonly o Job' 'readonly s Hostname' \
+           'readonly as Init' 'readonly as Binds' 'readonly t CreationTimestamp' 'readonly t LastStartTimestamp'; do
         ok "gdbus introspect d1: $sig" grep -qF -- "$sig" <<< "$o"
 done
 o=$(busctl --system introspect org.sysctr1 "$CPATH/d1" org.sysctr1.Container 2>&1)
@@ -95,30 +111,72 @@ o=$(gdbus call --system --dest org.sysctr1 --object-path "$CPATH/d1" \
         --method org.freedesktop.DBus.Properties.GetAll org.sysctr1.Container 2>&1)
 like "$o" "'State': <'stopped'>" "GetAll through gdbus"
 
-# --- start and stop (root: real containers)
+# --- start and stop (root: real containers): each is a job; JobRemoved says how it ended
+job_of() { sed -n 's/^o "\(.*\)"$/\1/p' <<< "$1"; }
+job_done() { monitor_has JobRemoved "objectpath '$1', '$2', '$3'"; }      # PATH TARGET RESULT
 if is_root; then
-        is "$(bcall StartContainer s d1)" "" "StartContainer d1"
-        is "$(cprop d1 State)" 's "running"' "d1 is running when StartContainer returns"
+        o=$(bcall StartContainer s d1)
+        like "$o" '^o "/org/sysctr1/job/[0-9]+"$' "StartContainer d1 returns a job"
+        job=$(job_of "$o")
+        ok "JobNew announces the start job" wait_for 5 monitor_has JobNew "objectpath '$job', 'start', 'd1'"
+        ok "JobRemoved: the start job of d1 is done" wait_for 30 job_done "$job" d1 done
+        is "$(cprop d1 State)" 's "running"' "d1 is running once its start job is done"
         like "$(cprop d1 Leader)" '^u [1-9][0-9]*$' "d1 has a leader"
+        like "$(cprop d1 LastStartTimestamp)" '^t [1-9][0-9]{15}$' "d1: LastStartTimestamp is set"
+        is "$(cprop d1 Job)" 'o "/"' "d1: no job any more"
         ok "PropertiesChanged State=running" wait_for 5 monitor_has "$CPATH/d1: org.freedesktop.DBus.Properties.PropertiesChanged" "'State': <'running'>"
-        is "$(bcall StartContainer s d1)" "" "StartContainer of a running container is a no-op"
+        leader=$(cprop d1 Leader | cut -d' ' -f2)
+        is "$(bcall GetContainerByPID u "$leader")" "o \"$CPATH/d1\"" "GetContainerByPID of d1's init"
+        like "$(gcall /org/sysctr1 org.sysctr1.Manager.GetContainerByPID $$)" 'org\.sysctr1\.Error\.NoSuchContainer' \
+                "GetContainerByPID of a host process: NoSuchContainer"
+        o=$(bcall StartContainer s d1)
+        job=$(job_of "$o")
+        ok "StartContainer of a running container: a job that is done at once" wait_for 5 job_done "$job" d1 done
         like "$(gcall /org/sysctr1 org.sysctr1.Manager.DeleteContainer d1)" 'org\.sysctr1\.Error\.ContainerRunning' \
                 "DeleteContainer of a running one: ContainerRunning"
-        is "$(bcall StopContainer s d1)" "" "StopContainer d1"
-        is "$(cprop d1 State)" 's "stopped"' "d1 is stopped when StopContainer returns"
+        job=$(job_of "$(bcall StopContainer s d1)")
+        ok "JobRemoved: the stop job of d1 is done" wait_for 30 job_done "$job" d1 done
+        is "$(cprop d1 State)" 's "stopped"' "d1 is stopped once its stop job is done"
         is "$(cprop d1 Leader)" 'u 0' "d1: Leader is 0 again"
         ok "PropertiesChanged State=stopped" wait_for 5 monitor_has "$CPATH/d1: org.freedesktop.DBus.Properties.PropertiesChanged" "'State': <'stopped'>"
-        is "$(busctl --system call org.sysctr1 "$CPATH/web_2d2" org.sysctr1.Container Start 2>&1)" "" \
-                "Container.Start() on web-2"
+        job=$(job_of "$(busctl --system call org.sysctr1 "$CPATH/web_2d2" org.sysctr1.Container Start 2>&1)")
+        ok "Container.Start() on web-2: its job is done" wait_for 30 job_done "$job" web-2 done
         is "$(cprop web_2d2 State)" 's "running"' "web-2 is running"
-        is "$(bcall StopContainerWithTimeout st web-2 0)" "" "StopContainerWithTimeout web-2 0 (kill at once)"
+        job=$(job_of "$(bcall RestartContainer s web-2)")
+        ok "RestartContainer web-2: its job is done" wait_for 30 job_done "$job" web-2 done
+        is "$(cprop web_2d2 State)" 's "running"' "web-2 is running again"
+        job=$(job_of "$(bcall StopContainerWithTimeout st web-2 0)")
+        ok "StopContainerWithTimeout web-2 0 (kill at once): done" wait_for 30 job_done "$job" web-2 done
         is "$(cprop web_2d2 State)" 's "stopped"' "web-2 is stopped"
 else
         for t in StartContainer PropertiesChanged StopContainer Container.Start; do skip "$t: needs root"; done
 fi
-is "$(bcall StopContainer s d1)" "" "StopContainer of a stopped container succeeds"
+job=$(job_of "$(bcall StopContainer s d1)")
+ok "StopContainer of a stopped container: a job that is done at once" wait_for 5 job_done "$job" d1 done
 like "$(gcall /org/sysctr1 org.sysctr1.Manager.KillContainer d1 9)" 'org\.sysctr1\.Error\.ContainerNotRunning' \
         "KillContainer of a stopped one: ContainerNotRunning"
+is "$(bcall ListJobs)" 'a(ussso) 0' "ListJobs: nothing runs now"
+like "$(gcall /org/sysctr1 org.sysctr1.Manager.GetJob 999)" 'org\.sysctr1\.Error\.NoSuchJob' "GetJob of a job that is gone: NoSuchJob"
+
+# --- the settings as properties, and the config as stored
+is "$(cprop d1 Hostname)" 's "d1"' "d1: Hostname defaults to the name"
+is "$(cprop d1 Init)" 'as 1 "/sbin/init"' "d1: Init"
+is "$(cprop d1 Binds)" 'as 0' "d1: Binds"
+like "$(cprop d1 CreationTimestamp)" '^t [1-9][0-9]{15}$' "d1: CreationTimestamp"
+o=$(gdbus call --system --dest org.sysctr1 --object-path /org/sysctr1 --method org.sysctr1.Manager.GetContainerConfig d1 2>&1)
+like "$o" "^\\('# sysctr container configuration" "GetContainerConfig: the YAML as stored"
+like "$o" "name: d1\\\\nid: \"$(config_field d1 id)\"" "... with its name and id"
+like "$(busctl --system call org.sysctr1 "$CPATH/d1" org.sysctr1.Container GetConfig)" '^s "# sysctr container' \
+        "Container.GetConfig()"
+
+# --- the object manager: every container, with its properties
+o=$(gdbus call --system --dest org.sysctr1 --object-path /org/sysctr1 \
+        --method org.freedesktop.DBus.ObjectManager.GetManagedObjects 2>&1)
+like "$o" "objectpath '$CPATH/d1': " "GetManagedObjects: d1"
+like "$o" "'org.sysctr1.Container': \\{'Name': <'d1'>, 'Id': <'$(config_field d1 id)'>" "... with its properties"
+like "$o" "'$CPATH/web_2d2': .*'org.sysctr1.Container': \\{'Name': <'web-2'>" "GetManagedObjects: web-2"
+o=$(grep -F "org.freedesktop.DBus.ObjectManager.InterfacesAdded (objectpath '$CPATH/d1'" "$T/monitor.log")
+like "$o" "'org.sysctr1.Container': \\{'Name': <'d1'>" "InterfacesAdded fired for d1 on create, with its properties"
 
 # --- access: an unprivileged caller may read, not change
 if is_root; then
@@ -140,6 +198,20 @@ if is_root; then
         done
         like "$(asgcall /org/sysctr1 org.sysctr1.Manager.KillContainer d1 9)" "$denied" \
                 "nobody: KillContainer is AccessDenied"
+        like "$(asgcall /org/sysctr1 org.sysctr1.Manager.ExecContainer d1 "['true']" '@as []' '' '@a{sv} {}')" \
+                "$denied" "nobody: ExecContainer is AccessDenied"
+        like "$(asgcall /org/sysctr1 org.sysctr1.Manager.ExecContainerPTY d1 "['true']" '@as []' '' '@a{sv} {}')" \
+                "$denied" "nobody: ExecContainerPTY is AccessDenied"
+        like "$(asgcall /org/sysctr1 org.sysctr1.Manager.OpenContainerShell d1 '' '@as []' '@a{sv} {}')" \
+                "$denied" "nobody: OpenContainerShell is AccessDenied"
+        like "$(asgcall /org/sysctr1 org.sysctr1.Manager.OpenContainerConsole d1)" "$denied" \
+                "nobody: OpenContainerConsole is AccessDenied"
+        like "$(asgcall /org/sysctr1 org.sysctr1.Manager.GetContainerLogs d1 '@a{sv} {}')" "$denied" \
+                "nobody: GetContainerLogs is AccessDenied"
+        like "$(asgcall /org/sysctr1 org.freedesktop.DBus.ObjectManager.GetManagedObjects)" "'$CPATH/d1'" \
+                "nobody: GetManagedObjects"
+        like "$(asgcall /org/sysctr1 org.sysctr1.Manager.GetContainerConfig d1)" "name: d1" \
+                "nobody: GetContainerConfig"
         for m in Start Stop Delete; do
                 like "$(asgcall "$CPATH/d1" "org.sysctr1.Container.$m")" "$denied" "nobody: Container.$m() is AccessDenied"
         done
@@ -152,6 +224,8 @@ fi
 # --- delete
 is "$(bcall DeleteContainer s d1)" "" "DeleteContainer d1"
 ok "ContainerRemoved(d1) is emitted" wait_for 5 monitor_has ContainerRemoved "'d1', objectpath '$CPATH/d1'"
+ok "InterfacesRemoved(d1) is emitted" wait_for 5 monitor_has "org.freedesktop.DBus.ObjectManager.InterfacesRemoved" \
+        "objectpath '$CPATH/d1', ["
 is "$(busctl --system call org.sysctr1 "$CPATH/web_2d2" org.sysctr1.Container Delete 2>&1)" "" "Container.Delete() on web-2"
 ok "ContainerRemoved(web-2) is emitted" wait_for 5 monitor_has ContainerRemoved "'web-2', objectpath '$CPATH/web_2d2'"
 is "$(bcall ListContainers)" 'a(ssso) 0' "ListContainers: empty again"

@@ -328,6 +328,11 @@ _write_bus_config() {
   </policy>
   $extra
   <include ignore_missing="no">$SYSCTR_TEST_BUS_POLICY</include>
+  <!-- For the tests that run a polkitd of their own (start_polkit): as root here. -->
+  <include ignore_missing="yes">/usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf</include>
+  <policy user="root">
+    <allow own="org.freedesktop.PolicyKit1"/>
+  </policy>
 </busconfig>
 EOF
 }
@@ -383,6 +388,7 @@ setup_instance() {
         export SYSCTR_LOG_DIR="$T/log"
         export SYSCTR_TEMPLATE_DIR="$top_srcdir/templates"
         export SYSCTR_AGENT="$top_builddir/sysctr-agent"
+        export SYSCTR_ENTER="$top_builddir/sysctr-enter"
         export SYSCTR_CGROUP_PARENT="$CG_NAME"
         local cg2
         cg2=$(_cg2_mount)
@@ -391,6 +397,37 @@ setup_instance() {
         start_dbus
         start_sysctrd
         diag "instance in $T (cgroup $CG_NAME)"
+}
+
+# start_polkit RULES: a polkitd of the test's own on the private bus, in a mount namespace of its
+# own where /etc/polkit-1/rules.d holds only RULES (JavaScript), /usr/share/polkit-1/rules.d nothing
+# and /usr/share/polkit-1/actions only our action file: the host's polkit setup is neither used nor
+# touched. Needs root (polkitd drops to its own user).
+POLKIT_PID=
+start_polkit() {
+        local policy="$top_builddir/units/org.sysctr1.policy"
+        [ -x /usr/lib/polkit-1/polkitd ] || bail "polkitd is missing (Debian: polkitd)"
+        [ -f "$policy" ] || bail "$policy is not built"
+        mkdir -p "$T/polkit/rules" "$T/polkit/actions" "$T/polkit/empty"
+        cp "$policy" "$T/polkit/actions/"
+        printf '%s\n' "$1" > "$T/polkit/rules/50-sysctr-test.rules"
+        chmod -R a+rX "$T/polkit"
+        unshare -m --propagation private sh -c "
+                mount --bind '$T/polkit/rules' /etc/polkit-1/rules.d &&
+                mount --bind '$T/polkit/empty' /usr/share/polkit-1/rules.d &&
+                mount --bind '$T/polkit/actions' /usr/share/polkit-1/actions &&
+                exec /usr/lib/polkit-1/polkitd --no-debug" >"$T/polkitd.log" 2>&1 &
+        POLKIT_PID=$!
+        wait_for 10 busctl --system status org.freedesktop.PolicyKit1 ||
+                bail "polkitd did not start: $(cat "$T/polkitd.log")"
+        at_cleanup 'kill_wait "$POLKIT_PID" 5'
+}
+
+# as_user UID CMD...: run CMD as that user (and its group), without supplementary groups.
+as_user() {
+        local uid=$1
+        shift
+        setpriv --reuid="$uid" --regid="$(id -g "$uid" 2>/dev/null || echo "$uid")" --clear-groups env HOME=/ "$@"
 }
 
 # ---------------------------------------------------------------------------------------------------

@@ -64,7 +64,7 @@ static int send_notify(int dir_fd, const char *text, int pass_fd) {
         } control = {};
         struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
 
-        (void) snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/" NOTIFY_SOCKET_NAME, dir_fd);
+        (void) snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/" SYSCTR_NOTIFY_SOCKET, dir_fd);
         if (pass_fd >= 0) {
                 struct cmsghdr *c;
 
@@ -96,7 +96,7 @@ static void test_notify_socket(const char *tmp) {
                 return;
         }
         dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        r = notify_socket_open(dir_fd, NOTIFY_SOCKET_NAME, &fd);
+        r = notify_socket_open(dir_fd, SYSCTR_NOTIFY_SOCKET, &fd);
         is_int(r, 0, "the notify socket is made in a directory with a %zu character path", strlen(dir));
         if (r < 0)
                 return;
@@ -118,7 +118,7 @@ static void test_notify_socket(const char *tmp) {
         r = notify_receive(fd, getpid(), &m);
         ok(r == 1 && count_fds() == before, "file descriptors passed along (FDSTORE=1) are closed");
 
-        r = notify_socket_open(dir_fd, NOTIFY_SOCKET_NAME, &again);
+        r = notify_socket_open(dir_fd, SYSCTR_NOTIFY_SOCKET, &again);
         is_int(r, 0, "a stale socket of the same name is replaced");
 }
 
@@ -172,7 +172,7 @@ static void test_console_two_clients(Console *c, int dir_fd, int slave) {
         char buf[8192];
         ssize_t k;
 
-        a = connect_to(dir_fd, CONSOLE_SOCKET_NAME);
+        a = connect_to(dir_fd, SYSCTR_CONSOLE_SOCKET);
         is_int(console_accept(c), 1, "the first client is attached");
         k = read_some(a, buf, sizeof(buf), 1000);
         ok(k > 0 && strstr(buf, "web1 login: ") && !strstr(buf, "line 0000"),
@@ -180,7 +180,7 @@ static void test_console_two_clients(Console *c, int dir_fd, int slave) {
         ok(k > 0 && k <= (ssize_t) CONSOLE_REPLAY_MAX && strneq(buf, "line ", 5),
            "the replay starts at a line and is at most %u bytes", CONSOLE_REPLAY_MAX);
 
-        b = connect_to(dir_fd, CONSOLE_SOCKET_NAME);
+        b = connect_to(dir_fd, SYSCTR_CONSOLE_SOCKET);
         is_int(console_accept(c), 0, "a second client is not attached");
         k = read_some(b, buf, sizeof(buf), 1000);
         ok(k > 0 && streq(buf, CONSOLE_BUSY_MESSAGE) && read_some(b, buf, sizeof(buf), 1000) == -1,
@@ -205,7 +205,7 @@ static void test_console_backpressure(Console *c, int dir_fd, int slave) {
         char buf[4096];
 
         /* More than the pty's input buffer: the relay must hold back, not drop. */
-        a = connect_to(dir_fd, CONSOLE_SOCKET_NAME);
+        a = connect_to(dir_fd, SYSCTR_CONSOLE_SOCKET);
         if (console_accept(c) != 1) {
                 ok(false, "attach");
                 return;
@@ -269,8 +269,8 @@ static void test_console(const char *tmp) {
                 ok(false, "console set up");
                 return;
         }
-        is_int(console_listen(&c, dir_fd, CONSOLE_SOCKET_NAME), 0, "console.sock listens");
-        ok(fstatat(dir_fd, CONSOLE_SOCKET_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode) &&
+        is_int(console_listen(&c, dir_fd, SYSCTR_CONSOLE_SOCKET), 0, "console.sock listens");
+        ok(fstatat(dir_fd, SYSCTR_CONSOLE_SOCKET, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode) &&
                    (st.st_mode & 07777) == 0600,
            "console.sock is a socket, mode 0600");
         test_console_two_clients(&c, dir_fd, slave);

@@ -328,7 +328,13 @@ static void test_hostname(const char *tmp) {
         c = read_file(root, "etc/hostname");
         ok(r3 == 1 && c && streq(c, "web2\n"), "an empty (comments only) /etc/hostname is written");
         is_int(guest_setup_hostname(root_fd, "a/b"), -EINVAL, "a host name with '/' is refused");
-        is_int(guest_open(root_fd, "/etc/hostname", O_RDONLY, 0), -EINVAL, "absolute paths are refused");
+        {
+                _cleanup_close_ int fd = guest_open(root_fd, "/etc/hostname", O_RDONLY, 0);
+                char buf[16] = "";
+
+                ok(fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 && streq(buf, "web2\n"),
+                   "an absolute path is resolved inside the root, not on the host");
+        }
 }
 
 static void test_planted_symlinks(const char *tmp) {

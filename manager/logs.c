@@ -12,12 +12,21 @@
 #include <linux/openat2.h>
 #include <systemd/sd-journal.h>
 
-#include "log.h"
-#include "paths.h"
-#include "sysctr.h"
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <linux/close_range.h>
 
-/* "sysctr logs NAME [-f] [-n N]": what the host recorded about the container and what the guest
- * recorded itself.
+#include "backend.h"
+#include "bus-names.h"
+#include "container.h"
+#include "guest-path.h"
+#include "log.h"
+#include "manager.h"
+#include "paths.h"
+
+/* GetContainerLogs (and "sysctr logs NAME [-f] [-n N]", which calls it): what the host recorded
+ * about the container and what the guest recorded itself, written into a pipe by a child of sysctrd
+ * that the caller reads.
  *
  *  - Where sysctrd runs in systemd mode, the agent logs to the host's journal: the entries of the unit
  *    sysctr@NAME.service, and those tagged SYSCTR_CONTAINER=NAME. In standalone mode (no journald on
@@ -26,8 +35,9 @@
  *    /var/log/journal and /run/log/journal, read through /proc/LEADER/root while it runs, from its
  *    writable layer while it is stopped (/run is gone then).
  *
- * The journals are merged by time and printed as journalctl's short format. Reading the guest's journal
- * takes root, as everything that touches a container does. */
+ * The journals are merged by time and written as journalctl's short format. The child ends when the
+ * reader closes the pipe (with "follow", it waits for new entries until then). Trouble on the way is
+ * written into the stream as a "-- ... --" line, as journalctl writes "-- No entries --". */
 
 /* The host's journal, and the guest's two directories. */
 #define LOGS_JOURNALS_MAX 3
@@ -63,6 +73,21 @@ static void logs_done(Logs *l) {
         free(l->file.path);
         safe_close(l->file.fd);
         safe_close(l->file.inotify_fd);
+}
+
+/* Trouble, told to the reader in the stream itself (sysctrd's log gets it too). */
+static int logs_error(int error, const char *format, ...) _printf_(2, 3);
+static int logs_error(int error, const char *format, ...) {
+        char text[512];
+        va_list ap;
+
+        errno = error < 0 ? -error : error;
+        va_start(ap, format);
+        (void) vsnprintf(text, sizeof(text), format, ap);
+        va_end(ap);
+        printf("-- %s --\n", text);
+        log_debug("Reading logs: %s", text);
+        return error < 0 ? error : -EIO;
 }
 
 /* Guests write what they like into their logs: control characters (escape sequences, carriage
@@ -183,7 +208,7 @@ static int journals_print(Logs *l, uint64_t *skip) {
                         print_entry(oldest);
                 r = journal_next(oldest);
                 if (r < 0)
-                        return log_error_errno(r, _("Failed to read the journal: %m"));
+                        return logs_error(r, "Failed to read the journal: %m");
         }
 }
 
@@ -198,15 +223,15 @@ static int logs_open_host_journal(Logs *l, const char *name) {
         sd_journal *j = NULL;
         int r;
 
-        if (asprintf(&unit, "sysctr@%s.service", name) < 0 ||
-            asprintf(&m_unit, "_SYSTEMD_UNIT=%s", unit) < 0 || asprintf(&m_pid1_unit, "UNIT=%s", unit) < 0 ||
+        unit = sysctr_unit_name(name);
+        if (!unit || asprintf(&m_unit, "_SYSTEMD_UNIT=%s", unit) < 0 || asprintf(&m_pid1_unit, "UNIT=%s", unit) < 0 ||
             asprintf(&m_field, "SYSCTR_CONTAINER=%s", name) < 0)
-                return log_oom();
+                return -ENOMEM;
 
         /* Local only: the guest's journal, linked into the host's, is read on its own. */
         r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
         if (r < 0)
-                return log_error_errno(r, _("Failed to open the journal of the host: %m"));
+                return logs_error(r, "Failed to open the journal of the host: %m");
         r = sd_journal_add_match(j, m_unit, 0);
         if (r >= 0)
                 r = sd_journal_add_disjunction(j);
@@ -220,22 +245,10 @@ static int logs_open_host_journal(Logs *l, const char *name) {
                 r = sd_journal_add_match(j, m_pid1_unit, 0);
         if (r < 0) {
                 sd_journal_close(j);
-                return log_error_errno(r, _("Failed to filter the journal of the host: %m"));
+                return logs_error(r, "Failed to filter the journal of the host: %m");
         }
         logs_add_journal(l, j, -EBADF);
         return 0;
-}
-
-static int open_in_root(int root_fd, const char *path) {
-        struct open_how how = {
-                .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-                /* The guest owns the tree: its symlinks resolve inside it. */
-                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-        };
-        int fd;
-
-        fd = (int) syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
-        return fd < 0 ? -errno : fd;
 }
 
 /* The guest's journal directories below its root: those that exist. */
@@ -247,16 +260,16 @@ static int logs_open_guest_journals(Logs *l, int root_fd) {
                 sd_journal *j = NULL;
                 int r;
 
-                fd = open_in_root(root_fd, dirs[i]);
+                /* The guest owns the tree: its symlinks resolve inside it. */
+                fd = guest_open_follow(root_fd, dirs[i], O_RDONLY | O_DIRECTORY, 0);
                 if (fd == -ENOENT || fd == -ENOTDIR)
                         continue;
                 if (fd < 0)
-                        return log_error_errno(fd, _("Failed to open /%s of the container: %m"), dirs[i]);
+                        return logs_error(fd, "Failed to open /%s of the container: %m", dirs[i]);
                 /* Its machine-ID subdirectories and their files, opened relative to fd. */
                 r = sd_journal_open_directory_fd(&j, fd, 0);
                 if (r < 0)
-                        return log_error_errno(r,
-                                               _("Failed to open the journal in /%s of the container: %m"),
+                        return logs_error(r, "Failed to open the journal in /%s of the container: %m",
                                                dirs[i]);
                 logs_add_journal(l, j, TAKE_FD(fd));
         }
@@ -284,7 +297,7 @@ static int guest_root_of_leader(uint32_t leader, int *ret) {
 /* The guest's root: its init's while it runs, else its writable layer, which has all the guest wrote
  * but /run. */
 static int guest_root_open(const char *name, uint32_t leader, int *ret) {
-        _cleanup_free_ char *dir = NULL, *upper = NULL;
+        _cleanup_free_ char *upper = NULL;
         int fd, r;
 
         if (leader > 0) {
@@ -294,8 +307,8 @@ static int guest_root_open(const char *name, uint32_t leader, int *ret) {
                 /* It stopped meanwhile. */
         }
 
-        dir = sysctr_container_dir(name);
-        if (!dir || asprintf(&upper, "%s/upper", dir) < 0)
+        upper = sysctr_container_upper_dir(name);
+        if (!upper)
                 return -ENOMEM;
         fd = open(upper, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
@@ -319,7 +332,7 @@ static int log_file_copy(LogFile *f) {
                                 continue;
                         if (errno == EAGAIN)
                                 return 0;
-                        return log_error_errno(-errno, _("Failed to read %s: %m"), f->path);
+                        return logs_error(-errno, "Failed to read %s: %m", f->path);
                 }
                 print_sanitized(buf, (size_t) n, 0);
         }
@@ -358,37 +371,37 @@ static int log_file_open(LogFile *f) {
         if (f->fd < 0 && (errno == EACCES || errno == EPERM))
                 return -EACCES;
         if (f->fd < 0 && errno != ENOENT)
-                return log_error_errno(-errno, _("Failed to open %s: %m"), f->path);
+                return logs_error(-errno, "Failed to open %s: %m", f->path);
         if (f->fd >= 0 && f->inotify_fd >= 0 && inotify_add_watch(f->inotify_fd, f->path, IN_MODIFY) < 0)
-                return log_error_errno(-errno, _("Failed to watch %s: %m"), f->path);
+                return logs_error(-errno, "Failed to watch %s: %m", f->path);
         return 0;
 }
 
 /* -f: the directory is watched for the file to appear (a container that never ran has none yet),
  * the file for what is appended to it. Watches first, so that nothing written meanwhile is missed. */
-static int log_file_setup(LogFile *f, const CtlOptions *o, bool follow, uint32_t lines) {
+static int log_file_setup(LogFile *f, bool seek, bool follow, uint32_t lines) {
         int r;
 
         if (follow) {
                 f->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
                 if (f->inotify_fd < 0)
-                        return log_error_errno(-errno, _("Failed to watch %s: %m"), f->path);
+                        return logs_error(-errno, "Failed to watch %s: %m", f->path);
                 /* No log directory at all: nothing to wait for there. */
                 if (inotify_add_watch(f->inotify_fd, f->dir, IN_CREATE | IN_MOVED_TO) < 0 && errno != ENOENT)
-                        return log_error_errno(-errno, _("Failed to watch %s: %m"), f->dir);
+                        return logs_error(-errno, "Failed to watch %s: %m", f->dir);
         }
         r = log_file_open(f);
         if (r == -EACCES) {
-                log_warning(_("Cannot read %s: only root may."), f->path);
+                (void) logs_error(-EACCES, "Cannot read %s: %m", f->path);
                 f->inotify_fd = safe_close(f->inotify_fd);
                 return 0;
         }
         if (r < 0 || f->fd < 0)
                 return r;
-        if (o->lines_set || follow) {
+        if (seek) {
                 r = log_file_seek_tail(f, lines);
                 if (r < 0)
-                        return log_error_errno(r, _("Failed to read %s: %m"), f->path);
+                        return logs_error(r, "Failed to read %s: %m", f->path);
         }
         return log_file_copy(f);
 }
@@ -425,30 +438,19 @@ static int poll_timeout_ms(Logs *l) {
 }
 
 static int flush_output(void) {
+        /* The reader went away (EPIPE): that is the end, not an error worth a word. */
         if (fflush(stdout) != 0 || ferror(stdout))
-                return log_error_errno(errno > 0 ? -errno : -EIO, _("Failed to write the output: %m"));
+                return errno > 0 ? -errno : -EIO;
         return 0;
 }
 
-/* Until SIGINT, SIGTERM or SIGHUP (which end it cleanly, with status 0): new journal entries as they
- * come, and what is appended to the log file. */
+/* Until the reader closes the pipe: new journal entries as they come, and what is appended to the
+ * log file. */
 static int logs_follow(Logs *l) {
         struct pollfd p[1 + LOGS_JOURNALS_MAX + 1];
-        _cleanup_close_ int signal_fd = -EBADF;
         uint64_t skip = 0;
-        sigset_t mask;
         size_t n;
         int r;
-
-        (void) sigemptyset(&mask);
-        (void) sigaddset(&mask, SIGINT);
-        (void) sigaddset(&mask, SIGTERM);
-        (void) sigaddset(&mask, SIGHUP);
-        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
-                return log_error_errno(-errno, _("Failed to block signals: %m"));
-        signal_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (signal_fd < 0)
-                return log_error_errno(-errno, _("Failed to watch for signals: %m"));
 
         for (;;) {
                 r = flush_output();
@@ -456,7 +458,8 @@ static int logs_follow(Logs *l) {
                         return r;
 
                 n = 0;
-                p[n++] = (struct pollfd) { .fd = signal_fd, .events = POLLIN };
+                /* No events asked for: POLLERR comes when the reader has closed its end. */
+                p[n++] = (struct pollfd) { .fd = STDOUT_FILENO, .events = 0 };
                 for (size_t i = 0; i < l->n_journals; i++)
                         p[n++] = (struct pollfd) {
                                 .fd = sd_journal_get_fd(l->journals[i].journal),
@@ -468,7 +471,7 @@ static int logs_follow(Logs *l) {
                 if (poll(p, n, poll_timeout_ms(l)) < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return log_error_errno(-errno, _("Failed to wait for new log entries: %m"));
+                        return logs_error(-errno, "Failed to wait for new log entries: %m");
                 }
                 if (p[0].revents)
                         return 0;
@@ -480,7 +483,7 @@ static int logs_follow(Logs *l) {
                         if (r >= 0 && !s->pending)
                                 r = journal_next(s);
                         if (r < 0)
-                                return log_error_errno(r, _("Failed to read the journal: %m"));
+                                return logs_error(r, "Failed to read the journal: %m");
                 }
                 r = journals_print(l, &skip);
                 if (r < 0)
@@ -495,99 +498,71 @@ static int logs_follow(Logs *l) {
 
 /* ---------------------------------------------------------------------------------------------- */
 
-typedef struct ContainerLogSources {
-        char *mode;             /* of sysctrd: "systemd" or "standalone" */
-        char *state;
-        uint32_t leader;
-} ContainerLogSources;
+typedef struct LogsRequest {
+        const char *name;
+        bool systemd;           /* the agent logs to the journal, not to <log dir>/NAME.log */
+        pid_t leader;           /* the running init, or 0 */
+        bool lines_set;
+        uint32_t lines;
+        bool follow;
+} LogsRequest;
 
-static void container_log_sources_done(ContainerLogSources *c) {
-        free(c->mode);
-        free(c->state);
-}
-
-/* What sysctrd knows: where the agent logs, and whether the guest runs. The bus is not kept open
- * while following: that may last for days. */
-static int query_container(const char *name, ContainerLogSources *ret) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_free_ char *path = NULL;
-        int r;
-
-        r = ctl_bus_open(&bus);
-        if (r < 0)
-                return r;
-        r = ctl_get_container_path(bus, name, &path);
-        if (r < 0)
-                return r;
-        r = ctl_get_container_state(bus, path, &ret->state, &ret->leader);
-        if (r < 0)
-                return r;
-        return ctl_get_manager_mode(bus, &ret->mode);
-}
-
-static int logs_open(Logs *l, const char *name, const ContainerLogSources *c, bool follow) {
+static int logs_open(Logs *l, const LogsRequest *req) {
         _cleanup_close_ int root_fd = -EBADF;
-        bool running = streq(c->state, "running") || streq(c->state, "starting") ||
-                       streq(c->state, "stopping");
+        const char *name = req->name;
         int r;
 
         /* The mode says where the agent's messages went: under systemd to the journal, else to the file
          * that sysctrd gave it as stderr. (Not sd_booted(): a standalone sysctrd may run on a systemd
          * host, as the tests' private instances do.) */
-        if (streq(c->mode, "systemd")) {
+        if (req->systemd) {
                 r = logs_open_host_journal(l, name);
                 if (r < 0)
                         return r;
         } else {
                 l->use_file = true;
-                if (asprintf(&l->file.dir, "%s", sysctr_log_dir()) < 0 ||
-                    asprintf(&l->file.path, "%s/%s.log", sysctr_log_dir(), name) < 0)
-                        return log_oom();
+                l->file.dir = strdup(sysctr_log_dir());
+                l->file.path = sysctr_container_log_path(name);
+                if (!l->file.dir || !l->file.path)
+                        return -ENOMEM;
         }
 
-        r = guest_root_open(name, running ? c->leader : 0, &root_fd);
+        r = guest_root_open(name, (uint32_t) req->leader, &root_fd);
         if (r == -ENOENT)
                 return 0;       /* never started: no layer yet */
         if (r == -EACCES || r == -EPERM) {
-                log_warning(_("Cannot read the journal of container \"%s\": only root may."), name);
+                (void) logs_error(r, "Cannot read the journal of container \"%s\": %m", name);
                 return 0;
         }
         if (r < 0)
-                return log_error_errno(r, _("Failed to open the root of container \"%s\": %m"), name);
+                return logs_error(r, "Failed to open the root of container \"%s\": %m", name);
         r = logs_open_guest_journals(l, root_fd);
         if (r < 0)
                 return r;
 
         /* Before anything is read, so that no change is missed (sd_journal_get_fd(3)). */
-        for (size_t i = 0; follow && i < l->n_journals; i++) {
+        for (size_t i = 0; req->follow && i < l->n_journals; i++) {
                 r = sd_journal_get_fd(l->journals[i].journal);
                 if (r < 0)
-                        return log_error_errno(r, _("Failed to watch the journal: %m"));
+                        return logs_error(r, "Failed to watch the journal: %m");
         }
         return 0;
 }
 
-int verb_logs(char **args, const CtlOptions *o) {
-        _cleanup_(container_log_sources_done) ContainerLogSources c = {};
+static int logs_run(const LogsRequest *req) {
         _cleanup_(logs_done) Logs l = { .file = { .fd = -EBADF, .inotify_fd = -EBADF } };
-        uint32_t lines = o->lines_set ? o->lines : LOGS_FOLLOW_DEFAULT_LINES;
-        bool limit = o->lines_set || o->follow;
+        uint32_t lines = req->lines_set ? req->lines : LOGS_FOLLOW_DEFAULT_LINES;
+        bool limit = req->lines_set || req->follow;
         uint64_t total = 0, skip;
         int r;
 
-        r = ctl_check_container_name(args[0]);
-        if (r < 0)
-                return r;
-        r = query_container(args[0], &c);
-        if (r < 0)
-                return r;
-        r = logs_open(&l, args[0], &c, o->follow);
+        r = logs_open(&l, req);
         if (r < 0)
                 return r;
 
         /* The file first: its lines have no time to merge them by. -n counts its lines apart. */
         if (l.use_file) {
-                r = log_file_setup(&l.file, o, o->follow, lines);
+                r = log_file_setup(&l.file, limit, req->follow, lines);
                 if (r < 0)
                         return r;
         }
@@ -597,7 +572,7 @@ int verb_logs(char **args, const CtlOptions *o) {
 
                 r = journal_seek(&l.journals[i], limit, lines, &count);
                 if (r < 0)
-                        return log_error_errno(r, _("Failed to read the journal: %m"));
+                        return logs_error(r, "Failed to read the journal: %m");
                 total += count;
         }
         /* Each journal is at its last lines entries: of them all, only the last lines are shown. */
@@ -606,7 +581,100 @@ int verb_logs(char **args, const CtlOptions *o) {
         if (r < 0)
                 return r;
 
-        if (o->follow)
+        if (req->follow)
                 return logs_follow(&l);
         return flush_output();
+}
+
+/* The child that writes the logs: the pipe is its standard output, and nothing of sysctrd's (the bus
+ * connection above all, which would outlive a restart of sysctrd) stays open in it. */
+_noreturn_ static void logs_child(int fd, const LogsRequest *req) {
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
+            syscall(SYS_close_range, 3U, ~0U, 0) < 0)
+                _exit(EXIT_FAILURE);
+        (void) signal(SIGPIPE, SIG_IGN);
+        _exit(logs_run(req) < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+}
+
+static int on_logs_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        sd_event_source_disable_unref(s);
+        return 0;
+}
+
+static int read_logs_options(sd_bus_message *m, LogsRequest *req, sd_bus_error *error) {
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        for (;;) {
+                const char *key;
+                uint64_t lines;
+                int follow;
+
+                r = sd_bus_message_enter_container(m, 'e', "sv");
+                if (r <= 0)
+                        break;
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                if (streq(key, "lines")) {
+                        r = sd_bus_message_read(m, "v", "t", &lines);
+                        if (r >= 0 && lines > UINT32_MAX)
+                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                         "Invalid number of lines %" PRIu64 ".", lines);
+                        req->lines_set = true;
+                        req->lines = (uint32_t) lines;
+                } else if (streq(key, "follow")) {
+                        r = sd_bus_message_read(m, "v", "b", &follow);
+                        req->follow = follow;
+                } else
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Unknown option \"%s\" (known: lines, follow).", key);
+                if (r < 0)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Option \"%s\" has the wrong type.",
+                                                 key);
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+int container_method_get_logs(Container *c, sd_bus_message *message, sd_bus_error *error) {
+        _cleanup_close_pair_ int pipe_fds[2] = { -EBADF, -EBADF };
+        LogsRequest req = {
+                .name = c->name,
+                .systemd = c->manager->backend->units,
+                .leader = container_is_active(c) ? c->leader : 0,
+        };
+        sd_event_source *child = NULL;
+        pid_t pid;
+        int r;
+
+        r = read_logs_options(message, &req, error);
+        if (r < 0)
+                return r;
+        if (c->state == CONTAINER_CREATING)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_BUSY, "Container \"%s\" is being created.", c->name);
+        if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                pipe_fds[0] = safe_close(pipe_fds[0]);
+                logs_child(pipe_fds[1], &req);
+        }
+        pipe_fds[1] = safe_close(pipe_fds[1]);
+        /* The source belongs to its callback, which ends it. */
+        r = sd_event_add_child(c->manager->event, &child, pid, WEXITED, on_logs_child_exit, NULL);
+        if (r < 0) {
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                return r;
+        }
+        return sd_bus_reply_method_return(message, "h", pipe_fds[0]);
 }

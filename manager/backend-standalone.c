@@ -4,21 +4,18 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "backend.h"
 #include "cgroup-util.h"
 #include "fileio.h"
 #include "limits.h"
 #include "log.h"
 #include "manager.h"
 #include "paths.h"
-#include "spawn.h"
 
-char *spawn_unit_cgroup(const char *name) {
-        char *p;
-
-        if (asprintf(&p, "/%s/sysctr@%s.service", sysctr_cgroup_parent(), name) < 0)
-                return NULL;
-        return p;
-}
+/* Standalone mode (PID 1 is not systemd): we run the agent ourselves, detached (it survives us), in
+ * a cgroup2 cgroup of its own, "<cgroup2 mount>/<SYSCTR_CGROUP_PARENT>/sysctr@NAME.service", as
+ * systemd would; limits are written to that cgroup's files (limits.c); autostart containers are
+ * started when sysctrd starts. */
 
 static int prepare_cgroup(const char *cgroup) {
         _cleanup_free_ char *parent = NULL;
@@ -51,7 +48,7 @@ _noreturn_ static void exec_agent(const char *name, int log_fd, int status_fd) {
         (void) unsetenv("LISTEN_FDS");
         (void) unsetenv("LISTEN_PID");
         (void) unsetenv("JOURNAL_STREAM");
-        /* Empty: no unit stands behind this agent (the agent's README). */
+        /* Empty: no unit stands behind this agent (agent/README.md). */
         (void) setenv("SYSCTR_UNIT", "", 1);
         execl(agent, "sysctr-agent", name, (char *) NULL);
 fail:
@@ -103,15 +100,16 @@ report:
         _exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
 }
 
-int spawn_agent(Container *c) {
+static int standalone_start(Container *c) {
         _cleanup_free_ char *cgroup = NULL, *log_path = NULL;
         _cleanup_close_pair_ int report[2] = { -EBADF, -EBADF };
         _cleanup_close_ int log_fd = -EBADF;
         pid_t child;
         int r, result = -EIO;
 
-        cgroup = spawn_unit_cgroup(c->name);
-        if (!cgroup || asprintf(&log_path, "%s/%s.log", sysctr_log_dir(), c->name) < 0)
+        cgroup = sysctr_unit_cgroup(c->name, false);
+        log_path = sysctr_container_log_path(c->name);
+        if (!cgroup || !log_path)
                 return -ENOMEM;
 
         r = prepare_cgroup(cgroup);
@@ -154,18 +152,24 @@ int spawn_agent(Container *c) {
         return 0;
 }
 
-void spawn_cleanup_after_agent(Container *c) {
+static int standalone_stop(Container *c) {
+        /* The agent we spawned is followed at once (container_watch_agent()), so there is always a
+         * pidfd to signal; without one the container is not ours to stop yet. */
+        return -EAGAIN;
+}
+
+/* After an agent died without cleaning up: kill what is left in its cgroup and remove it (systemd
+ * does that for units), and remove its runtime directory. */
+static void standalone_agent_gone(Container *c) {
         _cleanup_free_ char *cgroup = NULL, *runtime = NULL;
         int r;
 
-        if (c->manager->mode == MANAGER_STANDALONE) {
-                cgroup = spawn_unit_cgroup(c->name);
-                if (cgroup) {
-                        r = cg_kill_and_remove(cgroup, 5 * USEC_PER_SEC);
-                        if (r < 0)
-                                log_warning_errno(r, "Failed to remove cgroup %s: %m", cgroup);
-                        limits_standalone_cleanup(cgroup);
-                }
+        cgroup = sysctr_unit_cgroup(c->name, false);
+        if (cgroup) {
+                r = cg_kill_and_remove(cgroup, 5 * USEC_PER_SEC);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to remove cgroup %s: %m", cgroup);
+                limits_standalone_cleanup(cgroup);
         }
         runtime = sysctr_container_runtime_dir(c->name);
         if (runtime) {
@@ -174,3 +178,55 @@ void spawn_cleanup_after_agent(Container *c) {
                         log_warning_errno(r, "Failed to remove %s: %m", runtime);
         }
 }
+
+static int standalone_apply_limits(Container *c, sd_bus_error *error) {
+        int r;
+
+        if (!container_is_active(c))
+                return 0;       /* written at the next start */
+        r = limits_standalone_write(c);
+        if (r == -EOPNOTSUPP)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                         "This host's cgroups offer no controller for a limit of \"%s\".", c->name);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to apply the limits of \"%s\": %m", c->name);
+        return 0;
+}
+
+static int standalone_set_autostart(Container *c, bool enable, sd_bus_error *error) {
+        return 0;       /* the config says it; sysctrd starts those containers when it starts */
+}
+
+static void standalone_nothing(Container *c) {
+}
+
+/* sysctrd starting is our "boot": start what is marked autostart. */
+static void standalone_startup(Manager *m) {
+        _cleanup_free_ Container **all = manager_sorted_containers(m);
+        size_t n = hashmap_size(m->containers);
+
+        for (size_t i = 0; all && i < n; i++) {
+                _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+                Container *c = all[i];
+
+                if (c->state == CONTAINER_BROKEN || !c->config->autostart || container_is_active(c))
+                        continue;
+                log_container_info(c->name, "Starting container %s (autostart).", c->name);
+                if (container_start(c, NULL, &error) < 0)
+                        log_container_error(c->name, "Failed to start container %s: %s", c->name,
+                                            strna(error.message));
+        }
+}
+
+const Backend backend_standalone = {
+        .name = "standalone",
+        .units = false,
+        .start = standalone_start,
+        .stop = standalone_stop,
+        .agent_gone = standalone_agent_gone,
+        .apply_limits = standalone_apply_limits,
+        .set_autostart = standalone_set_autostart,
+        .created = standalone_nothing,
+        .deleted = standalone_nothing,
+        .startup = standalone_startup,
+};

@@ -1,4 +1,11 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# sysctrd's logic that needs no bus and no root: a library that the daemon and the unit tests link.
+noinst_LIBRARIES += manager/libsysctrd-core.a
+manager_libsysctrd_core_a_SOURCES = \
+	manager/idrange.c manager/idrange.h
+manager_libsysctrd_core_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
+SYSCTRD_CORE_LIBS = manager/libsysctrd-core.a $(COMMON_LIBS)
+
 sbin_PROGRAMS += sysctrd
 sysctrd_SOURCES = \
 	manager/sysctrd.c \
@@ -17,4 +24,12 @@ sysctrd_SOURCES = \
 	manager/unit.c manager/unit.h \
 	manager/errors.h
 sysctrd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
-sysctrd_LDADD = $(COMMON_LIBS)
+sysctrd_LDADD = $(SYSCTRD_CORE_LIBS)
+
+# Subordinate ID ranges (subuid/subgid parser, block allocator); tools/setup-subids.
+check_PROGRAMS += test-idrange
+TESTS += test-idrange tests/unit/test-setup-subids.sh
+test_idrange_SOURCES = tests/unit/test-idrange.c tests/unit/tap.h
+test_idrange_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_idrange_LDADD = $(SYSCTRD_CORE_LIBS)
+EXTRA_DIST += tools/setup-subids tests/unit/test-setup-subids.sh

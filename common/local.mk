@@ -15,7 +15,8 @@ common_libsysctr_common_a_SOURCES = \
 	common/config-yaml.c \
 	common/cgroup-util.c common/cgroup-util.h \
 	common/parse-util.c common/parse-util.h \
-	common/bind.c common/bind.h
+	common/bind.c common/bind.h \
+	common/bus-limits.c common/bus-limits.h
 common_libsysctr_common_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(YAML_CFLAGS) $(UUID_CFLAGS)
 
 # Everything a program needs to link the common library.

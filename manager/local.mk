@@ -2,7 +2,8 @@
 # sysctrd's logic that needs no bus and no root: a library that the daemon and the unit tests link.
 noinst_LIBRARIES += manager/libsysctrd-core.a
 manager_libsysctrd_core_a_SOURCES = \
-	manager/idrange.c manager/idrange.h
+	manager/idrange.c manager/idrange.h \
+	manager/host-limits.c manager/host-limits.h
 manager_libsysctrd_core_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 SYSCTRD_CORE_LIBS = manager/libsysctrd-core.a $(COMMON_LIBS)
 
@@ -33,3 +34,10 @@ test_idrange_SOURCES = tests/unit/test-idrange.c tests/unit/tap.h
 test_idrange_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
 test_idrange_LDADD = $(SYSCTRD_CORE_LIBS)
 EXTRA_DIST += tools/setup-subids tests/unit/test-setup-subids.sh
+
+# Host limits that guests share, against fake /proc/sys trees and units/sysctl.d/60-sysctr.conf.
+check_PROGRAMS += test-host-limits
+TESTS += test-host-limits
+test_host_limits_SOURCES = tests/unit/test-host-limits.c tests/unit/tap.h
+test_host_limits_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_host_limits_LDADD = $(SYSCTRD_CORE_LIBS)

@@ -85,7 +85,8 @@ static struct bpf_insn jump_next(uint8_t op, uint8_t dst, int32_t imm) {
 static size_t emit_rule(struct bpf_insn *p, const DeviceRule *r) {
         size_t k = 0;
 
-        p[k++] = jump_next(BPF_JNE, REG_TYPE, r->type == DEVICE_CHAR ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK);
+        p[k++] = jump_next(BPF_JNE, REG_TYPE,
+                           r->type == DEVICE_CHAR ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK);
         if (r->major_first == r->major_last)
                 p[k++] = jump_next(BPF_JNE, REG_MAJOR, (int32_t) r->major_first);
         else {

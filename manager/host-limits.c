@@ -93,7 +93,8 @@ static int describe(unsigned p, unsigned u, const char *note, char **ret, bool *
         if (p > 0 && u > 0)
                 k = asprintf(ret, "%u privileged and %u unprivileged containers", p, u);
         else
-                k = asprintf(ret, "%u %sprivileged container%s", p + u, p > 0 ? "" : "un", p + u == 1 ? "" : "s");
+                k = asprintf(ret, "%u %sprivileged container%s", p + u, p > 0 ? "" : "un",
+                             p + u == 1 ? "" : "s");
         if (k >= 0 && note) {
                 char *n;
 
@@ -154,10 +155,13 @@ static int limit_need(const HostLimit *l, const HostDemand *d, uint64_t *ret_nee
                                      ret_who, ret_plural);
         }
         *ret_needed = shared;
-        if (l->scope == SCOPE_ROOT_KEYS || l->scope == SCOPE_USER_KEYS)
-                return describe(p, 0, NULL, ret_who, ret_plural);
-        return describe(p, shared_u, l->scope == SCOPE_ROOT && shared_u > 0 ? "all counted against root" : NULL,
-                        ret_who, ret_plural);
+        if (l->scope == SCOPE_SYSTEM)
+                return describe(p, u, NULL, ret_who, ret_plural);
+        if (l->scope == SCOPE_ROOT)
+                return describe(p, shared_u, shared_u > 0 ? "all counted against root" : NULL, ret_who,
+                                ret_plural);
+        /* Key quotas: what is shared comes from the privileged containers. */
+        return describe(p, 0, NULL, ret_who, ret_plural);
 }
 
 static uint64_t suggest(const HostLimit *l, uint64_t needed) {

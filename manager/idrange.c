@@ -361,7 +361,8 @@ static char *format_set(const IdSet *s) {
         for (size_t i = 0; out && i < s->n; i++) {
                 char *n;
 
-                if (asprintf(&n, "%s%s%" PRIu64 "-%" PRIu64, out, i > 0 ? ", " : "", s->v[i].lo, s->v[i].hi - 1) < 0)
+                if (asprintf(&n, "%s%s%" PRIu64 "-%" PRIu64, out, i > 0 ? ", " : "", s->v[i].lo,
+                             s->v[i].hi - 1) < 0)
                         n = NULL;
                 free(out);
                 out = n;
@@ -414,7 +415,8 @@ static bool sorted_overlap(uint64_t base, const uint32_t *used, size_t n_used, u
 
 bool idrange_find_overlap(uint32_t base, const uint32_t *used, size_t n_used, uint32_t *ret_other) {
         for (size_t i = 0; i < n_used; i++)
-                if (used[i] < (uint64_t) base + IDRANGE_BLOCK_SIZE && base < (uint64_t) used[i] + IDRANGE_BLOCK_SIZE) {
+                if (used[i] < (uint64_t) base + IDRANGE_BLOCK_SIZE &&
+                    base < (uint64_t) used[i] + IDRANGE_BLOCK_SIZE) {
                         if (ret_other)
                                 *ret_other = used[i];
                         return true;
@@ -486,9 +488,9 @@ static int allocate_error(const SubIdFile *uids, const SubIdFile *gids, const Ro
                              IDRANGE_BLOCK_SIZE, uids->path, gids->path, capacity, suggestion, uids->path,
                              gids->path);
         else
-                k = asprintf(ret_error, "root's ranges in %s (%s) and %s (%s) hold no block of %u IDs aligned to "
-                             "%u that is in both files, clear of other users' ranges and of the host's IDs "
-                             "below %u. Add %s to both files.",
+                k = asprintf(ret_error, "root's ranges in %s (%s) and %s (%s) hold no block of %u IDs "
+                             "aligned to %u that is in both files, clear of other users' ranges and of the "
+                             "host's IDs below %u. Add %s to both files.",
                              uids->path, u, gids->path, g, IDRANGE_BLOCK_SIZE, IDRANGE_BLOCK_SIZE,
                              IDRANGE_HOST_RESERVED, suggestion);
         return k < 0 ? -ENOMEM : error;
@@ -557,7 +559,8 @@ int idrange_check_base(const SubIdFile *uids, const SubIdFile *gids, uint64_t ba
                 return -ENOMEM;
         if (!why)
                 return 0;
-        if (ret_error && asprintf(ret_error, "The ID range %" PRIu64 "-%" PRIu64 " %s.", base, end - 1, why) < 0)
+        if (ret_error &&
+            asprintf(ret_error, "The ID range %" PRIu64 "-%" PRIu64 " %s.", base, end - 1, why) < 0)
                 return -ENOMEM;
         return -ERANGE;
 }

@@ -16,7 +16,8 @@ sysctr_agent_SOURCES = \
 	agent/guest.c agent/guest.h \
 	agent/notify.c agent/notify.h \
 	agent/machined.c agent/machined.h \
-	agent/mount-plan.c agent/mount.c agent/mount.h
+	agent/mount-plan.c agent/mount.c agent/mount.h \
+	agent/devices.c agent/devices.h
 sysctr_agent_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 sysctr_agent_LDADD = $(SECURITY_LIBS) $(COMMON_LIBS)
 
@@ -49,5 +50,16 @@ test_agent_sockets_SOURCES = tests/unit/test-agent-sockets.c tests/unit/tap.h \
 	agent/notify.c agent/notify.h agent/console.c agent/console.h
 test_agent_sockets_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent
 test_agent_sockets_LDADD = $(COMMON_LIBS)
+
+# The device policy as data (the BPF program through an interpreter, the v1 lines), no root; then
+# in the kernel (cgroup2 BPF and the v1 devices controller): "1..0 # SKIP needs root" without it.
+check_PROGRAMS += test-devices test-devices-cgroup
+TESTS += test-devices test-devices-cgroup
+test_devices_SOURCES = tests/unit/test-devices.c tests/unit/tap.h agent/devices.c agent/devices.h
+test_devices_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent
+test_devices_LDADD = $(COMMON_LIBS)
+test_devices_cgroup_SOURCES = tests/unit/test-devices-cgroup.c tests/unit/tap.h agent/devices.c agent/devices.h
+test_devices_cgroup_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent
+test_devices_cgroup_LDADD = $(COMMON_LIBS)
 
 EXTRA_DIST += agent/README.md

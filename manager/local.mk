@@ -22,7 +22,9 @@ manager_libsysctrd_a_SOURCES = \
 	manager/settings.c \
 	manager/polkit.c manager/polkit.h \
 	manager/image.c manager/image.h \
-	manager/image-dbus.c manager/image-dbus.h
+	manager/image-dbus.c manager/image-dbus.h \
+	manager/idrange.c manager/idrange.h \
+	manager/host-limits.c manager/host-limits.h
 manager_libsysctrd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 SYSCTRD_LIBS = manager/libsysctrd.a $(COMMON_LIBS)
 
@@ -30,3 +32,18 @@ sbin_PROGRAMS += sysctrd
 sysctrd_SOURCES = manager/sysctrd.c
 sysctrd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 sysctrd_LDADD = $(SYSCTRD_LIBS)
+
+# Subordinate ID ranges (subuid/subgid parser, block allocator); tools/setup-subids.
+check_PROGRAMS += test-idrange
+TESTS += test-idrange tests/unit/test-setup-subids.sh
+test_idrange_SOURCES = tests/unit/test-idrange.c tests/unit/tap.h
+test_idrange_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_idrange_LDADD = $(SYSCTRD_LIBS)
+EXTRA_DIST += tools/setup-subids tests/unit/test-setup-subids.sh
+
+# Host limits that guests share, against fake /proc/sys trees and units/sysctl.d/60-sysctr.conf.
+check_PROGRAMS += test-host-limits
+TESTS += test-host-limits
+test_host_limits_SOURCES = tests/unit/test-host-limits.c tests/unit/tap.h
+test_host_limits_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_host_limits_LDADD = $(SYSCTRD_LIBS)

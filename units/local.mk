@@ -4,6 +4,9 @@ dbussystemservice_DATA = units/org.sysctr1.service
 dist_dbuspolicy_DATA = units/org.sysctr1.conf
 tmpfilesdir = $(prefix)/lib/tmpfiles.d
 dist_tmpfiles_DATA = units/tmpfiles.d/sysctr.conf
+# Host limits for many containers (manager/host-limits.c names it in its hints: SYSCTR_SYSCTL_DROPIN).
+sysctldir = $(prefix)/lib/sysctl.d
+dist_sysctl_DATA = units/sysctl.d/60-sysctr.conf
 
 polkitaction_DATA = units/org.sysctr1.policy
 EXTRA_DIST += units/org.sysctr1.policy.in po/its/polkit.its po/its/polkit.loc

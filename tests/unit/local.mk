@@ -10,7 +10,8 @@ UNIT_TESTS = \
 	test-strv \
 	test-agent-state \
 	test-parse-util \
-	test-bind
+	test-bind \
+	test-bus-limits
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -56,3 +57,8 @@ test_parse_util_LDADD = $(COMMON_LIBS)
 test_bind_SOURCES = tests/unit/test-bind.c tests/unit/tap.h
 test_bind_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_bind_LDADD = $(COMMON_LIBS)
+
+# The bus's refusals explained: dbus-daemon's texts, then a private dbus-daemon with tiny limits.
+test_bus_limits_SOURCES = tests/unit/test-bus-limits.c tests/unit/tap.h
+test_bus_limits_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_bus_limits_LDADD = $(COMMON_LIBS)

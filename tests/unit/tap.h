@@ -95,6 +95,17 @@ static inline bool tap_is_str(const char *got, const char *expected, const char 
         return same;
 }
 
+/* A setup step the rest of the test depends on: on failure print "Bail out!" with the reason (the
+ * tap driver reports it as an error) and exit. Not a test of its own. */
+static inline void tap_require(bool cond, const char *expr, const char *file, int line) {
+        if (cond)
+                return;
+        printf("Bail out! %s:%d: %s failed\n", file, line, expr);
+        fflush(stdout);
+        exit(1);
+}
+#define require(cond) tap_require(!!(cond), #cond, __FILE__, __LINE__)
+
 #define ok(cond, ...) tap_ok(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 #define is_int(got, expected, ...) \
         tap_is_int((long long) (got), (long long) (expected), __FILE__, __LINE__, __VA_ARGS__)

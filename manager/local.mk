@@ -18,3 +18,13 @@ sysctrd_SOURCES = \
 	manager/errors.h
 sysctrd_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 sysctrd_LDADD = $(COMMON_LIBS)
+
+# The networking data plane of sysctrd (not wired into it yet): address management, the dnsmasq
+# configuration of a bridge, and our nftables table. A library of its own, so that the unit tests
+# (no root) and the integration driver link exactly what sysctrd will. nft.c is the only user of
+# libnftnl; it talks nfnetlink through libmnl.
+noinst_LIBRARIES += manager/libsysctr-net.a
+manager_libsysctr_net_a_SOURCES = \
+	manager/ipam.c manager/ipam.h
+manager_libsysctr_net_a_CFLAGS = $(AM_CFLAGS) $(NFTNL_CFLAGS) $(MNL_CFLAGS)
+NET_LIBS = manager/libsysctr-net.a $(NFTNL_LIBS) $(MNL_LIBS)

@@ -10,7 +10,9 @@ UNIT_TESTS = \
 	test-strv \
 	test-agent-state \
 	test-parse-util \
-	test-bind
+	test-bind \
+	test-in-addr-util \
+	test-ipam
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -56,3 +58,12 @@ test_parse_util_LDADD = $(COMMON_LIBS)
 test_bind_SOURCES = tests/unit/test-bind.c tests/unit/tap.h
 test_bind_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_bind_LDADD = $(COMMON_LIBS)
+
+test_in_addr_util_SOURCES = tests/unit/test-in-addr-util.c tests/unit/tap.h
+test_in_addr_util_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_in_addr_util_LDADD = $(COMMON_LIBS)
+
+test_ipam_SOURCES = tests/unit/test-ipam.c tests/unit/tap.h
+test_ipam_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_ipam_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_ipam_LDADD = $(NET_LIBS) $(COMMON_LIBS)

@@ -25,6 +25,7 @@ sysctrd_LDADD = $(COMMON_LIBS)
 # libnftnl; it talks nfnetlink through libmnl.
 noinst_LIBRARIES += manager/libsysctr-net.a
 manager_libsysctr_net_a_SOURCES = \
-	manager/ipam.c manager/ipam.h
+	manager/ipam.c manager/ipam.h \
+	manager/dnsmasq-config.c manager/dnsmasq-config.h
 manager_libsysctr_net_a_CFLAGS = $(AM_CFLAGS) $(NFTNL_CFLAGS) $(MNL_CFLAGS)
 NET_LIBS = manager/libsysctr-net.a $(NFTNL_LIBS) $(MNL_LIBS)

@@ -12,7 +12,8 @@ UNIT_TESTS = \
 	test-parse-util \
 	test-bind \
 	test-in-addr-util \
-	test-ipam
+	test-ipam \
+	test-dnsmasq-config
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -67,3 +68,8 @@ test_ipam_SOURCES = tests/unit/test-ipam.c tests/unit/tap.h
 test_ipam_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
 test_ipam_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_ipam_LDADD = $(NET_LIBS) $(COMMON_LIBS)
+
+test_dnsmasq_config_SOURCES = tests/unit/test-dnsmasq-config.c tests/unit/tap.h
+test_dnsmasq_config_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_dnsmasq_config_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_dnsmasq_config_LDADD = $(NET_LIBS) $(COMMON_LIBS)

@@ -9,12 +9,12 @@
 #include "macro.h"
 #include "netlink-util.h"
 
-int netns_socket(int netns_fd, int domain, int type, int protocol) {
+int netns_run(int netns_fd, int (*f)(void *userdata), void *userdata) {
         _cleanup_close_ int self = -EBADF;
-        int fd, r = 0;
+        int r;
 
         if (netns_fd < 0)
-                return RET_NERRNO(socket(domain, type | SOCK_CLOEXEC, protocol));
+                return f(userdata);
 
         /* setns() moves only the calling thread; the thread's own namespace first, to come back. */
         self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -22,15 +22,27 @@ int netns_socket(int netns_fd, int domain, int type, int protocol) {
                 return -errno;
         if (setns(netns_fd, CLONE_NEWNET) < 0)
                 return -errno;
-        fd = socket(domain, type | SOCK_CLOEXEC, protocol);
-        if (fd < 0)
-                r = -errno;
+        r = f(userdata);
         /* We were allowed into the other namespace and hold an fd of our own one: coming back
          * cannot fail for lack of rights. Should it fail anyway, going on would make every later
          * socket, route and address of this thread silently land in the wrong namespace. */
         if (setns(self, CLONE_NEWNET) < 0)
                 abort();
-        return r < 0 ? r : fd;
+        return r;
+}
+
+typedef struct SocketArgs {
+        int domain, type, protocol;
+} SocketArgs;
+
+static int socket_in_netns(void *userdata) {
+        SocketArgs *a = userdata;
+
+        return RET_NERRNO(socket(a->domain, a->type | SOCK_CLOEXEC, a->protocol));
+}
+
+int netns_socket(int netns_fd, int domain, int type, int protocol) {
+        return netns_run(netns_fd, socket_in_netns, &(SocketArgs) { domain, type, protocol });
 }
 
 int netns_open(const char *path) {

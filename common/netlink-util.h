@@ -13,6 +13,10 @@
  * or a negative errno; -EPERM without CAP_SYS_ADMIN over that namespace. */
 int netns_socket(int netns_fd, int domain, int type, int protocol);
 
+/* Call f(userdata) with the calling thread inside netns_fd (-1: right here), e.g. to open files of
+ * /proc/sys/net, which show the namespace of whoever opens them. Returns what f returns. */
+int netns_run(int netns_fd, int (*f)(void *userdata), void *userdata);
+
 /* Open a namespace file such as /run/netns/NAME or /proc/PID/ns/net, checking that it is a network
  * namespace (-EINVAL otherwise). */
 int netns_open(const char *path);

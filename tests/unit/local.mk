@@ -13,7 +13,8 @@ UNIT_TESTS = \
 	test-bind \
 	test-in-addr-util \
 	test-ipam \
-	test-dnsmasq-config
+	test-dnsmasq-config \
+	test-nft
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -73,3 +74,9 @@ test_dnsmasq_config_SOURCES = tests/unit/test-dnsmasq-config.c tests/unit/tap.h
 test_dnsmasq_config_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
 test_dnsmasq_config_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_dnsmasq_config_LDADD = $(NET_LIBS) $(COMMON_LIBS)
+
+# The nft module's test parses the batch back with libnftnl, as libnftnl's own tests do.
+test_nft_SOURCES = tests/unit/test-nft.c tests/unit/tap.h
+test_nft_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_nft_CFLAGS = $(UNIT_TEST_CFLAGS) $(NFTNL_CFLAGS) $(MNL_CFLAGS)
+test_nft_LDADD = $(NET_LIBS) $(COMMON_LIBS)

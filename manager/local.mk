@@ -30,3 +30,4 @@ manager_libsysctr_net_a_SOURCES = \
 	manager/nft.h manager/nft-plan.c manager/nft.c
 manager_libsysctr_net_a_CFLAGS = $(AM_CFLAGS) $(NFTNL_CFLAGS) $(MNL_CFLAGS)
 NET_LIBS = manager/libsysctr-net.a $(NFTNL_LIBS) $(MNL_LIBS)
+EXTRA_DIST += docs/networking.md

@@ -52,9 +52,11 @@ static void test_subnets(void) {
                 ok(ipam_subnet_from_string(good[i], AF_UNSPEC, &p, NULL) == 0, "subnet %s accepted",
                    good[i]);
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                int r;
+
                 reason = NULL;
-                is_int(ipam_subnet_from_string(bad[i].s, AF_UNSPEC, &p, &reason), bad[i].error,
-                       "subnet %s refused (%s)", bad[i].s, strna(reason));
+                r = ipam_subnet_from_string(bad[i].s, AF_UNSPEC, &p, &reason);
+                is_int(r, bad[i].error, "subnet %s refused (%s)", bad[i].s, strna(reason));
                 ok(reason, "with a reason");
         }
         ok(ipam_subnet_from_string("fd42::/64", AF_INET, &p, &reason) < 0, "AF_INET refuses an IPv6 subnet");

@@ -21,8 +21,19 @@ common_libsysctr_common_a_SOURCES = \
 	common/enter-protocol.h \
 	common/guest-path.c common/guest-path.h \
 	common/hashmap.c common/hashmap.h \
-	common/time-util.h
+	common/time-util.h \
+	common/in-addr-util.c common/in-addr-util.h \
+	common/netlink-util.c common/netlink-util.h
 common_libsysctr_common_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(YAML_CFLAGS) $(UUID_CFLAGS)
 
 # Everything a program needs to link the common library.
 COMMON_LIBS = common/libsysctr-common.a $(SYSTEMD_LIBS) $(YAML_LIBS) $(UUID_LIBS)
+
+# rtnetlink (links, addresses, routes) is a library of its own: it is the only user of libmnl for
+# NETLINK_ROUTE, and only the programs that plumb networks link it (and libmnl), through
+# $(RTNL_LIBS) (sysctrd and sysctr-agent once they plumb networks), not every program that links
+# $(COMMON_LIBS).
+noinst_LIBRARIES += common/libsysctr-rtnl.a
+common_libsysctr_rtnl_a_SOURCES = common/rtnl.c common/rtnl.h
+common_libsysctr_rtnl_a_CFLAGS = $(AM_CFLAGS) $(MNL_CFLAGS)
+RTNL_LIBS = common/libsysctr-rtnl.a $(MNL_LIBS)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <string.h>
 
+#include "macro.h"
 #include "name.h"
 
 static bool char_is_lower_alnum(char c) {
@@ -80,4 +81,25 @@ bool hostname_is_valid(const char *s) {
         }
 
         return label > 0 && s[strlen(s) - 1] != '-';
+}
+
+bool network_name_is_valid(const char *s) {
+        return name_check(s, CONTAINER_NAME_MAX, "-", false);
+}
+
+bool ifname_is_valid(const char *s) {
+        size_t n;
+
+        if (isempty(s) || streq(s, ".") || streq(s, ".."))
+                return false;
+        n = strlen(s);
+        if (n > IFNAME_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char) s[i];
+
+                if (c <= ' ' || c >= 0x7f || c == '/' || c == ':' || c == '%')
+                        return false;
+        }
+        return true;
 }

@@ -10,6 +10,7 @@
 #define CONTAINER_NAME_MAX 63U
 #define IMAGE_NAME_MAX 128U
 #define HOSTNAME_MAX 64U
+#define IFNAME_MAX 15U       /* IFNAMSIZ - 1 */
 
 /* ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$ and not all digits (a number would read as a PID or an
  * index in CLI tools). NULL is invalid. */
@@ -30,3 +31,12 @@ bool release_name_is_valid(const char *s);
 /* A host name per RFC 1123: dot-separated labels of [A-Za-z0-9-], 1..63 characters each, not
  * starting or ending with '-'; at most 64 characters in all (HOST_NAME_MAX on Linux). */
 bool hostname_is_valid(const char *s);
+
+/* Network names (sysctr network create NAME): the container name rule. They also serve as the DNS
+ * domain of a bridge's containers (web1.lan0), which the rule keeps a valid DNS label. */
+bool network_name_is_valid(const char *s);
+
+/* Interface names: 1..15 characters, not "." or "..", no '/', ':' (alias syntax), '%' (templates
+ * such as "eth%d"), white space or control characters: what the kernel's dev_valid_name() takes,
+ * minus the forms that mean something else to tools. */
+bool ifname_is_valid(const char *s);

@@ -47,3 +47,16 @@ TESTS += test-host-limits
 test_host_limits_SOURCES = tests/unit/test-host-limits.c tests/unit/tap.h
 test_host_limits_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
 test_host_limits_LDADD = $(SYSCTRD_LIBS)
+
+# The networking data plane of sysctrd (not wired into it yet): address management, the dnsmasq
+# configuration of a bridge, and our nftables table. A library of its own, so that the unit tests
+# (no root) and the integration driver link exactly what sysctrd will. nft.c is the only user of
+# libnftnl; it talks nfnetlink through libmnl.
+noinst_LIBRARIES += manager/libsysctr-net.a
+manager_libsysctr_net_a_SOURCES = \
+	manager/ipam.c manager/ipam.h \
+	manager/dnsmasq-config.c manager/dnsmasq-config.h \
+	manager/nft.h manager/nft-plan.c manager/nft.c
+manager_libsysctr_net_a_CFLAGS = $(AM_CFLAGS) $(NFTNL_CFLAGS) $(MNL_CFLAGS)
+NET_LIBS = manager/libsysctr-net.a $(NFTNL_LIBS) $(MNL_LIBS)
+EXTRA_DIST += docs/networking.md

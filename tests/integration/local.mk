@@ -16,7 +16,15 @@ INTEGRATION_TESTS = \
 	tests/integration/test-reboot.sh \
 	tests/integration/test-bad-input.sh \
 	tests/integration/test-daemon-kill.sh \
-	tests/integration/test-parallel-create.sh
+	tests/integration/test-parallel-create.sh \
+	tests/integration/test-net-dataplane.sh
 
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS) tests/integration/net-peer.py
+
+# The network data plane (root; network namespaces of its own): the driver does each step with the
+# real modules (common/rtnl, manager/nft, ipam, dnsmasq-config), the script checks traffic.
+check_PROGRAMS += net-driver
+net_driver_SOURCES = tests/integration/net-driver.c
+net_driver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+net_driver_LDADD = $(NET_LIBS) $(RTNL_LIBS) $(COMMON_LIBS)

@@ -11,7 +11,11 @@ UNIT_TESTS = \
 	test-agent-state \
 	test-parse-util \
 	test-bind \
-	test-bus-limits
+	test-bus-limits \
+	test-in-addr-util \
+	test-ipam \
+	test-dnsmasq-config \
+	test-nft
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -62,3 +66,23 @@ test_bind_LDADD = $(COMMON_LIBS)
 test_bus_limits_SOURCES = tests/unit/test-bus-limits.c tests/unit/tap.h
 test_bus_limits_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_bus_limits_LDADD = $(COMMON_LIBS)
+
+test_in_addr_util_SOURCES = tests/unit/test-in-addr-util.c tests/unit/tap.h
+test_in_addr_util_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_in_addr_util_LDADD = $(COMMON_LIBS)
+
+test_ipam_SOURCES = tests/unit/test-ipam.c tests/unit/tap.h
+test_ipam_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_ipam_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_ipam_LDADD = $(NET_LIBS) $(COMMON_LIBS)
+
+test_dnsmasq_config_SOURCES = tests/unit/test-dnsmasq-config.c tests/unit/tap.h
+test_dnsmasq_config_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_dnsmasq_config_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_dnsmasq_config_LDADD = $(NET_LIBS) $(COMMON_LIBS)
+
+# The nft module's test parses the batch back with libnftnl, as libnftnl's own tests do.
+test_nft_SOURCES = tests/unit/test-nft.c tests/unit/tap.h
+test_nft_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_nft_CFLAGS = $(UNIT_TEST_CFLAGS) $(NFTNL_CFLAGS) $(MNL_CFLAGS)
+test_nft_LDADD = $(NET_LIBS) $(COMMON_LIBS)

@@ -92,7 +92,24 @@ static void test_hostnames(void) {
         ok(hostname_is_valid(buf), "64 characters in all");
 }
 
+static void test_network_and_interface_names(void) {
+        static const char * const good_if[] = { "lan0", "eth0", "sxbr-lan0", "veth.1", "a", "abcdefghijklmno" };
+        static const char * const bad_if[] = { "", ".", "..", "a/b", "a:1", "eth%d", "a b", "a\tb", "abcdefghijklmnop",
+                                               "\x7f" };
+
+        ok(network_name_is_valid("lan0"), "network name lan0");
+        ok(!network_name_is_valid("Lan0"), "no upper case in network names");
+        ok(!network_name_is_valid("lan.0"), "no '.' in network names (they are DNS domains of one label)");
+        ok(!network_name_is_valid(NULL), "NULL is not a network name");
+        for (size_t i = 0; i < ELEMENTSOF(good_if); i++)
+                ok(ifname_is_valid(good_if[i]), "interface name \"%s\" is accepted", good_if[i]);
+        for (size_t i = 0; i < ELEMENTSOF(bad_if); i++)
+                ok(!ifname_is_valid(bad_if[i]), "interface name %zu is refused", i);
+        ok(!ifname_is_valid(NULL), "NULL is not an interface name");
+}
+
 int main(void) {
+        test_network_and_interface_names();
         test_container_names();
         test_template_names();
         test_image_names();

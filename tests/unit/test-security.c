@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "fileio.h"
+#include "guest-path.h"
 #include "guest.h"
 #include "security.h"
 #include "tap.h"

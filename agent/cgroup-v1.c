@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "agent.h"
+#include "devices.h"
 #include "fileio.h"
 #include "log.h"
 #include "strv.h"
@@ -159,6 +160,27 @@ static int v1_add(Agent *a, const char *controllers, const char *own) {
         return 0;
 }
 
+/* On a hybrid host the v1 devices controller checks each access too: the same policy there. Before
+ * the guest runs (devices.deny "a" is refused once the cgroup has children). */
+static int v1_device_policy(Agent *a) {
+        _cleanup_strv_free_ char **lines = NULL, **refused = NULL;
+        const char *dir;
+        int r;
+
+        r = device_v1_find(a->payload_v1, &dir);
+        if (r == -ENOENT)
+                return 0;
+        if (r >= 0)
+                r = device_v1_plan(device_rules, device_rules_count, &lines);
+        if (r >= 0)
+                r = device_v1_apply(dir, lines, &refused);
+        if (r < 0)
+                return agent_fail(a, r, "Failed to set the device policy in %s: %m", dir);
+        STRV_FOREACH(l, refused)
+                log_debug("The parent of %s does not allow \"%s\", left out.", dir, *l);
+        return 0;
+}
+
 int agent_cgroup_v1_setup(Agent *a) {
         _cleanup_fclose_ FILE *f = NULL;
         _cleanup_free_ char *line = NULL;
@@ -184,7 +206,7 @@ int agent_cgroup_v1_setup(Agent *a) {
                 if (v1_add(a, controllers, path) == -ENOMEM)
                         return agent_fail(a, -ENOMEM, "Out of memory.");
         }
-        return 0;
+        return v1_device_policy(a);
 }
 
 /* rmdir dir and the cgroups the guest may have made below it, deepest first. */

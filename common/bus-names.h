@@ -44,6 +44,7 @@
 #define SYSCTR_ERROR_COMMAND_NOT_FOUND "org.sysctr1.Error.CommandNotFound"
 #define SYSCTR_ERROR_COMMAND_NOT_EXECUTABLE "org.sysctr1.Error.CommandNotExecutable"
 #define SYSCTR_ERROR_CANCELED "org.sysctr1.Error.Canceled"
+#define SYSCTR_ERROR_NO_ID_RANGE "org.sysctr1.Error.NoIdRange"
 
 /* polkit actions (units/org.sysctr1.policy). The details of each check carry the object's name under
  * the key of its kind ("container", "network", "volume", "image"), so that a rule can grant one user

@@ -21,6 +21,9 @@
  *   init: [/sbin/init]         # optional sequence of strings, default [/sbin/init]
  *   stop-signal: SIGRTMIN+3    # optional, default SIGRTMIN+3
  *   stop-timeout: 10           # optional, seconds (integer > 0), default 10
+ *   privileged: false          # optional bool: no user namespace (not safe against a hostile root)
+ *   id-base: 1073741824        # unprivileged only, set by sysctrd: host ID of the container's root;
+ *                              # its IDs 0..65535 are host IDs id-base..id-base+65535
  *   autostart: false           # optional bool
  *   memory: 512M               # optional memory limit (K, M, G, T suffixes, powers of 1024)
  *   cpus: 1.5                  # optional CPU limit, in CPUs (up to three decimals)
@@ -30,6 +33,11 @@
  * Unknown keys and wrong types are errors with "FILE:LINE: message" naming the key or value. */
 
 #define CONFIG_DEFAULT_STOP_TIMEOUT_SEC 10U
+/* An unprivileged container's user namespace maps this many IDs. */
+#define CONFIG_ID_COUNT 65536U
+/* id-base: above the host's own IDs; its last ID below (uid_t) -1. */
+#define CONFIG_ID_BASE_MIN CONFIG_ID_COUNT
+#define CONFIG_ID_BASE_MAX (UINT32_MAX - CONFIG_ID_COUNT)
 
 typedef struct ContainerConfig {
         char *name;
@@ -42,6 +50,8 @@ typedef struct ContainerConfig {
         char **init;            /* strv, never empty after load/defaults */
         int stop_signal;
         unsigned stop_timeout_sec;
+        bool privileged;
+        uint32_t id_base;       /* unprivileged: host ID of the container's root, 0: not allocated */
         bool autostart;
         uint64_t memory_max;    /* bytes, 0: no limit */
         uint32_t cpu_millis;    /* thousandths of a CPU, 0: no limit */

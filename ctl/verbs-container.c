@@ -33,6 +33,12 @@ static int append_create_options(sd_bus_message *m, const CtlOptions *o) {
                 r = sd_bus_message_append(m, "{sv}", "pids", "t", o->tasks_max);
         if (r >= 0 && o->binds)
                 r = ctl_append_binds(m, o->binds);
+        if (r >= 0 && o->privileged)
+                r = sd_bus_message_append(m, "{sv}", "privileged", "b", 1);
+        if (r >= 0 && o->id_base > 0)
+                r = sd_bus_message_append(m, "{sv}", "id-base", "u", o->id_base);
+        if (r >= 0 && o->shared_ids)
+                r = sd_bus_message_append(m, "{sv}", "shared-ids", "b", 1);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         return r;

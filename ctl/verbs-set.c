@@ -167,8 +167,8 @@ static int append_setting(sd_bus_message *m, SetKey k, const char *value, char *
                 }
                 if (!bind_spec_is_valid(value))
                         return log_bad_value("bind", value,
-                                             _("SOURCE:TARGET or SOURCE:TARGET:ro with absolute paths, the "
-                                               "target not /, nor in /proc, /sys or /dev"));
+                                             _("SOURCE:TARGET[:OPTIONS] (options ro, rw, idmap) with "
+                                               "absolute paths, the target not /, nor in /proc, /sys or /dev"));
                 return strv_extend(binds, value);
         default:
                 return -EINVAL;

@@ -80,6 +80,24 @@ static int property_get_autostart(sd_bus *bus, const char *path, const char *int
         return sd_bus_message_append(reply, "b", c->config->autostart);
 }
 
+static int property_get_privileged(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        return sd_bus_message_append(reply, "b", c->config->privileged);
+}
+
+/* IdBase, IdCount: the host IDs that the container's IDs 0..IdCount-1 map to; 0 and 0 when privileged. */
+static int property_get_ids(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+        bool mapped = !c->config->privileged && c->config->id_base > 0;
+
+        if (streq(property, "IdBase"))
+                return sd_bus_message_append(reply, "u", mapped ? c->config->id_base : 0);
+        return sd_bus_message_append(reply, "u", mapped ? CONFIG_ID_COUNT : 0);
+}
+
 static int property_get_stop_signal(sd_bus *bus, const char *path, const char *interface, const char *property,
                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
@@ -253,6 +271,9 @@ const sd_bus_vtable container_vtable[] = {
         SD_BUS_PROPERTY("Binds", "as", property_get_init, 0, CHANGE),
         SD_BUS_PROPERTY("Addresses", "as", property_get_addresses, 0, CHANGE),
         SD_BUS_PROPERTY("Autostart", "b", property_get_autostart, 0, CHANGE),
+        SD_BUS_PROPERTY("Privileged", "b", property_get_privileged, 0, CONST),
+        SD_BUS_PROPERTY("IdBase", "u", property_get_ids, 0, CONST),
+        SD_BUS_PROPERTY("IdCount", "u", property_get_ids, 0, CONST),
         SD_BUS_PROPERTY("StopSignal", "s", property_get_stop_signal, 0, CHANGE),
         SD_BUS_PROPERTY("StopTimeoutUSec", "t", property_get_usec, 0, CHANGE),
         SD_BUS_PROPERTY("MemoryMax", "t", property_get_limit, 0, CHANGE),

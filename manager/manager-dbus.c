@@ -241,12 +241,21 @@ static int property_get_mode(sd_bus *bus, const char *path, const char *interfac
         return sd_bus_message_append(reply, "s", manager_mode_to_string(m->mode));
 }
 
+static int property_get_host_warnings(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append_strv(reply, m->host_warnings);
+}
+
 #define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED
 
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Mode", "s", property_get_mode, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("HostWarnings", "as", property_get_host_warnings, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("CreateContainer", SD_BUS_ARGS("s", name, "s", template, "a{sv}", options),
                                 SD_BUS_RESULT("o", container), method_create, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("DeleteContainer", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_delete, UNPRIV),

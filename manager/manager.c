@@ -13,6 +13,7 @@
 #include "cgroup-util.h"
 #include "container.h"
 #include "fileio.h"
+#include "host-limits.h"
 #include "image.h"
 #include "job.h"
 #include "log.h"
@@ -22,6 +23,7 @@
 #include "polkit.h"
 #include "logs.h"
 #include "process.h"
+#include "strv.h"
 
 /* Start jobs that run at once; the others wait their turn. A booting guest is mostly CPU work of its
  * own systemd, so more at once than a few per CPU only makes each of them slower. */
@@ -95,6 +97,7 @@ Manager *manager_free(Manager *m) {
         hashmap_free(m->jobs);
         hashmap_free(m->processes);
         hashmap_free(m->log_watches);
+        strv_free(m->host_warnings);
         sd_bus_slot_unref(m->job_removed_slot);
         sd_event_source_disable_unref(m->inotify_source);
         safe_close(m->inotify_fd);
@@ -225,6 +228,22 @@ static int load_container(Manager *m, const char *name) {
         if (r == -ENOMEM)
                 return log_oom();
 
+        if (r >= 0 && !cfg->privileged && cfg->id_base == 0) {
+                _cleanup_free_ char *text = NULL;
+
+                /* Made before containers had user namespaces: it stays as it was, and says so. */
+                cfg->privileged = true;
+                r = container_config_format(cfg, &text);
+                if (r >= 0)
+                        r = write_file_atomic(path, text, strlen(text), 0600);
+                if (r < 0)
+                        log_container_full_errno(name, LOG_WARNING, r, "Failed to record container %s as privileged: %m",
+                                                    name);
+                else
+                        log_container_info(name, "Container %s predates user namespaces: it stays privileged "
+                                           "(privileged: true in its config.yaml).", name);
+                r = 0;
+        }
         if (r < 0) {
                 log_container_warning(name, "Container %s is broken: %s", name, strna(why));
                 r = container_new_broken(m, name, why ?: "its config.yaml cannot be read", &c);
@@ -363,6 +382,57 @@ int manager_connect(Manager *m) {
         return 0;
 }
 
+void manager_check_host_limits(Manager *m, bool log_all) {
+        _cleanup_free_ Container **all = manager_sorted_containers(m);
+        _cleanup_strv_free_ char **text = NULL;
+        HostShortfall *s = NULL;
+        HostDemand d = {
+                /* The agent creates each user namespace as root (agent/container.c): its inotify use
+                 * is charged to root as well. */
+                .userns_owned_by_root = true,
+        };
+        size_t n = 0;
+        int r;
+
+        if (!all)
+                return (void) log_oom();
+        for (size_t i = 0; i < hashmap_size(m->containers); i++)
+                if (container_is_active(all[i])) {
+                        if (all[i]->config->privileged)
+                                d.n_privileged++;
+                        else
+                                d.n_unprivileged++;
+                }
+        r = host_limits_check(NULL, &d, &s, &n);
+        if (r < 0) {
+                log_debug_errno(r, "Failed to check the host's limits: %m");
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                char *t;
+
+                if (host_shortfall_format(&s[i], &t) < 0 || strv_push(&text, t) < 0) {
+                        host_shortfalls_free(s, n);
+                        return (void) log_oom();
+                }
+        }
+        host_shortfalls_free(s, n);
+
+        if (!log_all && strv_equal(text, m->host_warnings))
+                return;
+        STRV_FOREACH(t, text)
+                log_warning("Host limit short: %s", *t);
+        if (!strv_equal(text, m->host_warnings)) {
+                if (!text && m->host_warnings)
+                        log_info("The host's limits suffice again for the containers that run.");
+                strv_free(m->host_warnings);
+                m->host_warnings = TAKE_PTR(text);
+                if (m->bus)
+                        (void) sd_bus_emit_properties_changed(m->bus, SYSCTR_MANAGER_PATH, SYSCTR_MANAGER_INTERFACE,
+                                                              "HostWarnings", NULL);
+        }
+}
+
 int manager_startup(Manager *m) {
         int r;
 
@@ -376,6 +446,7 @@ int manager_startup(Manager *m) {
         if (r < 0)
                 return r;
         m->backend->startup(m);
+        manager_check_host_limits(m, true);
         return 0;
 }
 

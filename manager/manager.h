@@ -57,6 +57,8 @@ typedef struct Manager {
         int inotify_fd;
         sd_event_source *inotify_source;
 
+        char **host_warnings;           /* host limits that are short (HostWarnings), NULL: none */
+
         sd_bus_slot *job_removed_slot;  /* systemd mode */
         PolkitQuery *polkit_queries;    /* callers waiting for polkit's answer */
 } Manager;
@@ -73,6 +75,11 @@ int manager_connect(Manager *m);
 /* Both, then what is done once everything is there (autostart, reconciliation). */
 int manager_startup(Manager *m);
 int manager_run(Manager *m);
+
+/* Check the host limits that guests share (host-limits.h) for the containers that are active now
+ * (starting ones included): the shortfalls, as text, become HostWarnings and are logged when they
+ * change (always when log_all). */
+void manager_check_host_limits(Manager *m, bool log_all);
 
 Container *manager_get_container(Manager *m, const char *name);
 int manager_add_container(Manager *m, Container *c);

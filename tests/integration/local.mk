@@ -7,6 +7,7 @@
 INTEGRATION_TESTS = \
 	tests/integration/test-debian-boot.sh \
 	tests/integration/test-debian-confine.sh \
+	tests/integration/test-hostile-root.sh \
 	tests/integration/test-debian-stop.sh \
 	tests/integration/test-debian-interactive.sh \
 	tests/integration/test-image-build.sh \
@@ -20,7 +21,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test-net-dataplane.sh
 
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS) tests/integration/net-peer.py
+EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS) tests/integration/net-peer.py \
+	tests/integration/hostile-probe.sh
 
 # The network data plane (root; network namespaces of its own): the driver does each step with the
 # real modules (common/rtnl, manager/nft, ipam, dnsmasq-config), the script checks traffic.

@@ -46,6 +46,14 @@ function toBusError(e) {
         return new BusError(e.name || e.problem || "", e.message || cockpit.message(e));
 }
 
+// cockpit.js's promises are its own deferreds: an exception thrown in their handlers is not caught.
+// Everything the page awaits is a native Promise, rejected with a BusError.
+function native(cockpitPromise) {
+        return new Promise((resolve, reject) => {
+                cockpitPromise.then(resolve, e => reject(toBusError(e)));
+        });
+}
+
 // uint64 "no limit" / "unknown" (UINT64_MAX): cockpit-bridge 287 passes it as -1, others may pass
 // it as a rounded 2^64.
 export function isUnset(v) {
@@ -88,9 +96,7 @@ export class Sysctr extends EventTarget {
 
         // Resolves once the mirror holds what GetManagedObjects returned.
         start() {
-                return this.client.watch({ path_namespace: ROOT_PATH }).catch(e => {
-                        throw toBusError(e);
-                });
+                return native(this.client.watch({ path_namespace: ROOT_PATH }));
         }
 
         _onNotify(data) {
@@ -151,10 +157,7 @@ export class Sysctr extends EventTarget {
         // Calls allow interactive authorization: a polkit agent of the session (Cockpit's, when the
         // user has one) may ask for a password instead of a plain refusal.
         call(path, iface, method, args = [], options = {}) {
-                return this.client.call(path, iface, method, args, { flags: "i", ...options })
-                        .then(reply => reply, e => {
-                                throw toBusError(e);
-                        });
+                return native(this.client.call(path, iface, method, args, { flags: "i", ...options }));
         }
 
         manager(method, ...args) {
@@ -212,8 +215,12 @@ export class Sysctr extends EventTarget {
                 throw new BusError(r.errorName, r.errorMessage);
         }
 
+        // The manager's CancelJob(id), the documented equivalent of Job.Cancel(): sysctrd (as of this
+        // writing) crashes when Job.Cancel() of a caller that polkit had to authorize is re-run.
         cancelJob(job) {
-                return this.call(job, IFACE.JOB, "Cancel");
+                const j = this.get(job, IFACE.JOB);
+                const id = j ? j.Id : Number(job.split("/").pop());
+                return this.manager("CancelJob", id);
         }
 
         // The usage counters of running containers (see the top of this file).

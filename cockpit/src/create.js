@@ -7,7 +7,7 @@ import { h, replaceChildren } from "./dom.js";
 import { _ } from "./i18n.js";
 import { checkContainerName } from "./names.js";
 import { objectNames } from "./objects.js";
-import { alert, button, jobProgress, modal, setBusy } from "./ui.js";
+import { alert, button, JobWidget, modal, setBusy } from "./ui.js";
 
 function field(id, label, input, help) {
         return h("div.pf-c-form__group",
@@ -143,12 +143,15 @@ export class CreateDialog {
         }
 
         renderJob() {
-                if (!this.job)
+                const j = this.job ? this.sysctr.get(this.job, IFACE.JOB) : null;
+                if (!j)
                         return;
-                const j = this.sysctr.get(this.job, IFACE.JOB);
-                if (j)
-                        replaceChildren(this.status, jobProgress(this.sysctr, j,
-                                                                 { onError: e => this.showError(_("Cannot cancel"), e) }));
+                if (this.widget && this.widget.el.dataset.job === j.path && this.widget.el.isConnected) {
+                        this.widget.update(j);
+                        return;
+                }
+                this.widget = new JobWidget(this.sysctr, j, { onError: e => this.showError(_("Cannot cancel"), e) });
+                replaceChildren(this.status, this.widget.el);
         }
 
         update() {

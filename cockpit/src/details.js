@@ -7,7 +7,7 @@ import * as fmt from "./format.js";
 import { _, format } from "./i18n.js";
 import { LogsView } from "./logs.js";
 import { TerminalView } from "./terminal.js";
-import { alert, button, jobProgress, modal, stateBadge } from "./ui.js";
+import { alert, button, JobList, modal, stateBadge } from "./ui.js";
 
 const USAGE_INTERVAL_MS = 3000;
 
@@ -26,7 +26,8 @@ export class DetailsView {
                 this.tab = TABS.some(([id]) => id === tab) ? tab : "overview";
                 this.el = h("div.ct-details", { id: "details", dataset: { name } });
                 this.header = h("div.ct-card__header");
-                this.jobs = h("div");
+                this.jobList = new JobList(this.sysctr, e => app.showError(_("Cannot cancel the job"), e));
+                this.jobs = this.jobList.el;
                 this.tabBar = h("nav.pf-c-tabs");
                 this.content = h("div.ct-tab-content");
                 this.el.append(h("section.ct-card", this.header, this.jobs), this.tabBar, this.content);
@@ -77,30 +78,46 @@ export class DetailsView {
                 this.update();
         }
 
+        // The header's buttons are made once and updated in place (see list.js).
+        makeHeader() {
+                const act = (label, verb, kind, fn) =>
+                        button(label, kind, fn || (() => this.app.containerAction(this.c, verb)),
+                               { dataset: { action: "manage", verb: verb.toLowerCase() } });
+                this.buttons = {
+                        start: act(_("Start"), "Start", "primary"),
+                        stop: act(_("Stop"), "Stop", "secondary"),
+                        restart: act(_("Restart"), "Restart", "secondary"),
+                        delete: act(_("Delete"), "Delete", "danger", () => this.confirmDelete(this.c)),
+                };
+                this.badge = h("span");
+                replaceChildren(this.header,
+                                h("h2.ct-card__title", h("a", { href: "#/" }, _("Containers")), " › ", this.name, " ",
+                                  this.badge),
+                                h("div.ct-card__actions", Object.values(this.buttons)));
+        }
+
         update() {
                 const c = this.sysctr.container(this.name);
+                this.c = c;
                 if (!c) {
+                        this.buttons = null;
                         replaceChildren(this.header, h("h2.ct-card__title", this.name),
                                         alert("warning", _("This container does not exist (any more)."), null));
                         return;
                 }
+                if (!this.buttons)
+                        this.makeHeader();
                 const stopped = ["stopped", "failed"].includes(c.State);
-                const act = (label, verb, kind, enabled, fn) =>
-                        button(label, kind, fn || (() => this.app.containerAction(c, verb)),
-                               { disabled: !enabled, dataset: { action: "manage", verb: verb.toLowerCase() } });
-                replaceChildren(this.header,
-                                h("h2.ct-card__title", h("a", { href: "#/" }, _("Containers")), " › ", c.Name, " ",
-                                  stateBadge(c.State)),
-                                h("div.ct-card__actions",
-                                  act(_("Start"), "Start", "primary", stopped),
-                                  act(_("Stop"), "Stop", "secondary", ["running", "starting"].includes(c.State)),
-                                  act(_("Restart"), "Restart", "secondary", c.State === "running"),
-                                  act(_("Delete"), "Delete", "danger", stopped || c.State === "broken",
-                                      () => this.confirmDelete(c))));
+                this.buttons.start.disabled = !stopped;
+                this.buttons.stop.disabled = !["running", "starting"].includes(c.State);
+                this.buttons.restart.disabled = c.State !== "running";
+                this.buttons.delete.disabled = !(stopped || c.State === "broken");
+                if (this.badge.dataset.state !== c.State) {
+                        replaceChildren(this.badge, stateBadge(c.State));
+                        this.badge.dataset.state = c.State;
+                }
                 const job = c.Job && c.Job !== "/" ? this.sysctr.get(c.Job, IFACE.JOB) : null;
-                replaceChildren(this.jobs, job ? jobProgress(this.sysctr, job,
-                                                             { onError: e => this.app.showError(_("Cannot cancel the job"), e) })
-                                : null);
+                this.jobList.update(job ? [job] : []);
                 if (this.child && this.child.update)
                         this.child.update(c);
                 this.app.applyReadOnly(this.el);

@@ -23,7 +23,7 @@ export class TerminalView {
                 this.el = h("section.ct-card.ct-terminal-card",
                             h("div.ct-card__header",
                               h("p.ct-terminal__hint", kind === "console"
-                                      ? _("The container's console. Other users of the console see the same screen; only one may be attached.")
+                                      ? _("The container's console: one session at a time may be attached.")
                                       : _("A login shell as root inside the container.")),
                               button(_("Reconnect"), "secondary", () => this.connect(), { id: kind + "-reconnect" })),
                             this.status, this.screen);
@@ -39,7 +39,9 @@ export class TerminalView {
                 parent.append(this.el);
                 this.term = new xterm.Terminal({ cols: 80, rows: 24, screenKeys: true, cursorBlink: true,
                                                     fontFamily: "RedHatMono, Menlo, Monaco, Consolas, monospace",
-                                                    fontSize: 14 });
+                                                    fontSize: 14,
+                                                    // The rows as text in the DOM too, for screen readers (and tests).
+                                                    screenReaderMode: true });
                 this.term.open(this.screen);
                 this.term.on("data", data => {
                         if (this.channel && this.channel.valid)

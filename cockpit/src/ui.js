@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Small widgets in PatternFly's manner: alerts, a modal dialog, a state label, a job's progress.
-import { IFACE } from "./api.js";
 import { h, replaceChildren } from "./dom.js";
 import { jobLabel, stateLabel } from "./format.js";
 import { _ } from "./i18n.js";
@@ -53,42 +52,74 @@ export function button(label, kind, onclick, attrs = {}) {
 }
 
 // A job in progress: what it does, a progress bar (moving when the job cannot tell how far it
-// is), and Cancel. Re-rendered by the caller when the job's properties change.
-export function jobProgress(sysctr, job, { onError } = {}) {
-        const known = job.Progress >= 0;
-        const pct = known ? Math.round(job.Progress * 100) : null;
-        const cancel = button(_("Cancel"), "link", async () => {
-                cancel.disabled = true;
-                try {
-                        await sysctr.cancelJob(job.path);
-                } catch (e) {
-                        cancel.disabled = false;
-                        if (onError)
-                                onError(e);
-                }
-        }, { dataset: { action: "cancel-job" } });
-        // Through the CSSOM: Cockpit's Content Security Policy refuses style attributes in markup.
-        const indicator = h("div.pf-c-progress__indicator");
-        if (known)
-                indicator.style.width = pct + "%";
-        return h("div.ct-job", { dataset: { job: job.path, type: job.Type, target: job.Target } },
-                 h("div.ct-job__label", jobLabel(job),
-                   job.State === "waiting" ? h("span.ct-job__waiting", " " + _("(waiting)")) : null),
-                 h("div.pf-c-progress" + (known ? "" : ".pf-m-indeterminate"),
-                   { role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100",
-                     "aria-valuenow": known ? String(pct) : null },
-                   h("div.pf-c-progress__bar", indicator)),
-                 h("span.ct-job__percent", known ? pct + " %" : ""),
-                 cancel);
+// is), and Cancel. Made once per job and updated in place, so that Cancel stays the same button
+// (and keeps focus) while the progress moves.
+export class JobWidget {
+        constructor(sysctr, job, { onError } = {}) {
+                this.label = h("div.ct-job__label");
+                this.indicator = h("div.pf-c-progress__indicator");
+                this.bar = h("div.pf-c-progress", { role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100" },
+                             h("div.pf-c-progress__bar", this.indicator));
+                this.percent = h("span.ct-job__percent");
+                this.cancel = button(_("Cancel"), "link", async () => {
+                        this.cancel.disabled = true;
+                        try {
+                                await sysctr.cancelJob(job.path);
+                        } catch (e) {
+                                this.cancel.disabled = false;
+                                if (onError)
+                                        onError(e);
+                        }
+                }, { dataset: { action: "manage", verb: "cancel" } });
+                this.el = h("div.ct-job", { dataset: { job: job.path, type: job.Type, target: job.Target } },
+                            this.label, this.bar, this.percent, this.cancel);
+                this.update(job);
+        }
+
+        update(job) {
+                const known = job.Progress >= 0;
+                const pct = known ? Math.round(job.Progress * 100) : null;
+                replaceChildren(this.label, jobLabel(job),
+                                job.State === "waiting" ? h("span.ct-job__waiting", " " + _("(waiting)")) : null);
+                this.bar.classList.toggle("pf-m-indeterminate", !known);
+                if (known)
+                        this.bar.setAttribute("aria-valuenow", String(pct));
+                else
+                        this.bar.removeAttribute("aria-valuenow");
+                // Through the CSSOM: Cockpit's Content Security Policy refuses style attributes.
+                this.indicator.style.width = known ? pct + "%" : "";
+                this.percent.textContent = known ? pct + " %" : "";
+        }
 }
 
-// The jobs of the manager now, for the list page.
-export function jobsPanel(sysctr, onError) {
-        const jobs = sysctr.list(IFACE.JOB);
-        if (jobs.length === 0)
-                return null;
-        return h("section.ct-jobs", { "aria-label": _("Jobs") },
-                 jobs.map(j => jobProgress(sysctr, j, { onError })));
+// A list of job widgets kept in step with a list of jobs (by object path).
+export class JobList {
+        constructor(sysctr, onError) {
+                this.sysctr = sysctr;
+                this.onError = onError;
+                this.widgets = new Map();
+                this.el = h("section.ct-jobs", { "aria-label": _("Jobs") });
+        }
+
+        update(jobs) {
+                const seen = new Set();
+                for (const job of jobs) {
+                        seen.add(job.path);
+                        let w = this.widgets.get(job.path);
+                        if (w)
+                                w.update(job);
+                        else
+                                this.widgets.set(job.path, w = new JobWidget(this.sysctr, job, { onError: this.onError }));
+                        this.el.append(w.el);   // moves it into order; a node is never made twice
+                }
+                for (const [path, w] of this.widgets)
+                        if (!seen.has(path)) {
+                                w.el.remove();
+                                this.widgets.delete(path);
+                        }
+                this.el.hidden = jobs.length === 0;
+                return this.el;
+        }
 }
 
 export function setBusy(el, busy) {

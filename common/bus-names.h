@@ -18,6 +18,8 @@
 #define SYSCTR_JOB_INTERFACE "org.sysctr1.Job"
 #define SYSCTR_PROCESS_PATH_PREFIX "/org/sysctr1/process"
 #define SYSCTR_PROCESS_INTERFACE "org.sysctr1.Process"
+#define SYSCTR_LOGWATCH_PATH_PREFIX "/org/sysctr1/logwatch"
+#define SYSCTR_LOGWATCH_INTERFACE "org.sysctr1.LogWatch"
 #define SYSCTR_NETWORK_PATH_PREFIX "/org/sysctr1/network"
 #define SYSCTR_NETWORK_INTERFACE "org.sysctr1.Network"
 #define SYSCTR_VOLUME_PATH_PREFIX "/org/sysctr1/volume"

@@ -7,6 +7,7 @@
 #include "fileio.h"
 #include "job.h"
 #include "limits.h"
+#include "logs.h"
 #include "manager.h"
 #include "paths.h"
 #include "polkit.h"
@@ -225,6 +226,7 @@ CONTAINER_OBJECT_METHOD(method_exec_pty, SYSCTR_POLKIT_SHELL, container_method_e
 CONTAINER_OBJECT_METHOD(method_open_shell, SYSCTR_POLKIT_SHELL, container_method_open_shell)
 CONTAINER_OBJECT_METHOD(method_open_console, SYSCTR_POLKIT_CONSOLE, container_method_open_console)
 CONTAINER_OBJECT_METHOD(method_get_logs, SYSCTR_POLKIT_LOGS, container_method_get_logs)
+CONTAINER_OBJECT_METHOD(method_watch_logs, SYSCTR_POLKIT_LOGS, container_method_watch_logs)
 
 static int method_get_config(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         return container_method_get_config(userdata, message, error);
@@ -283,6 +285,8 @@ const sd_bus_vtable container_vtable[] = {
                                 UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("GetLogs", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("h", logs), method_get_logs,
                                 UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("WatchLogs", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("o", watch),
+                                method_watch_logs, UNPRIV),
         SD_BUS_VTABLE_END,
 };
 

@@ -16,7 +16,8 @@ manager_libsysctrd_a_SOURCES = \
 	manager/process.c manager/process.h \
 	manager/process-dbus.c \
 	manager/console.c \
-	manager/logs.c \
+	manager/logs.c manager/logs.h \
+	manager/logwatch.c \
 	manager/options.c manager/options.h \
 	manager/limits.c manager/limits.h \
 	manager/settings.c \

@@ -20,6 +20,7 @@
 #include "name.h"
 #include "paths.h"
 #include "polkit.h"
+#include "logs.h"
 #include "process.h"
 
 /* Start jobs that run at once; the others wait their turn. A booting guest is mostly CPU work of its
@@ -53,7 +54,8 @@ int manager_new(ManagerMode mode, Manager **ret) {
         m->container_leaders = hashmap_new(&trivial_hash_ops);
         m->jobs = hashmap_new(&trivial_hash_ops);
         m->processes = hashmap_new(&trivial_hash_ops);
-        if (!m->containers || !m->container_leaders || !m->jobs || !m->processes)
+        m->log_watches = hashmap_new(&trivial_hash_ops);
+        if (!m->containers || !m->container_leaders || !m->jobs || !m->processes || !m->log_watches)
                 return -ENOMEM;
 
         /* sd-event watches our children (image builders, sysctr-enter, log readers) through
@@ -75,6 +77,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         manager_free_processes(m);
+        manager_free_log_watches(m);
         /* The owners of jobs end them as they go; then what is left. */
         while (hashmap_size(m->containers) > 0) {
                 size_t i = 0;
@@ -91,6 +94,7 @@ Manager *manager_free(Manager *m) {
         hashmap_free(m->container_leaders);
         hashmap_free(m->jobs);
         hashmap_free(m->processes);
+        hashmap_free(m->log_watches);
         sd_bus_slot_unref(m->job_removed_slot);
         sd_event_source_disable_unref(m->inotify_source);
         safe_close(m->inotify_fd);

@@ -51,6 +51,9 @@ typedef struct Manager {
         uint32_t last_process_id;
         int enter_fd;                   /* a sealed in-memory copy of sysctr-enter (process.c) */
 
+        Hashmap *log_watches;           /* id → LogWatch (logwatch.c) */
+        uint32_t last_log_watch_id;
+
         int inotify_fd;
         sd_event_source *inotify_source;
 

@@ -40,6 +40,13 @@ like "$err" '^org\.sysctr1\.Error\.ContainerNotRunning: ' "exec in a stopped con
 run "$client" start t2
 is "$rc" 0 "libdbus: start t2 again"
 
+# Logs for clients without file descriptors: Lines signals of a watch object, to its caller alone.
+run "$client" watch-logs t1
+is "$rc" 0 "watch-logs: the watch ends with Done"
+like "$out" 'Container started' "watch-logs: the agent's lines come as signals"
+is "$(busctl --system call org.sysctr1 /org/sysctr1 org.freedesktop.DBus.ObjectManager GetManagedObjects 2>&1 |
+      grep -c logwatch)" 0 "... and the watch object is gone after Done"
+
 # The command runs in the container's cgroup, so GetContainerByPID finds its container.
 "$client" exec t1 sleep 30 > /dev/null 2>&1 &
 client_pid=$!

@@ -52,3 +52,6 @@ install-cockpit-page: install-dist_cockpitDATA install-dist_cockpitsrcDATA insta
 endif
 
 EXTRA_DIST += cockpit/bundle-cjs.py cockpit/po2js.py
+EXTRA_DIST += docs/cockpit.md \
+	docs/screenshots/list.png docs/screenshots/create-progress.png docs/screenshots/details.png \
+	docs/screenshots/terminal.png docs/screenshots/logs.png docs/screenshots/read-only.png

@@ -34,9 +34,10 @@ COCKPIT_PO_JS = $(COCKPIT_LANGUAGES:%=cockpit/po.%.js)
 nodist_cockpit_DATA = cockpit/xterm.js cockpit/xterm.css $(COCKPIT_PO_JS)
 CLEANFILES += $(nodist_cockpit_DATA) $(COCKPIT_LANGUAGES:%=cockpit/po.%.mo)
 
-cockpit/xterm.js: $(srcdir)/cockpit/bundle-cjs.py $(XTERM_DIR)/public/Terminal.js
+cockpit/xterm.js: $(srcdir)/cockpit/bundle-cjs.py $(srcdir)/cockpit/xterm-notice.txt $(XTERM_DIR)/public/Terminal.js
 	$(AM_V_GEN)$(MKDIR_P) cockpit && \
-	$(PYTHON3) $(srcdir)/cockpit/bundle-cjs.py $(XTERM_DIR) $@ xterm=public/Terminal fit=addons/fit/fit
+	$(PYTHON3) $(srcdir)/cockpit/bundle-cjs.py --notice $(srcdir)/cockpit/xterm-notice.txt \
+		$(XTERM_DIR) $@ xterm=public/Terminal fit=addons/fit/fit
 
 cockpit/xterm.css: $(XTERM_DIR)/xterm.css
 	$(AM_V_GEN)$(MKDIR_P) cockpit && cp $(XTERM_DIR)/xterm.css $@
@@ -51,7 +52,7 @@ cockpit/po.%.js: $(top_srcdir)/po/%.po $(srcdir)/cockpit/po2js.py
 install-cockpit-page: install-dist_cockpitDATA install-dist_cockpitsrcDATA install-nodist_cockpitDATA
 endif
 
-EXTRA_DIST += cockpit/bundle-cjs.py cockpit/po2js.py
+EXTRA_DIST += cockpit/bundle-cjs.py cockpit/po2js.py cockpit/xterm-notice.txt
 EXTRA_DIST += docs/cockpit.md \
 	docs/screenshots/list.png docs/screenshots/create-progress.png docs/screenshots/details.png \
 	docs/screenshots/terminal.png docs/screenshots/logs.png docs/screenshots/read-only.png

@@ -108,6 +108,7 @@ void manager_emit_object_removed(Manager *m, const char *path);
                         return _r_ < 0 ? _r_ : 1;                                                       \
         } while (0)
 #define AUTHORIZE(m, message, action, handler, container_name, error) \
-        AUTHORIZE_FULL(m, message, action, handler, container_name, (container_name) != NULL, error)
+        AUTHORIZE_FULL(m, message, action, handler, container_name,                                   \
+                       (container_name) ? POLKIT_RERUN_CONTAINER : POLKIT_RERUN_MANAGER, error)
 #define AUTHORIZE_BY_NAME(m, message, action, handler, container_name, error) \
-        AUTHORIZE_FULL(m, message, action, handler, container_name, false, error)
+        AUTHORIZE_FULL(m, message, action, handler, container_name, POLKIT_RERUN_MANAGER, error)

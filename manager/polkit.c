@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "container.h"
+#include "job.h"
 #include "bus-names.h"
 #include "log.h"
 #include "polkit.h"
@@ -10,7 +11,7 @@ struct PolkitQuery {
         sd_bus_message *message;
         char *action;
         char *container_name;
-        bool rerun_with_container;
+        PolkitRerun rerun;
         AuthorizedHandler handler;
         sd_bus_slot *slot;
         bool authorized;
@@ -50,7 +51,7 @@ static void polkit_query_rerun(PolkitQuery *q) {
         void *userdata = q->manager;
         int r;
 
-        if (q->rerun_with_container) {
+        if (q->rerun == POLKIT_RERUN_CONTAINER) {
                 Container *c = manager_get_container(q->manager, q->container_name);
 
                 if (!c) {
@@ -59,6 +60,16 @@ static void polkit_query_rerun(PolkitQuery *q) {
                         return;
                 }
                 userdata = c;
+        } else if (q->rerun == POLKIT_RERUN_JOB) {
+                const char *path = sd_bus_message_get_path(q->message);
+                void *j = NULL;
+
+                if (!path || job_object_find(q->manager->bus, path, NULL, q->manager, &j, NULL) <= 0 || !j) {
+                        (void) sd_bus_reply_method_errorf(q->message, SYSCTR_ERROR_NO_SUCH_JOB,
+                                                          "The job %s has ended.", strna(path));
+                        return;
+                }
+                userdata = j;
         }
         r = sd_bus_message_rewind(q->message, true);
         if (r >= 0)
@@ -138,7 +149,7 @@ static int check_authorization_async(Manager *m, PolkitQuery *q) {
 }
 
 int manager_authorize(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
-                      const char *container_name, bool rerun_with_container, sd_bus_error *error) {
+                      const char *container_name, PolkitRerun rerun, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         PolkitQuery *q;
         uid_t uid;
@@ -167,7 +178,7 @@ int manager_authorize(Manager *m, sd_bus_message *message, const char *action, A
         q->message = sd_bus_message_ref(message);
         q->action = strdup(action);
         q->container_name = container_name ? strdup(container_name) : NULL;
-        q->rerun_with_container = rerun_with_container;
+        q->rerun = rerun;
         if (!q->action || (container_name && !q->container_name)) {
                 polkit_query_free(q);
                 return -ENOMEM;

@@ -59,7 +59,7 @@ static const Field container_fields[] = {
           "template name" },
         { "release",      FIELD_STRING,  offsetof(ContainerConfig, release),  release_name_is_valid,
           "release" },
-        { "image",        FIELD_STRING,  offsetof(ContainerConfig, image),    image_name_is_valid,
+        { "image",        FIELD_STRING,  offsetof(ContainerConfig, image),    image_ref_is_valid,
           "image name" },
         { "created",      FIELD_TIMESTAMP, offsetof(ContainerConfig, created_usec) },
         { "hostname",     FIELD_STRING,  offsetof(ContainerConfig, hostname), hostname_is_valid,

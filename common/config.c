@@ -197,7 +197,7 @@ int container_config_verify(const ContainerConfig *c, char **ret_error) {
                 return invalid_value(ret_error, "template name", c->template);
         if (c->release && !release_name_is_valid(c->release))
                 return invalid_value(ret_error, "release", c->release);
-        if (!image_name_is_valid(c->image))
+        if (!image_ref_is_valid(c->image))
                 return invalid_value(ret_error, "image name", c->image);
         if (c->hostname && !hostname_is_valid(c->hostname))
                 return invalid_value(ret_error, "hostname", c->hostname);

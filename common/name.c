@@ -103,3 +103,35 @@ bool ifname_is_valid(const char *s) {
         }
         return true;
 }
+
+bool image_version_tag_is_valid(const char *s) {
+        return name_check(s, IMAGE_VERSION_TAG_MAX, "-", true);
+}
+
+bool image_ref_is_valid(const char *s) {
+        const char *at;
+        char name[IMAGE_NAME_MAX + 1];
+        size_t n;
+
+        if (!s)
+                return false;
+        at = strchr(s, '@');
+        if (!at)
+                return image_name_is_valid(s);
+        n = (size_t) (at - s);
+        if (n == 0 || n > IMAGE_NAME_MAX)
+                return false;
+        memcpy(name, s, n);
+        name[n] = '\0';
+        return image_name_is_valid(name) && image_version_tag_is_valid(at + 1);
+}
+
+bool volume_name_is_valid(const char *s) {
+        return name_check(s, CONTAINER_NAME_MAX, "-", false);
+}
+
+bool snapshot_name_is_valid(const char *s) {
+        /* Digits only is fine ("1", "2"...), and '.' and '_' as in "before-12.3_upgrade"; never '/',
+         * which separates a container from its snapshot in "web1/before-upgrade". */
+        return name_check(s, CONTAINER_NAME_MAX, "-._", true);
+}

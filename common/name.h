@@ -23,6 +23,20 @@ bool template_name_is_valid(const char *s);
  * last character [a-z0-9] (so never ".", ".." or a hidden file), not all digits. */
 bool image_name_is_valid(const char *s);
 
+/* Image versions (docs/storage.md): every build of an image is an immutable directory
+ * <state>/images/IMAGE@TAG (TAG: [a-z0-9-], at most 32 characters, first and last [a-z0-9]), and
+ * <state>/images/IMAGE names the current one. A container's "image:" is such a reference: IMAGE@TAG,
+ * or a bare IMAGE for a version made before versions existed. */
+#define IMAGE_VERSION_TAG_MAX 32U
+bool image_version_tag_is_valid(const char *s);
+bool image_ref_is_valid(const char *s);
+
+/* Volume names (sysctr volume create NAME): the container name rule. */
+bool volume_name_is_valid(const char *s);
+
+/* Snapshot names: [a-z0-9._-], 1..63 characters, first and last [a-z0-9]; digits only is fine. */
+bool snapshot_name_is_valid(const char *s);
+
 /* Template release names ("bookworm", "24.04", "12"): [a-z0-9._-], at most 63 characters, first
  * and last character [a-z0-9]. Digits only is fine here (Debian "12"). They end up inside image
  * names, so the charset is the image charset. */

@@ -229,7 +229,7 @@ int verb_template_remove(char **args, const CtlOptions *o) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
 
-        if (!image_name_is_valid(args[0])) {
+        if (!image_ref_is_valid(args[0])) {
                 log_error(_("Invalid image name \"%s\"."), args[0]);
                 return -EINVAL;
         }

@@ -152,8 +152,16 @@ static void container_drop(Container *c) {
 
 /* The image is there: make the container on disk. The answer goes to the job, or is returned. */
 static int create_on_disk(Container *c, sd_bus_error *error) {
+        _cleanup_free_ char *version = NULL;
         int r;
 
+        /* The container keeps the version of its image that is current now (image-store.c). */
+        r = image_resolve(c->config->image, &version);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Image \"%s\" of container \"%s\" is gone: %m",
+                                               c->config->image, c->name);
+        free(c->config->image);
+        c->config->image = TAKE_PTR(version);
         r = container_disk_create(c->config);
         if (r == -EEXIST)
                 return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_EXISTS, "Container \"%s\" already exists.",
@@ -457,5 +465,7 @@ int container_delete(Container *c, sd_bus_error *error) {
 
         log_container_info(c->name, "Deleted container %s.", c->name);
         container_drop(c);
+        /* Its image version may have been the last thing it kept. */
+        image_gc(m);
         return 0;
 }

@@ -11,12 +11,34 @@
 
 /* Template images on the bus: ListImages, BuildImage, RemoveImage (methods of the manager). */
 
+/* The image names (with what their current version says of itself), then the versions that are not
+ * current but still used, as IMAGE@TAG. */
+static int list_entries(char ***ret) {
+        _cleanup_strv_free_ char **names = NULL, **all = NULL, **current = NULL;
+        int r;
+
+        r = image_list_names(&names);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(n, names) {
+                char *v = NULL;
+
+                if (!strchr(*n, '@') && image_resolve(*n, &v) >= 0 && strv_push(&current, v) < 0)
+                        return -ENOMEM;
+        }
+        STRV_FOREACH(n, names)
+                if ((!strchr(*n, '@') || !strv_contains(current, *n)) && strv_extend(&all, *n) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(all);
+        return 0;
+}
+
 int method_list_images(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_strv_free_ char **names = NULL;
         int r;
 
-        r = image_list_names(&names);
+        r = list_entries(&names);
         if (r < 0)
                 return r;
         r = sd_bus_message_new_method_return(message, &reply);
@@ -40,22 +62,11 @@ int method_list_images(sd_bus_message *message, void *userdata, sd_bus_error *er
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static Container *image_user(Manager *m, const char *image, bool running_only) {
-        Container *c;
-
-        for (size_t i = 0; hashmap_next(m->containers, &i, (void **) &c);)
-                if (c->config->image && streq(c->config->image, image) &&
-                    (!running_only || container_is_active(c)))
-                        return c;
-        return NULL;
-}
-
 int method_build_image(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         _cleanup_(template_info_freep) TemplateInfo *t = NULL;
         _cleanup_free_ char *err = NULL, *image = NULL;
         const char *template, *release;
         Manager *m = userdata;
-        Container *c;
         Job *j = NULL;
         int rebuild, r;
 
@@ -75,13 +86,7 @@ int method_build_image(sd_bus_message *message, void *userdata, sd_bus_error *er
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err ?: strerror(-r));
 
-        /* Overlayfs forbids changing a lower layer under a mounted overlay. */
-        c = rebuild ? image_user(m, image, true) : NULL;
-        if (c)
-                return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_RUNNING,
-                                         "Image \"%s\" is in use by running container \"%s\"; stop it first.",
-                                         image, c->name);
-
+        /* A rebuild is a new version: the containers made from the old one keep it (image-store.c). */
         r = image_ensure(m, template, isempty(release) ? (strv_length(t->releases) ? t->releases[0] : NULL)
                                                        : release,
                          image, rebuild, NULL, NULL, &j);
@@ -98,6 +103,7 @@ int method_build_image(sd_bus_message *message, void *userdata, sd_bus_error *er
 }
 
 int method_remove_image(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *version = NULL, *name = NULL;
         Manager *m = userdata;
         const char *image;
         Container *c;
@@ -107,18 +113,31 @@ int method_remove_image(sd_bus_message *message, void *userdata, sd_bus_error *e
         r = sd_bus_message_read(message, "s", &image);
         if (r < 0)
                 return r;
-        if (!image_name_is_valid(image) || !image_exists(image))
+        if (!image_ref_is_valid(image) || !image_exists(image) || image_resolve(image, &version) < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "No cached image \"%s\".", image);
-        if (image_is_building(m, image))
-                return sd_bus_error_setf(error, SYSCTR_ERROR_BUSY, "Image \"%s\" is being built.", image);
-        c = image_user(m, image, false);
+        name = strndup(image, strcspn(image, "@"));
+        if (!name)
+                return -ENOMEM;
+        if (image_is_building(m, name))
+                return sd_bus_error_setf(error, SYSCTR_ERROR_BUSY, "Image \"%s\" is being built.", name);
+        c = image_version_user(m, version);
         if (c)
                 return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_EXISTS,
                                          "Image \"%s\" is used by container \"%s\"; delete it first.", image,
                                          c->name);
-        r = image_remove(image);
+        /* The name forgets its version; a version asked for by name goes itself. Unused versions go. */
+        if (!strchr(image, '@'))
+                r = image_unlink_current(image);
+        else {
+                _cleanup_free_ char *current = NULL;
+
+                r = image_remove(image);
+                if (r >= 0 && image_resolve(name, &current) >= 0 && streq(current, image))
+                        r = image_unlink_current(name);
+        }
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Failed to remove image \"%s\": %m", image);
+        image_gc(m);
         log_info("Removed image %s.", image);
         return sd_bus_reply_method_return(message, NULL);
 }

@@ -29,7 +29,7 @@ struct ImageBuild {
         char *image;
         char *tmpdir;
         char *template, *release;
-        bool replace;                   /* a rebuild: exchange with the old image when done */
+        bool replace;                   /* a rebuild: a new version even if the image exists */
         pid_t pid;
         sd_event_source *child_source;
         int output_fd;                  /* the builder's stdout + stderr */
@@ -303,28 +303,23 @@ static void build_finish(ImageBuild *b, int error, const char *message) {
         image_build_free(b);
 }
 
-/* Publish atomically: the image appears whole or not at all. A rebuild exchanges the new tree with
- * the old one, which then goes away under the temporary name. */
-static int build_publish(ImageBuild *b, const char *target) {
+/* Publish atomically, as a new version (image-store.c): the image appears whole or not at all, and
+ * a rebuild leaves the version that containers were made from where it is. A first build that finds
+ * the image published meanwhile (by another path) keeps that one. */
+static int build_publish(ImageBuild *b) {
         int r;
 
         r = write_image_info(b);
         if (r < 0)
                 return r;
-        if (b->replace && renameat2(AT_FDCWD, b->tmpdir, AT_FDCWD, target, RENAME_EXCHANGE) >= 0)
-                return rm_rf(b->tmpdir), fsync_directory_of(target);
-        if (renameat2(AT_FDCWD, b->tmpdir, AT_FDCWD, target, RENAME_NOREPLACE) < 0) {
-                r = -errno;
-                (void) rm_rf(b->tmpdir);
-                /* Someone else's build of the same image won: theirs is as good as ours. */
-                return r == -EEXIST ? 0 : r;
-        }
-        return fsync_directory_of(target);
+        if (!b->replace && image_exists(b->image))
+                return rm_rf(b->tmpdir);
+        return image_publish(b->manager, b->image, b->tmpdir, NULL);
 }
 
 static int on_build_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
         ImageBuild *b = userdata;
-        _cleanup_free_ char *images = images_dir(), *target = NULL, *tail = NULL, *msg = NULL;
+        _cleanup_free_ char *tail = NULL, *msg = NULL;
         int r;
 
         b->pid = 0;
@@ -343,16 +338,12 @@ static int on_build_exit(sd_event_source *s, const siginfo_t *si, void *userdata
                 build_finish(b, -EIO, msg ?: "Building the image failed.");
                 return 0;
         }
-        if (!images || asprintf(&target, "%s/%s", images, b->image) < 0) {
-                (void) rm_rf(b->tmpdir);
-                build_finish(b, -ENOMEM, "Out of memory.");
-                return 0;
-        }
-        r = build_publish(b, target);
+        r = build_publish(b);
         if (r < 0) {
-                log_error_errno(r, "Failed to store image %s as %s: %m", b->tmpdir, target);
+                log_error_errno(r, "Failed to store image %s from %s: %m", b->image, b->tmpdir);
                 (void) rm_rf(b->tmpdir);
-                build_finish(b, r, "Failed to store the built image.");
+                build_finish(b, r, r == -ENOSPC ? "Failed to store the built image: no space left on the state "
+                                                  "file system." : "Failed to store the built image.");
                 return 0;
         }
         log_info("Image %s is ready.", b->image);

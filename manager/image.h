@@ -43,6 +43,22 @@ int image_list_names(char ***ret);
 /* Remove a cached image (atomically: renamed away first). */
 int image_remove(const char *image);
 
+/* image-store.c: versions. The version <state>/images/IMAGE names now ("IMAGE@TAG", or IMAGE itself for
+ * an image published before versions); a version names itself. -ENOENT if there is none. */
+int image_resolve(const char *image, char **ret_version);
+/* The tree at tmpdir (a temporary in <state>/images with rootfs/ and image.info) becomes a new version
+ * of image, and the current one. Then unused versions go (image_gc). */
+int image_publish(Manager *m, const char *image, const char *tmpdir, char **ret_version);
+/* Forget which version IMAGE names (the versions stay while they are used). */
+int image_unlink_current(const char *image);
+/* The container that uses this version (or, for a bare IMAGE in an old config, its current one). */
+Container *image_version_user(Manager *m, const char *version);
+/* Remove every version that is neither current nor used. */
+void image_gc(Manager *m);
+/* At startup: containers whose config names an image bare while IMAGE is a link to a version now
+ * (an interrupted first rebuild) are made to name that version. */
+void image_fix_refs(Manager *m);
+
 /* Drop a caller's interest in a build (e.g. its container was abandoned); a build nobody wants any
  * more is canceled. */
 void image_forget_waiter(Manager *m, void *userdata);

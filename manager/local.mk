@@ -23,6 +23,7 @@ manager_libsysctrd_a_SOURCES = \
 	manager/settings.c \
 	manager/polkit.c manager/polkit.h \
 	manager/image.c manager/image.h \
+	manager/image-store.c \
 	manager/image-dbus.c manager/image-dbus.h \
 	manager/idrange.c manager/idrange.h \
 	manager/host-limits.c manager/host-limits.h

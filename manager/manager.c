@@ -354,7 +354,12 @@ int manager_load(Manager *m) {
         r = watch_agents(m);
         if (r < 0)
                 return r;
-        return load_containers(m);
+        r = load_containers(m);
+        if (r < 0)
+                return r;
+        image_fix_refs(m);
+        image_gc(m);
+        return 0;
 }
 
 int manager_connect(Manager *m) {

@@ -61,8 +61,9 @@ unlike "$out" 'slow-' "no image of the interrupted build is listed"
 # --- a good build: whole, with its metadata, listed
 run sysctr template build quick
 is "$rc" 0 "a good build succeeds" || diag "$err"
-img=$(ls "$images")
+img=$(ls "$images" | grep -v @)
 isnt "$img" "" "it is in images/ as $img"
+like "$(readlink "$images/$img")" "^$img@[0-9]+" "... a link to its first version (image versions)"
 ok "... with rootfs/ and image.info" eval '[ -d "$images/$img/rootfs/etc" ] && [ -f "$images/$img/image.info" ]'
 ok "... and its build.log" grep -q "quick: done" "$images/$img/build.log"
 is "$(ls -A "$images" | grep -c '^\.#')" 0 "no temporary is left"

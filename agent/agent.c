@@ -21,6 +21,7 @@
 #include "strv.h"
 #include "time-util.h"
 #include "userns.h"
+#include "volume.h"
 
 static void help(void) {
         printf("sysctr-agent [OPTIONS...] NAME\n\n"
@@ -104,7 +105,8 @@ static int agent_init_paths(Agent *a, const char *name) {
         a->runtime_dir = sysctr_container_runtime_dir(name);
         if (!a->name || !a->state_path || !a->runtime_dir ||
             asprintf(&a->rootfs_dir, "%s/" SYSCTR_ROOTFS_DIR, a->runtime_dir) < 0 ||
-            asprintf(&a->lower_stage, "%s/" SYSCTR_LOWER_DIR, a->runtime_dir) < 0)
+            asprintf(&a->lower_stage, "%s/" SYSCTR_LOWER_DIR, a->runtime_dir) < 0 ||
+            !(a->volumes_dir = sysctr_volumes_dir()))
                 return log_oom();
         /* sysctrd sets SYSCTR_UNIT="" for agents it spawns itself (standalone mode: no unit). */
         if (!unit && !(a->unit = sysctr_unit_name(name)))
@@ -244,6 +246,16 @@ static int agent_prepare_layers(Agent *a) {
                 return agent_fail(a, errno, "Failed to create %s: %m", a->upper);
         if (mkdir(a->work, 0700) < 0 && errno != EEXIST)
                 return agent_fail(a, errno, "Failed to create %s: %m", a->work);
+        STRV_FOREACH(s, a->config->volumes) {
+                _cleanup_(volume_spec_done) VolumeSpec v = {};
+                _cleanup_free_ char *info = NULL;
+
+                if (volume_spec_parse(*s, &v) < 0 ||
+                    asprintf(&info, "%s/%s/" VOLUME_INFO_FILE, a->volumes_dir, v.name) < 0)
+                        return log_oom();
+                if (access(info, F_OK) < 0)
+                        return agent_fail(a, errno, "Volume '%s' is not usable (%s): %m", v.name, info);
+        }
         return 0;
 }
 
@@ -281,6 +293,9 @@ int agent_start_container(Agent *a) {
                 .notify_dir = a->notify_dir,
                 .os_release = a->os_release,
                 .binds = a->config->binds,
+                .volumes = a->config->volumes,
+                .tmpfs = a->config->tmpfs,
+                .volumes_dir = a->volumes_dir,
                 .id_base = a->config->privileged ? 0 : a->config->id_base,
                 .lower_stage = a->lower_stage,
         };
@@ -403,6 +418,7 @@ static void agent_done(Agent *a) {
         free(a->runtime_dir);
         free(a->rootfs_dir);
         free(a->lower_stage);
+        free(a->volumes_dir);
         free(a->lower);
         free(a->upper);
         free(a->work);

@@ -24,7 +24,8 @@ typedef struct Agent {
         char *state_path;       /* <runtime>/agents/NAME, read by the manager */
         char *runtime_dir;      /* <runtime>/containers/NAME (0700): rootfs/, console.log */
         char *rootfs_dir;       /* overlay mount point, only ever mounted in the child's namespace */
-        char *lower_stage;      /* unprivileged: where the child attaches the idmapped image */
+        char *lower_stage;
+        char *volumes_dir;              /* <state>/volumes */      /* unprivileged: where the child attaches the idmapped image */
         char *lower, *upper, *work;
         char *unit;             /* NULL in standalone mode */
         uint64_t started_usec;  /* CLOCK_REALTIME of our start: the container's last start */

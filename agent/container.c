@@ -27,6 +27,7 @@
 #include "security.h"
 #include "strv.h"
 #include "userns.h"
+#include "volume.h"
 
 #define NAMESPACE_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
 
@@ -179,25 +180,33 @@ static int child_sync(Child *c) {
  * parent sent go where they belong: the first is the image, the others the ":idmap" binds in order. */
 static int child_open_host_paths(Child *c) {
         const ContainerLaunch *l = c->launch;
-        size_t next_tree = 1;
+        bool userns = launch_userns(l);
+        size_t next_tree = userns ? 1 : 0;
         int r;
 
-        if (!launch_userns(l))
-                return 0;
-        c->upper_fd = open(l->upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        c->work_fd = open(l->work, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (c->upper_fd < 0 || c->work_fd < 0)
-                return -errno;
+        if (userns) {
+                c->upper_fd = open(l->upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                c->work_fd = open(l->work, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (c->upper_fd < 0 || c->work_fd < 0)
+                        return -errno;
+                if (c->n_trees == 0)
+                        return -EPROTO;
+        }
         r = mount_sources_open(c->plan, &c->sources);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < c->plan->n_entries; i++)
-                if (c->plan->entries[i].flags & MOUNT_IDMAP) {
+        /* The parent's order (parent_make_trees): the ":idmap" binds, then the volumes. */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < c->plan->n_entries; i++) {
+                        MountEntryFlags f = c->plan->entries[i].flags;
+
+                        if (pass == 0 ? !(userns && (f & MOUNT_IDMAP)) : !(f & MOUNT_VOLUME))
+                                continue;
                         if (next_tree >= c->n_trees)
                                 return -EPROTO;
                         mount_sources_set_tree(&c->sources, i, c->trees[next_tree++]);
                 }
-        return c->n_trees > 0 ? 0 : -EPROTO;
+        return 0;
 }
 
 /* Unprivileged: become the container's root. Cloned by host root, we hold every capability in our
@@ -291,7 +300,7 @@ static int child_mounts(Child *c) {
         size_t failed = 0;
         int r;
 
-        r = mount_plan_apply(c->plan, c->root_fd, launch_userns(c->launch) ? &c->sources : NULL, &failed);
+        r = mount_plan_apply(c->plan, c->root_fd, &c->sources, &failed);
         if (r < 0)
                 c->detail = (int) failed;
         return r;
@@ -436,6 +445,7 @@ static int parent_setup_userns(const ContainerLaunch *l, const MountPlan *plan, 
         if (r < 0)
                 return r;
         n++;
+        *ret_n = n;
         for (size_t i = 0; i < plan->n_entries; i++) {
                 const MountEntry *e = &plan->entries[i];
 
@@ -452,6 +462,36 @@ static int parent_setup_userns(const ContainerLaunch *l, const MountPlan *plan, 
                 n++;
         }
         *ret_n = n;
+        return 0;
+}
+
+/* The volumes' trees, after the others, in the plan's order: idmapped through the child's user
+ * namespace if it has one (the volume's neutral owners become the container's), plain otherwise. */
+static int parent_volume_trees(const ContainerLaunch *l, const MountPlan *plan, pid_t pid, int *trees,
+                               size_t *n) {
+        _cleanup_close_ int userns_fd = -EBADF;
+        int r;
+
+        for (size_t i = 0; i < plan->n_entries; i++) {
+                const MountEntry *e = &plan->entries[i];
+
+                if (!(e->flags & MOUNT_VOLUME))
+                        continue;
+                if (launch_userns(l) && userns_fd < 0) {
+                        char ns[64];
+
+                        (void) snprintf(ns, sizeof(ns), "/proc/%d/ns/user", (int) pid);
+                        userns_fd = open(ns, O_RDONLY | O_CLOEXEC);
+                        if (userns_fd < 0)
+                                return -errno;
+                }
+                if (*n >= CHILD_TREES_MAX)
+                        return -E2BIG;
+                r = volume_open_tree(e->source, userns_fd, &trees[*n]);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to open volume %s: %m", e->source);
+                (*n)++;
+        }
         return 0;
 }
 
@@ -483,6 +523,9 @@ static int parent_prepare_child(const ContainerLaunch *l, const MountPlan *plan,
                 if (r < 0)
                         goto finish;
         }
+        r = parent_volume_trees(l, plan, pid, trees, &n_trees);
+        if (r < 0)
+                goto finish;
         r = sync_send_fds(fd, SYNC_GO, trees, n_trees);
 finish:
         for (size_t i = 0; i < n_trees; i++)
@@ -579,7 +622,10 @@ int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret
                                                           .notify_dir = l->notify_dir,
                                                           .os_release = l->os_release,
                                                           .binds = l->binds,
-                                                          .boot_id = boot_id },
+                                                          .boot_id = boot_id,
+                                                          .volumes = l->volumes,
+                                                          .volumes_dir = l->volumes_dir,
+                                                          .tmpfs = l->tmpfs },
                                      &plan);
         if (r >= 0)
                 r = mount_overlay_options(l->lower, l->upper, l->work, false, &options);

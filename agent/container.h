@@ -23,6 +23,9 @@ typedef struct ContainerLaunch {
         const char *notify_dir;                 /* host dir bound onto /run/host/notify, or NULL */
         const char *os_release;                 /* text for /run/host/os-release, or NULL */
         char * const *binds;                    /* the config's bind specs, or NULL */
+        char * const *volumes;                  /* the config's volume specs, or NULL */
+        char * const *tmpfs;                    /* the config's tmpfs specs, or NULL */
+        const char *volumes_dir;                /* <state>/volumes */
         /* Unprivileged containers: a user namespace maps the container's IDs 0..65535 to the host's
          * id_base..id_base+65535 (0: privileged, no user namespace), and the image is seen through
          * an idmapped tree attached at lower_stage (a directory the container's root can reach). */

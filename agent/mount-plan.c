@@ -8,6 +8,7 @@
 #include "bind.h"
 #include "mount.h"
 #include "strv.h"
+#include "volume.h"
 
 /* The container's API file systems, modelled on what systemd's container interface
  * (docs/CONTAINER_INTERFACE.md) promises a guest: /proc with /proc/sys read-only except
@@ -275,6 +276,56 @@ static int plan_binds(MountPlan *p, char * const *binds) {
         return 0;
 }
 
+/* Volumes after the binds, in the order given; a read-only one is made so after it is attached. */
+static int plan_volumes(MountPlan *p, char * const *volumes, const char *volumes_dir) {
+        STRV_FOREACH(s, volumes) {
+                _cleanup_(volume_spec_done) VolumeSpec spec = {};
+                _cleanup_free_ char *dir = NULL;
+                const char *source, *target;
+                int r;
+
+                r = volume_spec_parse(*s, &spec);
+                if (r < 0)
+                        return r;
+                if (!volumes_dir || asprintf(&dir, "%s/%s", volumes_dir, spec.name) < 0)
+                        return volumes_dir ? -ENOMEM : -EINVAL;
+                source = plan_keep(p, dir);
+                target = plan_keep(p, spec.target + 1);
+                if (!source || !target)
+                        return -ENOMEM;
+                r = plan_add(p, (MountEntry) { MOUNT_BIND, MOUNT_VOLUME | MOUNT_MKDIR_TARGET, target, source });
+                if (r >= 0 && spec.read_only)
+                        r = plan_add(p, (MountEntry) { MOUNT_READ_ONLY, MOUNT_RECURSIVE, target });
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* tmpfs mounts last: a tmpfs of the container's own, nosuid and nodev. */
+static int plan_tmpfs(MountPlan *p, char * const *tmpfs) {
+        STRV_FOREACH(s, tmpfs) {
+                _cleanup_(tmpfs_spec_done) TmpfsSpec spec = {};
+                _cleanup_free_ char *options = NULL;
+                const char *o, *target;
+                int r;
+
+                r = tmpfs_spec_parse(*s, &spec);
+                if (r < 0)
+                        return r;
+                options = tmpfs_spec_options(&spec);
+                o = options ? plan_keep(p, options) : NULL;
+                target = plan_keep(p, spec.target + 1);
+                if (!o || !target)
+                        return -ENOMEM;
+                r = plan_add(p, (MountEntry) { MOUNT_FS, MOUNT_MKDIR_TARGET, target, "tmpfs", "tmpfs",
+                                               MS_NOSUID | MS_NODEV, o });
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 int mount_plan_build(const MountPlanParams *params, MountPlan **ret) {
         _cleanup_(mount_plan_freep) MountPlan *p = NULL;
         int r;
@@ -299,6 +350,10 @@ int mount_plan_build(const MountPlanParams *params, MountPlan **ret) {
                 r = plan_run(p, params);
         if (r >= 0)
                 r = plan_binds(p, params->binds);
+        if (r >= 0)
+                r = plan_volumes(p, params->volumes, params->volumes_dir);
+        if (r >= 0)
+                r = plan_tmpfs(p, params->tmpfs);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(p);
@@ -356,8 +411,8 @@ int mount_entry_to_string(const MountEntry *e, char **ret) {
                              flags[0] && e->options ? "," : "", strempty(e->options));
                 break;
         case MOUNT_BIND:
-                k = asprintf(ret, "bind %s%s onto %s", e->flags & MOUNT_SOURCE_IN_ROOT ? "root:" : "",
-                             e->source, e->target);
+                k = asprintf(ret, "%s %s%s onto %s", e->flags & MOUNT_VOLUME ? "volume" : "bind",
+                             e->flags & MOUNT_SOURCE_IN_ROOT ? "root:" : "", e->source, e->target);
                 break;
         case MOUNT_MKNOD:
                 k = asprintf(ret, "mknod %s %u:%u", e->target, major(e->dev), minor(e->dev));

@@ -32,12 +32,42 @@ static int open_in_root(int root_fd, const char *path, int flags) {
         return guest_open(root_fd, path, flags | O_PATH, 0);
 }
 
+/* The directories on the way to target that are missing, made one by one below the one before,
+ * never through a symlink (a user's mount may go to /srv/app/data in an image without /srv). */
+static int make_parents(int root_fd, const char *target) {
+        _cleanup_free_ char *p = strdup(target);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *slash = strchr(p, '/'); slash; slash = strchr(slash + 1, '/')) {
+                _cleanup_close_ int fd = -EBADF, parent_fd = -EBADF;
+                const char *base;
+
+                *slash = '\0';
+                fd = guest_open(root_fd, p, O_PATH | O_DIRECTORY, 0);
+                if (fd == -ENOENT) {
+                        parent_fd = guest_open_parent(root_fd, p, &base);
+                        if (parent_fd < 0)
+                                return parent_fd;
+                        if (mkdirat(parent_fd, base, 0755) < 0 && errno != EEXIST)
+                                return -errno;
+                } else if (fd < 0)
+                        return fd;
+                *slash = '/';
+        }
+        return 0;
+}
+
 static int make_mount_point(int root_fd, const MountEntry *e) {
         _cleanup_close_ int parent_fd = -EBADF, fd = -EBADF;
         const char *base;
+        int r;
 
         if (!(e->flags & (MOUNT_MKDIR_TARGET | MOUNT_TOUCH_TARGET)))
                 return 0;
+        r = make_parents(root_fd, e->target);
+        if (r < 0)
+                return r;
         parent_fd = guest_open_parent(root_fd, e->target, &base);
         if (parent_fd < 0)
                 return parent_fd;

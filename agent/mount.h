@@ -35,6 +35,9 @@ typedef enum MountEntryFlags {
         /* MOUNT_BIND of a host path through an idmapped tree that the agent makes (bind.h ":idmap"):
          * host root's files are the container root's. Without a user namespace, a plain bind. */
         MOUNT_IDMAP = 1 << 6,
+        /* MOUNT_BIND of a volume (volume.h): source is the volume's directory; the agent makes the tree
+         * (idmapped in a user namespace) and the child attaches it. Always a tree, privileged or not. */
+        MOUNT_VOLUME = 1 << 7,
 } MountEntryFlags;
 
 typedef struct MountEntry {
@@ -62,6 +65,9 @@ typedef struct MountPlanParams {
         const char *os_release;         /* written to /run/host/os-release, or NULL */
         char * const *binds;            /* the config's "SRC:DST[:ro]" (bind.h), mounted last, or NULL */
         const char *boot_id;            /* a fresh UUID for /proc/sys/kernel/random/boot_id, or NULL */
+        char * const *volumes;          /* the config's "NAME:DST[:ro]" (volume.h), after the binds */
+        const char *volumes_dir;        /* <state>/volumes, where the volumes are */
+        char * const *tmpfs;            /* the config's "DST[:size=N,mode=M]", last */
 } MountPlanParams;
 
 typedef struct MountPlan {

@@ -35,6 +35,11 @@ static bool path_startswith_dir(const char *p, const char *dir) {
         return strneq(p, dir, n) && (p[n] == '\0' || p[n] == '/');
 }
 
+bool bind_target_is_valid(const char *dst) {
+        return dst && path_is_normalized_absolute(dst) && !streq(dst, "/") && !path_startswith_dir(dst, "/proc") &&
+               !path_startswith_dir(dst, "/sys") && !path_startswith_dir(dst, "/dev") && !strpbrk(dst, ":\n");
+}
+
 int bind_spec_parse(const char *s, BindSpec *ret) {
         _cleanup_free_ char *copy = NULL;
         char *src, *dst, *opt;

@@ -24,3 +24,7 @@ void bind_spec_done(BindSpec *b);
 /* -EINVAL for an invalid spec. */
 int bind_spec_parse(const char *s, BindSpec *ret);
 bool bind_spec_is_valid(const char *s);
+
+/* The rules for a mount target in the container, shared by binds, volumes and tmpfs: absolute and
+ * normalized, no ':' or newline, not "/" and not inside /proc, /sys or /dev. */
+bool bind_target_is_valid(const char *dst);

@@ -45,6 +45,14 @@
 #define SYSCTR_ERROR_COMMAND_NOT_EXECUTABLE "org.sysctr1.Error.CommandNotExecutable"
 #define SYSCTR_ERROR_CANCELED "org.sysctr1.Error.Canceled"
 #define SYSCTR_ERROR_NO_ID_RANGE "org.sysctr1.Error.NoIdRange"
+/* Storage (docs/storage.md). */
+#define SYSCTR_ERROR_NO_SUCH_VOLUME "org.sysctr1.Error.NoSuchVolume"
+#define SYSCTR_ERROR_VOLUME_EXISTS "org.sysctr1.Error.VolumeExists"
+#define SYSCTR_ERROR_VOLUME_IN_USE "org.sysctr1.Error.VolumeInUse"
+#define SYSCTR_ERROR_NO_SUCH_SNAPSHOT "org.sysctr1.Error.NoSuchSnapshot"
+#define SYSCTR_ERROR_SNAPSHOT_EXISTS "org.sysctr1.Error.SnapshotExists"
+#define SYSCTR_ERROR_NO_SPACE "org.sysctr1.Error.NoSpace"
+#define SYSCTR_ERROR_BAD_ARCHIVE "org.sysctr1.Error.BadArchive"
 
 /* polkit actions (units/org.sysctr1.policy). The details of each check carry the object's name under
  * the key of its kind ("container", "network", "volume", "image"), so that a rule can grant one user

@@ -20,6 +20,7 @@
 #include "name.h"
 #include "signal-util.h"
 #include "strv.h"
+#include "volume.h"
 
 typedef struct ParseContext {
         yaml_document_t *doc;
@@ -75,6 +76,10 @@ static const Field container_fields[] = {
         { "pids",         FIELD_COUNT,   offsetof(ContainerConfig, tasks_max) },
         { "binds",        FIELD_STRV,    offsetof(ContainerConfig, binds),    bind_spec_is_valid,
           "bind", .unique = true },
+        { "volumes",      FIELD_STRV,    offsetof(ContainerConfig, volumes),  volume_spec_is_valid,
+          "volume", .unique = true },
+        { "tmpfs",        FIELD_STRV,    offsetof(ContainerConfig, tmpfs),    tmpfs_spec_is_valid,
+          "tmpfs", .unique = true },
 };
 
 static const Field template_fields[] = {
@@ -798,6 +803,10 @@ static int emit_limits(yaml_emitter_t *e, const ContainerConfig *c) {
         if (c->tasks_max > 0 && (r = emit_key_plain(e, "pids", count)) < 0)
                 return r;
         if (c->binds && (r = emit_key_strv(e, "binds", c->binds)) < 0)
+                return r;
+        if (c->volumes && (r = emit_key_strv(e, "volumes", c->volumes)) < 0)
+                return r;
+        if (c->tmpfs && (r = emit_key_strv(e, "tmpfs", c->tmpfs)) < 0)
                 return r;
         return 0;
 }

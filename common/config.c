@@ -11,6 +11,7 @@
 #include "name.h"
 #include "signal-util.h"
 #include "strv.h"
+#include "volume.h"
 
 #define CONFIG_QUOTE_MAX 64U
 #define DEFAULT_INIT "/sbin/init"
@@ -144,6 +145,8 @@ ContainerConfig *container_config_free(ContainerConfig *c) {
         free(c->hostname);
         strv_free(c->init);
         strv_free(c->binds);
+        strv_free(c->volumes);
+        strv_free(c->tmpfs);
         free(c);
         return NULL;
 }
@@ -174,6 +177,49 @@ static int verify_required(const ContainerConfig *c, char **ret_error) {
                 return missing_key(ret_error, "template");
         if (!c->image)
                 return missing_key(ret_error, "image");
+        return 0;
+}
+
+/* The target of a bind, volume or tmpfs spec (NULL for an invalid one). */
+static char *mount_spec_target(const char *kind, const char *spec) {
+        if (streq(kind, "bind")) {
+                _cleanup_(bind_spec_done) BindSpec b = {};
+
+                return bind_spec_parse(spec, &b) < 0 ? NULL : TAKE_PTR(b.target);
+        }
+        if (streq(kind, "volume")) {
+                _cleanup_(volume_spec_done) VolumeSpec v = {};
+
+                return volume_spec_parse(spec, &v) < 0 ? NULL : TAKE_PTR(v.target);
+        }
+        _cleanup_(tmpfs_spec_done) TmpfsSpec t = {};
+
+        return tmpfs_spec_parse(spec, &t) < 0 ? NULL : TAKE_PTR(t.target);
+}
+
+/* Volumes and tmpfs: each valid, and no two mounts of the container (binds included) on one target. */
+static int verify_mounts(const ContainerConfig *c, char **ret_error) {
+        _cleanup_strv_free_ char **targets = NULL;
+        const struct {
+                const char *kind;
+                char **specs;
+        } lists[] = { { "bind", c->binds }, { "volume", c->volumes }, { "tmpfs", c->tmpfs } };
+
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                STRV_FOREACH(s, lists[i].specs) {
+                        char *t = mount_spec_target(lists[i].kind, *s);
+
+                        if (!t)
+                                return invalid_value(ret_error, lists[i].kind, *s);
+                        if (strv_contains(targets, t)) {
+                                int r = config_error(ret_error, "Two mounts on %s", t);
+
+                                free(t);
+                                return r;
+                        }
+                        if (strv_push(&targets, t) < 0)
+                                return -ENOMEM;
+                }
         return 0;
 }
 
@@ -216,7 +262,10 @@ int container_config_verify(const ContainerConfig *c, char **ret_error) {
         if (c->privileged && c->id_base > 0)
                 return config_error(ret_error, "A privileged container has no id-base (its IDs are the host's)");
 
-        return verify_binds(c->binds, ret_error);
+        r = verify_binds(c->binds, ret_error);
+        if (r < 0)
+                return r;
+        return verify_mounts(c, ret_error);
 }
 
 TemplateInfo *template_info_new(void) {

@@ -29,6 +29,8 @@
  *   cpus: 1.5                  # optional CPU limit, in CPUs (up to three decimals)
  *   pids: 2048                 # optional limit of processes/threads
  *   binds: ["/srv/data:/data", "/etc/ssl/certs:/etc/ssl/certs:ro"]   # optional bind mounts (bind.h)
+ *   volumes: ["data:/srv/data", "logs:/var/log/app:ro"]   # optional volumes (volume.h)
+ *   tmpfs: ["/scratch:size=64M"]                           # optional tmpfs mounts (volume.h)
  *
  * Unknown keys and wrong types are errors with "FILE:LINE: message" naming the key or value. */
 
@@ -57,6 +59,8 @@ typedef struct ContainerConfig {
         uint32_t cpu_millis;    /* thousandths of a CPU, 0: no limit */
         uint64_t tasks_max;     /* 0: no limit */
         char **binds;           /* "SRC:DST[:ro]" specs (bind.h), NULL: none */
+        char **volumes;         /* "NAME:DST[:ro]" specs (volume.h), NULL: none */
+        char **tmpfs;           /* "DST[:size=N,mode=M]" specs (volume.h), NULL: none */
 } ContainerConfig;
 
 /* Allocated with defaults (init [/sbin/init], SIGRTMIN+3, 10 s, no autostart); strings NULL. */

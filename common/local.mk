@@ -16,6 +16,7 @@ common_libsysctr_common_a_SOURCES = \
 	common/cgroup-util.c common/cgroup-util.h \
 	common/parse-util.c common/parse-util.h \
 	common/bind.c common/bind.h \
+	common/volume.c common/volume.h \
 	common/bus-limits.c common/bus-limits.h \
 	common/bus-names.h \
 	common/enter-protocol.h \

@@ -99,6 +99,14 @@ char *sysctr_image_info_path(const char *image) {
         return path_format("%s/images/%s/" SYSCTR_IMAGE_INFO_FILE, sysctr_state_dir(), image);
 }
 
+char *sysctr_volumes_dir(void) {
+        return path_format("%s/volumes", sysctr_state_dir());
+}
+
+char *sysctr_volume_dir(const char *name) {
+        return path_format("%s/volumes/%s", sysctr_state_dir(), name);
+}
+
 char *sysctr_agents_dir(void) {
         return path_format("%s/agents", sysctr_runtime_dir());
 }

@@ -10,7 +10,8 @@
  * uses to run a whole private instance (state, runtime, logs, cgroups) side by side with the real
  * one. The manager passes its environment on to the agents it spawns.
  *
- *   SYSCTR_STATE_DIR     /var/lib/sysctr      containers/NAME/{config.yaml,upper,work}, images/IMAGE/
+ *   SYSCTR_STATE_DIR     /var/lib/sysctr      containers/NAME/{config.yaml,upper,work}, images/IMAGE/,
+ *                                             volumes/NAME/
  *   SYSCTR_RUNTIME_DIR   /run/sysctr          agents/NAME (agent state file), containers/NAME/
  *   SYSCTR_LOG_DIR       /var/log/sysctr      NAME.log (agent log in standalone mode)
  *   SYSCTR_TEMPLATE_DIR  $(pkgdatadir)/templates   NAME/{build,template.yaml}
@@ -50,6 +51,8 @@ char *sysctr_images_dir(void);                         /* <state>/images */
 char *sysctr_image_dir(const char *image);             /* <state>/images/IMAGE */
 char *sysctr_image_rootfs(const char *image);          /* .../IMAGE/rootfs: the lower layer */
 char *sysctr_image_info_path(const char *image);       /* .../IMAGE/image.info */
+char *sysctr_volumes_dir(void);                        /* <state>/volumes */
+char *sysctr_volume_dir(const char *name);             /* <state>/volumes/NAME (volume.h says what is in it) */
 #define SYSCTR_IMAGE_ROOTFS "rootfs"
 #define SYSCTR_IMAGE_INFO_FILE "image.info"
 #define SYSCTR_IMAGE_BUILD_LOG "build.log"

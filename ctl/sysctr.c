@@ -11,6 +11,7 @@
 #include "signal-util.h"
 #include "strv.h"
 #include "sysctr.h"
+#include "volume.h"
 
 typedef enum CtlOption {
         OPTION_RELEASE,
@@ -35,6 +36,11 @@ typedef enum CtlOption {
         OPTION_PRIVILEGED,
         OPTION_ID_BASE,
         OPTION_SHARED_IDS,
+        OPTION_VOLUME,
+        OPTION_TMPFS,
+        OPTION_SIZE,
+        OPTION_VOLUMES,
+        OPTION_NO_IMAGE,
         _OPTION_MAX,
 } CtlOption;
 
@@ -76,6 +82,14 @@ static const struct {
                              N_("First of the 65536 host IDs of the container (default: allocated)") },
         [OPTION_SHARED_IDS] = { "shared-ids", 0, NULL,
                                 N_("Allow --id-base to overlap the IDs of another container") },
+        [OPTION_VOLUME] = { "volume", 'v', "VOLUME:DST[:ro]",
+                            N_("Mount a volume into the container (may be repeated)") },
+        [OPTION_TMPFS] = { "tmpfs", 0, "DST[:size=SIZE]",
+                           N_("Mount a tmpfs of the container's own (may be repeated)") },
+        [OPTION_SIZE] = { "size", 0, "SIZE", N_("Size limit of the volume, e.g. 2G (default: none)") },
+        [OPTION_VOLUMES] = { "volumes", 0, NULL, N_("Include the container's volumes") },
+        [OPTION_NO_IMAGE] = { "no-image", 0, NULL,
+                              N_("Leave the image out: the target finds it by its content hash") },
 };
 
 typedef struct Verb {
@@ -93,10 +107,12 @@ typedef struct Verb {
 static const Verb verbs[] = {
         { "create", 2, 2,
           OPT(RELEASE) | OPT(HOSTNAME) | OPT(INIT) | OPT(STOP_SIGNAL) | OPT(STOP_TIMEOUT) | OPT(AUTOSTART) |
-          OPT(MEMORY) | OPT(CPUS) | OPT(PIDS) | OPT(BIND) | OPT(PRIVILEGED) | OPT(ID_BASE) | OPT(SHARED_IDS),
+          OPT(MEMORY) | OPT(CPUS) | OPT(PIDS) | OPT(BIND) | OPT(PRIVILEGED) | OPT(ID_BASE) | OPT(SHARED_IDS) |
+          OPT(VOLUME) | OPT(TMPFS),
           false, EXIT_FAILURE, "TEMPLATE NAME", N_("Create a container from a template"), verb_create,
           N_("A container is unprivileged unless --privileged is given: its IDs 0-65535 are 65536 host IDs "
-             "of its own, from the ranges /etc/subuid and /etc/subgid give root.") },
+             "of its own, from the ranges /etc/subuid and /etc/subgid give root. TEMPLATE may be "
+             "oci:PATH[:TAG], an OCI image layout on disk.") },
         { "start", 1, UINT_MAX, 0, false, EXIT_FAILURE, "NAME...", N_("Start containers"), verb_start },
         { "stop", 1, UINT_MAX, OPT(TIMEOUT), false, EXIT_FAILURE, "NAME...", N_("Stop containers"),
           verb_stop },
@@ -134,6 +150,30 @@ static const Verb verbs[] = {
           N_("Build the image of a template and cache it"), verb_template_build },
         { "template remove", 1, 1, 0, false, EXIT_FAILURE, "IMAGE", N_("Remove a cached image"),
           verb_template_remove },
+        /* Storage (verbs-storage.c, docs/storage.md). */
+        { "volume create", 1, 1, OPT(SIZE), false, EXIT_FAILURE, "NAME", N_("Create a volume"),
+          verb_volume_create,
+          N_("Without --size the volume is a directory on the state file system; with --size it is an ext4 "
+             "file system of that size in an image file, mounted through a loop device.") },
+        { "volume list", 0, 0, OPT(JSON), false, EXIT_FAILURE, "", N_("List volumes"), verb_volume_list },
+        { "volume show", 1, 1, OPT(JSON), false, EXIT_FAILURE, "NAME", N_("Show a volume"), verb_volume_show },
+        { "volume delete", 1, UINT_MAX, 0, false, EXIT_FAILURE, "NAME...",
+          N_("Delete volumes that no container uses"), verb_volume_delete },
+        { "snapshot create", 2, 2, 0, false, EXIT_FAILURE, "CONTAINER SNAPSHOT",
+          N_("Take a snapshot of a stopped container"), verb_snapshot_create },
+        { "snapshot list", 1, 1, OPT(JSON), false, EXIT_FAILURE, "CONTAINER", N_("List a container's snapshots"),
+          verb_snapshot_list },
+        { "snapshot restore", 2, 2, 0, false, EXIT_FAILURE, "CONTAINER SNAPSHOT",
+          N_("Put a stopped container back to a snapshot (later snapshots are kept)"), verb_snapshot_restore },
+        { "snapshot delete", 2, 2, 0, false, EXIT_FAILURE, "CONTAINER SNAPSHOT", N_("Delete a snapshot"),
+          verb_snapshot_delete },
+        { "clone", 2, 2, 0, false, EXIT_FAILURE, "SOURCE[/SNAPSHOT] NAME",
+          N_("Make a new container from a stopped one or from a snapshot"), verb_clone,
+          N_("The clone gets its own UUID, machine ID, ID range and host name.") },
+        { "export", 2, 2, OPT(VOLUMES) | OPT(NO_IMAGE), false, EXIT_FAILURE, "NAME FILE|-",
+          N_("Write a stopped container to an archive (zstd-compressed tar)"), verb_export },
+        { "import", 1, 2, 0, false, EXIT_FAILURE, "FILE|- [NAME]", N_("Make a container from an archive"),
+          verb_import },
 };
 
 static void help_option(const char *short_name, const char *long_name, const char *arg, const char *help) {
@@ -233,6 +273,41 @@ static int apply_limit_option(CtlOption id, const char *arg, CtlOptions *o) {
         }
 }
 
+/* Volumes, tmpfs mounts, and the options of the storage verbs. */
+static int apply_storage_option(CtlOption id, const char *arg, CtlOptions *o) {
+        switch (id) {
+        case OPTION_VOLUME:
+                if (!volume_spec_is_valid(arg)) {
+                        log_error(_("Invalid volume \"%s\": expected VOLUME:TARGET[:ro] with an absolute, normalized "
+                                    "target, not /, nor in /proc, /sys or /dev."), arg);
+                        return -EINVAL;
+                }
+                return strv_extend(&o->volumes, arg) < 0 ? log_oom() : 0;
+        case OPTION_TMPFS:
+                if (!tmpfs_spec_is_valid(arg)) {
+                        log_error(_("Invalid tmpfs \"%s\": expected TARGET[:size=SIZE,mode=OCTAL] with an absolute, "
+                                    "normalized target, not /, nor in /proc, /sys or /dev."), arg);
+                        return -EINVAL;
+                }
+                return strv_extend(&o->tmpfs, arg) < 0 ? log_oom() : 0;
+        case OPTION_SIZE:
+                if (parse_size(arg, &o->size) < 0) {
+                        log_error(_("Invalid size \"%s\": expected a size such as 512M or 2G."), arg);
+                        return -EINVAL;
+                }
+                return 0;
+        case OPTION_VOLUMES:
+                o->export_volumes = true;
+                return 0;
+        case OPTION_NO_IMAGE:
+                o->no_image = true;
+                return 0;
+        default:
+                assert(false);
+                return -EINVAL;
+        }
+}
+
 static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
         uint32_t u;
 
@@ -305,6 +380,12 @@ static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
         case OPTION_PIDS:
         case OPTION_BIND:
                 return apply_limit_option(id, arg, o);
+        case OPTION_VOLUME:
+        case OPTION_TMPFS:
+        case OPTION_SIZE:
+        case OPTION_VOLUMES:
+        case OPTION_NO_IMAGE:
+                return apply_storage_option(id, arg, o);
         case OPTION_FOLLOW:
                 o->follow = true;
                 return 0;
@@ -533,6 +614,8 @@ static int handle_verb_group(int argc, char **argv) {
 static void ctl_options_done(CtlOptions *o) {
         o->env = strv_free(o->env);
         o->binds = strv_free(o->binds);
+        o->volumes = strv_free(o->volumes);
+        o->tmpfs = strv_free(o->tmpfs);
 }
 
 /* "sysctr list > /dev/full" must not succeed silently. */

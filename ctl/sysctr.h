@@ -42,6 +42,13 @@ typedef struct CtlOptions {
         bool privileged;
         uint32_t id_base;               /* 0: not given */
         bool shared_ids;
+        char **volumes;                 /* "VOLUME:DST[:ro]", checked */
+        char **tmpfs;                   /* "DST[:size=N,mode=M]", checked */
+        /* volume create */
+        uint64_t size;                  /* bytes, 0: not given */
+        /* export */
+        bool export_volumes;
+        bool no_image;
         /* stop */
         bool timeout_set;
         uint64_t timeout_usec;
@@ -123,6 +130,21 @@ int verb_exec(char **args, const CtlOptions *o);
 int verb_shell(char **args, const CtlOptions *o);
 int verb_console(char **args, const CtlOptions *o);
 int verb_logs(char **args, const CtlOptions *o);
+
+/* verbs-storage.c: volumes, snapshots, clone, export, import */
+int verb_volume_create(char **args, const CtlOptions *o);
+int verb_volume_list(char **args, const CtlOptions *o);
+int verb_volume_show(char **args, const CtlOptions *o);
+int verb_volume_delete(char **args, const CtlOptions *o);
+int verb_snapshot_create(char **args, const CtlOptions *o);
+int verb_snapshot_list(char **args, const CtlOptions *o);
+int verb_snapshot_restore(char **args, const CtlOptions *o);
+int verb_snapshot_delete(char **args, const CtlOptions *o);
+int verb_clone(char **args, const CtlOptions *o);
+int verb_export(char **args, const CtlOptions *o);
+int verb_import(char **args, const CtlOptions *o);
+/* Appends the entry {"key": <as>} (volumes, tmpfs; an empty array removes them all). No message. */
+int ctl_append_strv_option(sd_bus_message *m, const char *key, char * const *l);
 
 /* verbs-template.c */
 int verb_template_list(char **args, const CtlOptions *o);

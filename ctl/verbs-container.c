@@ -33,6 +33,10 @@ static int append_create_options(sd_bus_message *m, const CtlOptions *o) {
                 r = sd_bus_message_append(m, "{sv}", "pids", "t", o->tasks_max);
         if (r >= 0 && o->binds)
                 r = ctl_append_binds(m, o->binds);
+        if (r >= 0 && o->volumes)
+                r = ctl_append_strv_option(m, "volumes", o->volumes);
+        if (r >= 0 && o->tmpfs)
+                r = ctl_append_strv_option(m, "tmpfs", o->tmpfs);
         if (r >= 0 && o->privileged)
                 r = sd_bus_message_append(m, "{sv}", "privileged", "b", 1);
         if (r >= 0 && o->id_base > 0)

@@ -8,6 +8,7 @@
 #include "signal-util.h"
 #include "strv.h"
 #include "sysctr.h"
+#include "volume.h"
 
 /* "sysctr set NAME KEY=VALUE...": every assignment is checked here first, with a message naming the
  * bad one, then all go to sysctrd in one SetContainer call, which applies all of them or none. */
@@ -22,6 +23,8 @@ typedef enum SetKey {
         SET_HOSTNAME,
         SET_INIT,
         SET_BIND,
+        SET_VOLUME,
+        SET_TMPFS,
         _SET_KEY_MAX,
 } SetKey;
 
@@ -39,14 +42,20 @@ static const struct {
         [SET_HOSTNAME] = { "hostname", "hostname" },
         [SET_INIT] = { "init", "init" },
         [SET_BIND] = { "bind", "binds" },
+        [SET_VOLUME] = { "volume", "volumes" },
+        [SET_TMPFS] = { "tmpfs", "tmpfs" },
 };
 
 int ctl_append_binds(sd_bus_message *m, char * const *binds) {
+        return ctl_append_strv_option(m, "binds", binds);
+}
+
+int ctl_append_strv_option(sd_bus_message *m, const char *key, char * const *binds) {
         int r;
 
         r = sd_bus_message_open_container(m, 'e', "sv");
         if (r >= 0)
-                r = sd_bus_message_append(m, "s", "binds");
+                r = sd_bus_message_append(m, "s", key);
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'v', "as");
         if (r >= 0)
@@ -121,8 +130,25 @@ static int append_limit(sd_bus_message *m, SetKey k, const char *value) {
         }
 }
 
-/* Checks one assignment and appends its {sv} to m; binds are only collected. */
-static int append_setting(sd_bus_message *m, SetKey k, const char *value, char ***binds) {
+/* volume=, tmpfs=: collected like binds; an empty value removes those given before and the config's. */
+static int collect_mount(SetKey k, const char *value, char ***l) {
+        if (isempty(value)) {
+                *l = strv_free(*l);
+                return 0;
+        }
+        if (k == SET_VOLUME && !volume_spec_is_valid(value))
+                return log_bad_value("volume", value, _("VOLUME:TARGET[:ro] with an absolute target, not /, nor in "
+                                                        "/proc, /sys or /dev"));
+        if (k == SET_TMPFS && !tmpfs_spec_is_valid(value))
+                return log_bad_value("tmpfs", value, _("TARGET[:size=SIZE,mode=OCTAL] with an absolute target, "
+                                                       "not /, nor in /proc, /sys or /dev"));
+        return strv_extend(l, value);
+}
+
+/* Checks one assignment and appends its {sv} to m; binds, volumes and tmpfs mounts are only
+ * collected (lists[k]). */
+static int append_setting(sd_bus_message *m, SetKey k, const char *value, char ***lists) {
+        char ***binds = &lists[SET_BIND];
         const char *option = set_keys[k].option;
         uint32_t u;
         int b, r;
@@ -170,6 +196,9 @@ static int append_setting(sd_bus_message *m, SetKey k, const char *value, char *
                                              _("SOURCE:TARGET[:OPTIONS] (options ro, rw, idmap) with "
                                                "absolute paths, the target not /, nor in /proc, /sys or /dev"));
                 return strv_extend(binds, value);
+        case SET_VOLUME:
+        case SET_TMPFS:
+                return collect_mount(k, value, &lists[k]);
         default:
                 return -EINVAL;
         }
@@ -186,7 +215,7 @@ static int set_key_from_string(const char *s, size_t n) {
 /* The options a{sv} of SetContainer from the assignments, or a message about the first bad one.
  * With m NULL: the checks alone. */
 static int append_settings(sd_bus_message *m, char **assignments) {
-        _cleanup_strv_free_ char **binds = NULL;
+        char **lists[_SET_KEY_MAX] = {};
         unsigned given = 0;
         int r;
 
@@ -195,6 +224,7 @@ static int append_settings(sd_bus_message *m, char **assignments) {
                 if (r < 0)
                         return log_error_errno(r, _("Failed to create a bus message: %m"));
         }
+        /* goto finish from here on: the lists are ours. */
 
         STRV_FOREACH(a, assignments) {
                 const char *eq = strchr(*a, '=');
@@ -202,39 +232,47 @@ static int append_settings(sd_bus_message *m, char **assignments) {
 
                 if (!eq || eq == *a) {
                         log_error(_("Invalid setting \"%s\": expected KEY=VALUE."), *a);
-                        return -EINVAL;
+                        r = -EINVAL;
+                        goto finish;
                 }
                 k = set_key_from_string(*a, (size_t) (eq - *a));
                 if (k < 0) {
                         log_error(_("Unknown setting \"%.*s\" (known: autostart, memory, cpus, pids, "
-                                    "stop-signal, stop-timeout, hostname, init, bind)."),
+                                    "stop-signal, stop-timeout, hostname, init, bind, volume, tmpfs)."),
                                   (int) (eq - *a), *a);
-                        return -EINVAL;
+                        r = -EINVAL;
+                        goto finish;
                 }
-                if (k != SET_BIND && (given & (1U << k))) {
+                if (k != SET_BIND && k != SET_VOLUME && k != SET_TMPFS && (given & (1U << k))) {
                         log_error(_("Setting \"%s\" is given twice."), set_keys[k].key);
-                        return -EINVAL;
+                        r = -EINVAL;
+                        goto finish;
                 }
                 given |= 1U << k;
 
-                r = append_setting(m, (SetKey) k, eq + 1, &binds);
+                r = append_setting(m, (SetKey) k, eq + 1, lists);
                 if (r == -EINVAL)
-                        return r;               /* the message is out */
-                if (r < 0)
-                        return log_error_errno(r, _("Failed to create a bus message: %m"));
+                        goto finish;            /* the message is out */
+                if (r < 0) {
+                        r = log_error_errno(r, _("Failed to create a bus message: %m"));
+                        goto finish;
+                }
         }
 
+        r = 0;
         if (!m)
-                return 0;
-        if (given & (1U << SET_BIND)) {
-                r = ctl_append_binds(m, binds);
-                if (r < 0)
-                        return log_error_errno(r, _("Failed to create a bus message: %m"));
-        }
-        r = sd_bus_message_close_container(m);
+                goto finish;
+        for (SetKey k = SET_BIND; r >= 0 && k <= SET_TMPFS; k++)
+                if (given & (1U << k))
+                        r = ctl_append_strv_option(m, set_keys[k].option, lists[k]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
         if (r < 0)
-                return log_error_errno(r, _("Failed to create a bus message: %m"));
-        return 0;
+                r = log_error_errno(r, _("Failed to create a bus message: %m"));
+finish:
+        for (size_t i = 0; i < _SET_KEY_MAX; i++)
+                strv_free(lists[i]);
+        return r;
 }
 
 int verb_set(char **args, const CtlOptions *o) {

@@ -25,7 +25,7 @@ typedef struct ContainerInfo {
         /* UINT64_MAX: no limit, or unknown usage */
         uint64_t memory_max, cpu_quota_per_sec_usec, tasks_max;
         uint64_t memory_current, cpu_usage_nsec, tasks_current;
-        char **addresses, **init, **binds;
+        char **addresses, **init, **binds, **volumes, **tmpfs;
 } ContainerInfo;
 
 #define CONTAINER_INFO_INIT                                                                             \
@@ -38,6 +38,8 @@ static void container_info_done(ContainerInfo *i) {
         i->addresses = strv_free(i->addresses);
         i->init = strv_free(i->init);
         i->binds = strv_free(i->binds);
+        i->volumes = strv_free(i->volumes);
+        i->tmpfs = strv_free(i->tmpfs);
 }
 
 static const struct {
@@ -75,7 +77,8 @@ static int info_read_property(sd_bus_message *m, const char *key, ContainerInfo 
         int r;
 
         char ***strv = streq(key, "Addresses") ? &info->addresses : streq(key, "Init") ? &info->init :
-                       streq(key, "Binds") ? &info->binds : NULL;
+                       streq(key, "Binds") ? &info->binds : streq(key, "Volumes") ? &info->volumes :
+                       streq(key, "Tmpfs") ? &info->tmpfs : NULL;
 
         if (strv) {
                 *strv = strv_free(*strv);
@@ -327,13 +330,15 @@ static void info_print_ids(const ContainerInfo *i) {
 }
 
 static int info_print_text(const ContainerInfo *i) {
-        _cleanup_free_ char *addresses = NULL, *init = NULL, *binds = NULL;
+        _cleanup_free_ char *addresses = NULL, *init = NULL, *binds = NULL, *volumes = NULL, *tmpfs = NULL;
         char t[64];
 
         addresses = strv_join(i->addresses, " ");
         init = strv_join(i->init, " ");
         binds = strv_join(i->binds, " ");
-        if (!addresses || !init || !binds)
+        volumes = strv_join(i->volumes, " ");
+        tmpfs = strv_join(i->tmpfs, " ");
+        if (!addresses || !init || !binds || !volumes || !tmpfs)
                 return log_oom();
 
         info_print_line("Name", i->name);
@@ -359,6 +364,8 @@ static int info_print_text(const ContainerInfo *i) {
                 info_print_line("Result", i->result);
         info_print_limits(i);
         info_print_line("Binds", binds);
+        info_print_line("Volumes", volumes);
+        info_print_line("Tmpfs", tmpfs);
         info_print_line("Addresses", addresses);
         return 0;
 }
@@ -406,6 +413,8 @@ static int info_print_json(const ContainerInfo *i) {
         json_print_field("hostname", i->hostname, false);
         json_print_strv("init", i->init);
         json_print_strv("binds", i->binds);
+        json_print_strv("volumes", i->volumes);
+        json_print_strv("tmpfs", i->tmpfs);
         printf(",\"creation_usec\":%" PRIu64 ",\"last_start_usec\":%" PRIu64, i->creation_usec,
                i->last_start_usec);
         printf(",\"autostart\":%s", i->autostart ? "true" : "false");

@@ -64,7 +64,9 @@ static int property_get_init(sd_bus *bus, const char *path, const char *interfac
                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
 
-        return sd_bus_message_append_strv(reply, streq(property, "Init") ? c->config->init : c->config->binds);
+        return sd_bus_message_append_strv(reply, streq(property, "Init") ? c->config->init :
+                                                 streq(property, "Binds") ? c->config->binds :
+                                                 streq(property, "Volumes") ? c->config->volumes : c->config->tmpfs);
 }
 
 static int property_get_addresses(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -269,6 +271,8 @@ const sd_bus_vtable container_vtable[] = {
         SD_BUS_PROPERTY("Hostname", "s", property_get_hostname, 0, CHANGE),
         SD_BUS_PROPERTY("Init", "as", property_get_init, 0, CHANGE),
         SD_BUS_PROPERTY("Binds", "as", property_get_init, 0, CHANGE),
+        SD_BUS_PROPERTY("Volumes", "as", property_get_init, 0, CHANGE),
+        SD_BUS_PROPERTY("Tmpfs", "as", property_get_init, 0, CHANGE),
         SD_BUS_PROPERTY("Addresses", "as", property_get_addresses, 0, CHANGE),
         SD_BUS_PROPERTY("Autostart", "b", property_get_autostart, 0, CHANGE),
         SD_BUS_PROPERTY("Privileged", "b", property_get_privileged, 0, CONST),

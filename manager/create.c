@@ -24,6 +24,7 @@
 #include "paths.h"
 #include "signal-util.h"
 #include "strv.h"
+#include "volumes.h"
 
 /* Creating and deleting containers: their directory under <state>/containers. */
 
@@ -347,6 +348,9 @@ static int create_config(Manager *m, sd_bus_message *message, ContainerConfig **
         r = container_config_verify(cfg, &err);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err ?: "Invalid configuration.");
+        r = volumes_check_exist(m, cfg->volumes, error);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(cfg);
         return 0;
 }

@@ -24,6 +24,9 @@ manager_libsysctrd_a_SOURCES = \
 	manager/polkit.c manager/polkit.h \
 	manager/image.c manager/image.h \
 	manager/image-store.c \
+	manager/volumes.c manager/volumes.h \
+	manager/volumes-dbus.c \
+	manager/worker.c manager/worker.h \
 	manager/image-dbus.c manager/image-dbus.h \
 	manager/idrange.c manager/idrange.h \
 	manager/host-limits.c manager/host-limits.h

@@ -12,6 +12,7 @@
 #include "polkit.h"
 #include "process.h"
 #include "strv.h"
+#include "volumes.h"
 
 /* The manager object: /org/sysctr1, org.sysctr1.Manager, and the ObjectManager of everything below. */
 
@@ -305,6 +306,14 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_RESULT("s", image, "o", job), method_build_image, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("RemoveImage", SD_BUS_ARGS("s", image), SD_BUS_NO_RESULT, method_remove_image,
                                 UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("CreateVolume", SD_BUS_ARGS("s", name, "a{sv}", options),
+                                SD_BUS_RESULT("o", volume), method_create_volume, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("DeleteVolume", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_delete_volume,
+                                UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ListVolumes", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sstaso)", volumes),
+                                method_list_volumes, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetVolume", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", volume), method_get_volume,
+                                UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("ListJobs", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ussso)", jobs), method_list_jobs,
                                 UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("GetJob", SD_BUS_ARGS("u", id), SD_BUS_RESULT("o", job), method_get_job, UNPRIV),
@@ -312,6 +321,8 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_SIGNAL_WITH_ARGS("ImageBuildProgress", SD_BUS_ARGS("s", image, "s", line), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ContainerNew", SD_BUS_ARGS("s", name, "o", container), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ContainerRemoved", SD_BUS_ARGS("s", name, "o", container), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("VolumeNew", SD_BUS_ARGS("s", name, "o", volume), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("VolumeRemoved", SD_BUS_ARGS("s", name, "o", volume), 0),
         SD_BUS_SIGNAL_WITH_ARGS("JobNew", SD_BUS_ARGS("u", id, "o", job, "s", type, "s", target), 0),
         SD_BUS_SIGNAL_WITH_ARGS("JobRemoved",
                                 SD_BUS_ARGS("u", id, "o", job, "s", target, "s", result, "s", error_name, "s",
@@ -335,6 +346,8 @@ static const ObjectType object_types[] = {
           process_node_enumerator },
         { SYSCTR_LOGWATCH_PATH_PREFIX, SYSCTR_LOGWATCH_INTERFACE, log_watch_vtable, log_watch_object_find,
           log_watch_node_enumerator },
+        { SYSCTR_VOLUME_PATH_PREFIX, SYSCTR_VOLUME_INTERFACE, volume_vtable, volume_object_find,
+          volume_node_enumerator },
 };
 
 int manager_bus_register(Manager *m) {

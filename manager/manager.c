@@ -24,6 +24,8 @@
 #include "logs.h"
 #include "process.h"
 #include "strv.h"
+#include "volumes.h"
+#include "worker.h"
 
 /* Start jobs that run at once; the others wait their turn. A booting guest is mostly CPU work of its
  * own systemd, so more at once than a few per CPU only makes each of them slower. */
@@ -57,7 +59,9 @@ int manager_new(ManagerMode mode, Manager **ret) {
         m->jobs = hashmap_new(&trivial_hash_ops);
         m->processes = hashmap_new(&trivial_hash_ops);
         m->log_watches = hashmap_new(&trivial_hash_ops);
-        if (!m->containers || !m->container_leaders || !m->jobs || !m->processes || !m->log_watches)
+        m->volumes = hashmap_new(&string_hash_ops);
+        if (!m->containers || !m->container_leaders || !m->jobs || !m->processes || !m->log_watches ||
+            !m->volumes)
                 return -ENOMEM;
 
         /* sd-event watches our children (image builders, sysctr-enter, log readers) through
@@ -90,6 +94,8 @@ Manager *manager_free(Manager *m) {
                 container_free(c);
         }
         image_builds_free(m);
+        manager_free_workers(m);
+        manager_free_volumes(m);
         manager_free_jobs(m);
         polkit_queries_free(m);
         hashmap_free(m->containers);
@@ -97,6 +103,7 @@ Manager *manager_free(Manager *m) {
         hashmap_free(m->jobs);
         hashmap_free(m->processes);
         hashmap_free(m->log_watches);
+        hashmap_free(m->volumes);
         strv_free(m->host_warnings);
         sd_bus_slot_unref(m->job_removed_slot);
         sd_event_source_disable_unref(m->inotify_source);
@@ -352,6 +359,9 @@ int manager_load(Manager *m) {
                 return r;
         /* Watch before loading, so that no transition between the two is missed. */
         r = watch_agents(m);
+        if (r < 0)
+                return r;
+        r = manager_load_volumes(m);
         if (r < 0)
                 return r;
         r = load_containers(m);

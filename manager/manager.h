@@ -19,6 +19,8 @@ typedef struct ImageBuild ImageBuild;
 typedef struct Job Job;
 typedef struct PolkitQuery PolkitQuery;
 typedef struct Process Process;
+typedef struct Volume Volume;
+typedef struct Worker Worker;
 
 typedef enum ManagerMode {
         MANAGER_SYSTEMD,        /* PID 1 is systemd: containers are sysctr@NAME.service units */
@@ -58,6 +60,9 @@ typedef struct Manager {
         sd_event_source *inotify_source;
 
         char **host_warnings;           /* host limits that are short (HostWarnings), NULL: none */
+
+        Hashmap *volumes;               /* name → Volume (volume.c) */
+        Worker *workers;                /* storage work in child processes (worker.c) */
 
         sd_bus_slot *job_removed_slot;  /* systemd mode */
         PolkitQuery *polkit_queries;    /* callers waiting for polkit's answer */

@@ -7,6 +7,7 @@
 #include "parse-util.h"
 #include "signal-util.h"
 #include "strv.h"
+#include "volume.h"
 
 typedef struct Option {
         const char *key;
@@ -28,6 +29,8 @@ static const Option options[] = {
         { "privileged", OPTION_PRIVILEGED, "b" },
         { "id-base", OPTION_ID_BASE, "u" },
         { "shared-ids", OPTION_SHARED_IDS, "b" },
+        { "volumes", OPTION_VOLUMES, "as" },
+        { "tmpfs", OPTION_TMPFS, "as" },
 };
 
 static int invalid(sd_bus_error *error, const char *key, const char *value, const char *hint) {
@@ -114,6 +117,28 @@ static int parse_binds(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *er
         return 0;
 }
 
+/* volumes, tmpfs: each spec valid (whether the volume exists is the caller's to check). */
+static int parse_mount_list(ContainerConfig *cfg, sd_bus_message *m, OptionMask which, sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = NULL;
+        char ***target = which == OPTION_VOLUMES ? &cfg->volumes : &cfg->tmpfs;
+        int r;
+
+        r = read_strv_variant(m, &l);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(s, l)
+                if (which == OPTION_VOLUMES ? !volume_spec_is_valid(*s) : !tmpfs_spec_is_valid(*s))
+                        return invalid(error, which == OPTION_VOLUMES ? "volumes" : "tmpfs", *s,
+                                       which == OPTION_VOLUMES ?
+                                       "expected VOLUME:TARGET[:ro] with an absolute, normalized target, not /, "
+                                       "/proc, /sys or /dev" :
+                                       "expected TARGET[:size=SIZE,mode=OCTAL] with an absolute, normalized target, "
+                                       "not /, /proc, /sys or /dev");
+        strv_free(*target);
+        *target = strv_length(l) > 0 ? TAKE_PTR(l) : NULL;
+        return 0;
+}
+
 static int parse_init(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *error) {
         _cleanup_strv_free_ char **l = NULL;
         int r;
@@ -150,6 +175,9 @@ static int parse_one(ContainerConfig *cfg, OptionExtra *extra, sd_bus_message *m
                 return parse_init(cfg, m, error);
         case OPTION_BINDS:
                 return parse_binds(cfg, m, error);
+        case OPTION_VOLUMES:
+        case OPTION_TMPFS:
+                return parse_mount_list(cfg, m, o->mask, error);
         case OPTION_STOP_SIGNAL:
                 r = sd_bus_message_read(m, "v", "s", &s);
                 if (r < 0)
@@ -230,16 +258,17 @@ int options_parse(ContainerConfig *cfg, sd_bus_message *message, OptionMask allo
                                                  "Unknown option \"%s\" (known: %s).", key,
                                                  allowed & OPTION_RELEASE ?
                                                  "release, hostname, init, stop-signal, stop-timeout, autostart, "
-                                                 "memory, cpus, pids, binds, privileged, id-base, shared-ids" :
+                                                 "memory, cpus, pids, binds, privileged, id-base, shared-ids, "
+                                                 "volumes, tmpfs" :
                                                  "hostname, init, stop-signal, stop-timeout, autostart, memory, "
-                                                 "cpus, pids, binds");
+                                                 "cpus, pids, binds, volumes, tmpfs");
                 if (given & o->mask)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Option \"%s\" is given twice.",
                                                  key);
                 r = sd_bus_message_peek_type(message, NULL, &contents);
                 if (r < 0)
                         return r;
-                if (o->mask & (OPTION_INIT | OPTION_BINDS) ? !streq(contents, "as")
+                if (o->mask & (OPTION_INIT | OPTION_BINDS | OPTION_MOUNTS) ? !streq(contents, "as")
                                            : strlen(contents) != 1 || !strchr(o->types, contents[0]))
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                  "Option \"%s\" cannot be of type '%s'.", key, contents);

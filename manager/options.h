@@ -11,6 +11,7 @@
  *   release s (create only)  hostname s   init as   stop-signal s   stop-timeout u   autostart b
  *   memory t|s ("512M")      cpus d|s ("1.5")       pids t|s ("2048")
  *   binds as ("SRC:DST[:ro][,idmap]", replaces the list; bind.h)
+ *   volumes as ("NAME:DST[:ro]", replaces the list; volume.h)   tmpfs as ("DST[:size=N,mode=M]", likewise)
  *   privileged b (create only: no user namespace; the guest's root is the host's)
  *   id-base u (create only: the first of the 65,536 host IDs of its user namespace, instead of one
  *              that sysctrd allocates)     shared-ids b (create only: id-base may overlap another's)
@@ -31,8 +32,11 @@ typedef enum OptionMask {
         OPTION_PRIVILEGED = 1 << 10,
         OPTION_ID_BASE = 1 << 11,
         OPTION_SHARED_IDS = 1 << 12,
+        OPTION_VOLUMES = 1 << 13,
+        OPTION_TMPFS = 1 << 14,
         OPTION_LIMITS = OPTION_MEMORY | OPTION_CPUS | OPTION_PIDS,
-        OPTIONS_CREATE = (1 << 13) - 1,
+        OPTION_MOUNTS = OPTION_VOLUMES | OPTION_TMPFS,
+        OPTIONS_CREATE = (1 << 15) - 1,
         OPTIONS_SET = OPTIONS_CREATE & ~(OPTION_RELEASE | OPTION_PRIVILEGED | OPTION_ID_BASE | OPTION_SHARED_IDS),
 } OptionMask;
 

@@ -134,7 +134,10 @@ static int check_authorization_async(Manager *m, PolkitQuery *q) {
         if (r < 0)
                 return r;
         if (q->container_name)
-                r = sd_bus_message_append(call, "a{ss}", 1, "container", q->container_name);
+                /* The name is under the key of its kind (bus-names.h): a volume's for manage-volumes. */
+                r = sd_bus_message_append(call, "a{ss}", 1,
+                                          streq(q->action, SYSCTR_POLKIT_MANAGE_VOLUMES) ? "volume" : "container",
+                                          q->container_name);
         else
                 r = sd_bus_message_append(call, "a{ss}", 0);
         if (r < 0)

@@ -6,6 +6,7 @@
 #include "manager.h"
 #include "options.h"
 #include "paths.h"
+#include "volumes.h"
 
 /* SetContainer(s name, a{sv} settings) and Container.Set(a{sv}): change a container's configuration.
  * Everything is checked before anything changes; limits apply live; autostart enables or disables
@@ -41,6 +42,16 @@ int container_method_set(Container *c, sd_bus_message *message, sd_bus_error *er
         r = container_config_verify(new, &err);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err ?: "Invalid configuration.");
+        /* Volumes and tmpfs mounts are attached at start: change them while it is stopped. */
+        if ((given & OPTION_MOUNTS) && container_is_active(c))
+                return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_RUNNING,
+                                         "Container \"%s\" is %s; stop it to change its volumes or tmpfs mounts.",
+                                         c->name, container_state_to_string(c->state));
+        if (given & OPTION_VOLUMES) {
+                r = volumes_check_exist(c->manager, new->volumes, error);
+                if (r < 0)
+                        return r;
+        }
         path = sysctr_container_config_path(c->name);
         if (!path)
                 return -ENOMEM;
@@ -66,7 +77,7 @@ int container_method_set(Container *c, sd_bus_message *message, sd_bus_error *er
         }
         TAKE_PTR(new);
         log_container_info(c->name, "Changed the configuration of container %s.", c->name);
-        container_send_changed(c, "Hostname", "Init", "Binds", "Autostart", "StopSignal", "StopTimeoutUSec",
+        container_send_changed(c, "Hostname", "Init", "Binds", "Volumes", "Tmpfs", "Autostart", "StopSignal", "StopTimeoutUSec",
                                "MemoryMax", "CPUQuotaPerSecUSec", "TasksMax", NULL);
         return sd_bus_reply_method_return(message, NULL);
 }

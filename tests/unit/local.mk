@@ -11,6 +11,7 @@ UNIT_TESTS = \
 	test-agent-state \
 	test-parse-util \
 	test-bind \
+	test-volume \
 	test-bus-limits \
 	test-in-addr-util \
 	test-ipam \
@@ -86,3 +87,7 @@ test_nft_SOURCES = tests/unit/test-nft.c tests/unit/tap.h
 test_nft_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
 test_nft_CFLAGS = $(UNIT_TEST_CFLAGS) $(NFTNL_CFLAGS) $(MNL_CFLAGS)
 test_nft_LDADD = $(NET_LIBS) $(COMMON_LIBS)
+
+test_volume_SOURCES = tests/unit/test-volume.c tests/unit/tap.h
+test_volume_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_volume_LDADD = $(COMMON_LIBS)

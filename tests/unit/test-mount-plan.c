@@ -274,6 +274,33 @@ static void test_binds(void) {
            "a bind into /proc is refused");
 }
 
+static void test_volumes_and_tmpfs(void) {
+        char *binds[] = { (char *) "/:/mnt/host", NULL };
+        char *volumes[] = { (char *) "data:/srv/data", (char *) "logs:/var/log/app:ro", NULL };
+        char *tmpfs[] = { (char *) "/scratch:size=64M", NULL };
+        _cleanup_(mount_plan_freep) MountPlan *p = NULL;
+        _cleanup_free_ char *s = NULL;
+        const MountEntry *data, *logs, *ro, *scratch;
+        int i_bind, i_data, i_logs, i_ro, i_scratch;
+
+        ok(mount_plan_build(&(MountPlanParams) { .binds = binds, .volumes = volumes, .tmpfs = tmpfs,
+                                                 .volumes_dir = "/var/lib/sysctr/volumes" }, &p) == 0,
+           "a plan with volumes and tmpfs builds");
+        (void) find(p, MOUNT_BIND, "mnt/host", &i_bind);
+        data = find(p, MOUNT_BIND, "srv/data", &i_data);
+        logs = find(p, MOUNT_BIND, "var/log/app", &i_logs);
+        ro = find(p, MOUNT_READ_ONLY, "var/log/app", &i_ro);
+        scratch = find(p, MOUNT_FS, "scratch", &i_scratch);
+        ok(data && (data->flags & MOUNT_VOLUME) && (data->flags & MOUNT_MKDIR_TARGET) &&
+           streq(data->source, "/var/lib/sysctr/volumes/data"), "a volume is a tree of its directory");
+        ok(logs && ro && i_ro > i_logs, "a read-only volume is made so after it is attached");
+        ok(scratch && streq(scratch->fstype, "tmpfs") && streq(scratch->options, "mode=1777,size=67108864") &&
+           (scratch->ms_flags & MS_NOSUID) && (scratch->ms_flags & MS_NODEV), "a tmpfs, nosuid and nodev, 64M");
+        ok(i_bind < i_data && i_data < i_logs && i_logs < i_scratch, "binds, then volumes, then tmpfs");
+        ok(mount_entry_to_string(data, &s) >= 0 && streq(s, "volume /var/lib/sysctr/volumes/data onto srv/data"),
+           "a volume entry reads as one (%s)", strna(s));
+}
+
 int main(void) {
         const char *console = "/dev/pts/7";
         _cleanup_(mount_plan_freep) MountPlan *p = NULL;
@@ -298,6 +325,7 @@ int main(void) {
         test_overlay();
         test_strings(p);
         test_binds();
+        test_volumes_and_tmpfs();
         /* TAP allows the plan at the end: no count to keep in sync by hand. */
         printf("1..%u\n", n_tests);
         return n_failed ? EXIT_FAILURE : EXIT_SUCCESS;

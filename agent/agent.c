@@ -13,6 +13,7 @@
 #include "container.h"
 #include "fileio.h"
 #include "id.h"
+#include "layers.h"
 #include "log.h"
 #include "machined.h"
 #include "name.h"
@@ -227,8 +228,37 @@ static int agent_load_config(Agent *a) {
         return 0;
 }
 
+/* The layers below upper/ (layers.h): the agent reads "lower" and refuses to start on an operation
+ * that sysctrd has not finished (its journal). */
+static int agent_prepare_snapshot_layers(Agent *a) {
+        _cleanup_free_ char *dir = sysctr_container_dir(a->name);
+        _cleanup_strv_free_ char **ids = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (!dir)
+                return log_oom();
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return agent_fail(a, errno, "Failed to open %s: %m", dir);
+        if (faccessat(fd, SYSCTR_JOURNAL_FILE, F_OK, AT_SYMLINK_NOFOLLOW) >= 0)
+                return agent_fail(a, -EBUSY, "A snapshot operation on this container was interrupted; start sysctrd "
+                                  "to finish it (%s/" SYSCTR_JOURNAL_FILE ").", dir);
+        r = layers_read_lower(fd, &ids);
+        if (r < 0)
+                return agent_fail(a, r, "Failed to read %s/" SYSCTR_LOWER_FILE ": %m", dir);
+        STRV_FOREACH(id, ids) {
+                char *p;
+
+                if (asprintf(&p, "%s/" SYSCTR_LAYERS_DIR "/%s", dir, *id) < 0 || strv_push(&a->layers, p) < 0)
+                        return log_oom();
+        }
+        return 0;
+}
+
 static int agent_prepare_layers(Agent *a) {
         struct stat st;
+        int r;
 
         a->lower = sysctr_image_rootfs(a->config->image);
         a->upper = sysctr_container_upper_dir(a->name);
@@ -240,6 +270,9 @@ static int agent_prepare_layers(Agent *a) {
         if (!S_ISDIR(st.st_mode))
                 return agent_fail(a, -ENOTDIR, "Image '%s' is not usable (%s): %m", a->config->image,
                                   a->lower);
+        r = agent_prepare_snapshot_layers(a);
+        if (r < 0)
+                return r;
         /* The upper layer's root is the guest's "/": 0755, or every unprivileged service in the guest
          * fails. The manager creates both at create time; an old or restored container may lack them. */
         if (mkdir(a->upper, 0755) < 0 && errno != EEXIST)
@@ -284,6 +317,7 @@ int agent_start_container(Agent *a) {
 
         l = (ContainerLaunch) {
                 .lower = a->lower, .upper = a->upper, .work = a->work, .rootfs = a->rootfs_dir,
+                .layers = a->layers,
                 .hostname = a->config->hostname ?: a->config->name,
                 .init = a->config->init,
                 .id = a->config->id,
@@ -419,6 +453,7 @@ static void agent_done(Agent *a) {
         free(a->rootfs_dir);
         free(a->lower_stage);
         free(a->volumes_dir);
+        strv_free(a->layers);
         free(a->lower);
         free(a->upper);
         free(a->work);

@@ -25,7 +25,8 @@ typedef struct Agent {
         char *runtime_dir;      /* <runtime>/containers/NAME (0700): rootfs/, console.log */
         char *rootfs_dir;       /* overlay mount point, only ever mounted in the child's namespace */
         char *lower_stage;
-        char *volumes_dir;              /* <state>/volumes */      /* unprivileged: where the child attaches the idmapped image */
+        char *volumes_dir;              /* <state>/volumes */
+        char **layers;                  /* snapshot layers below upper/, top first (layers.h) */      /* unprivileged: where the child attaches the idmapped image */
         char *lower, *upper, *work;
         char *unit;             /* NULL in standalone mode */
         uint64_t started_usec;  /* CLOCK_REALTIME of our start: the container's last start */

@@ -67,6 +67,8 @@ typedef struct Child {
         int trees[CHILD_TREES_MAX];
         size_t n_trees;
         int upper_fd, work_fd;
+        int *layer_fds;                 /* the snapshot layers, opened as host root (userns) */
+        size_t n_layers;
         MountSources sources;
 } Child;
 
@@ -189,6 +191,15 @@ static int child_open_host_paths(Child *c) {
                 c->work_fd = open(l->work, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (c->upper_fd < 0 || c->work_fd < 0)
                         return -errno;
+                c->n_layers = strv_length(l->layers);
+                c->layer_fds = calloc(MAX(c->n_layers, (size_t) 1), sizeof(int));
+                if (!c->layer_fds)
+                        return -ENOMEM;
+                for (size_t i = 0; i < c->n_layers; i++) {
+                        c->layer_fds[i] = open(l->layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+                        if (c->layer_fds[i] < 0)
+                                return -errno;
+                }
                 if (c->n_trees == 0)
                         return -EPROTO;
         }
@@ -238,6 +249,7 @@ static int child_overlay(Child *c) {
         int r;
 
         if (launch_userns(c->launch)) {
+                _cleanup_strv_free_ char **lowers = NULL;
                 char upper[32], work[32];
 
                 /* The image, idmapped by the parent, into our mount namespace (overlayfs takes only
@@ -249,7 +261,16 @@ static int child_overlay(Child *c) {
                         return -errno;
                 (void) snprintf(upper, sizeof(upper), "/proc/self/fd/%d", c->upper_fd);
                 (void) snprintf(work, sizeof(work), "/proc/self/fd/%d", c->work_fd);
-                r = mount_overlay_options(c->launch->lower_stage, upper, work, true, &options);
+                for (size_t i = 0; i < c->n_layers; i++) {
+                        char p[32];
+
+                        (void) snprintf(p, sizeof(p), "/proc/self/fd/%d", c->layer_fds[i]);
+                        if (strv_extend(&lowers, p) < 0)
+                                return -ENOMEM;
+                }
+                if (strv_extend(&lowers, c->launch->lower_stage) < 0)
+                        return -ENOMEM;
+                r = mount_overlay_options_layers(lowers, upper, work, true, &options);
                 if (r < 0)
                         return r;
                 o = options;
@@ -602,6 +623,15 @@ static int build_env(const ContainerLaunch *l, char ***ret) {
         return 0;
 }
 
+/* Privileged: the layers by path, the snapshot layers over the image. */
+static int launch_overlay_options(const ContainerLaunch *l, char **ret) {
+        _cleanup_strv_free_ char **lowers = strv_copy(l->layers ?: STRV_MAKE(NULL));
+
+        if (!lowers || strv_extend(&lowers, l->lower) < 0)
+                return -ENOMEM;
+        return mount_overlay_options_layers(lowers, l->upper, l->work, false, ret);
+}
+
 int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret_error) {
         _cleanup_(mount_plan_freep) MountPlan *plan = NULL;
         _cleanup_free_ char *options = NULL;
@@ -628,7 +658,7 @@ int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret
                                                           .tmpfs = l->tmpfs },
                                      &plan);
         if (r >= 0)
-                r = mount_overlay_options(l->lower, l->upper, l->work, false, &options);
+                r = launch_overlay_options(l, &options);
         if (r >= 0)
                 r = build_env(l, &env);
         if (r < 0) {

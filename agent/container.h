@@ -13,6 +13,8 @@
 
 typedef struct ContainerLaunch {
         const char *lower, *upper, *work;       /* overlay layers (host paths) */
+        char * const *layers;                   /* snapshot layers between upper and lower, top first
+                                                 * (host paths; layers.h), or NULL */
         const char *rootfs;                     /* host directory the overlay is mounted on */
         const char *hostname;
         char * const *init;                     /* argv of the container's init */

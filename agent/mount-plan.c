@@ -436,8 +436,22 @@ static bool overlay_path_is_safe(const char *p) {
 }
 
 int mount_overlay_options(const char *lower, const char *upper, const char *work, bool userxattr, char **ret) {
-        if (!overlay_path_is_safe(lower) || !overlay_path_is_safe(upper) || !overlay_path_is_safe(work))
+        return mount_overlay_options_layers(STRV_MAKE(lower), upper, work, userxattr, ret);
+}
+
+int mount_overlay_options_layers(char * const *lowers, const char *upper, const char *work, bool userxattr,
+                                 char **ret) {
+        _cleanup_free_ char *lower = NULL;
+
+        if (strv_length(lowers) == 0 || !overlay_path_is_safe(upper) || !overlay_path_is_safe(work))
                 return -EINVAL;
+        STRV_FOREACH(l, lowers)
+                if (!overlay_path_is_safe(*l))
+                        return -EINVAL;
+        /* Top first, as overlayfs stacks them (Documentation/filesystems/overlayfs.rst). */
+        lower = strv_join(lowers, ":");
+        if (!lower)
+                return -ENOMEM;
         /* index=off: with the index on, overlayfs refuses (EBUSY) an upper dir that is still marked in
          * use, which can happen for a moment when a guest reboots and the old mount namespace is
          * still being torn down. xino=off: lower and upper may live on different file systems. */

@@ -97,6 +97,9 @@ bool mount_target_is_valid(const char *target);
  * meaning in overlayfs' option syntax (",", ":", "\", "=", newline) are refused with -EINVAL rather
  * than escaped: escaping rules differ between kernel versions. */
 int mount_overlay_options(const char *lower, const char *upper, const char *work, bool userxattr, char **ret);
+/* The same with several lower layers, top first (a container's snapshot layers over its image). */
+int mount_overlay_options_layers(char * const *lowers, const char *upper, const char *work, bool userxattr,
+                                 char **ret);
 
 /* --- mount.c: the apply layer (needs privileges; runs in the container's child) --- */
 

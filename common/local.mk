@@ -17,6 +17,8 @@ common_libsysctr_common_a_SOURCES = \
 	common/parse-util.c common/parse-util.h \
 	common/bind.c common/bind.h \
 	common/volume.c common/volume.h \
+	common/layers.c common/layers.h \
+	common/tree-copy.c common/tree-copy.h \
 	common/bus-limits.c common/bus-limits.h \
 	common/bus-names.h \
 	common/enter-protocol.h \

@@ -46,6 +46,12 @@ char *sysctr_container_status_path(const char *name);  /* .../NAME/status: what 
 #define SYSCTR_UPPER_DIR "upper"
 #define SYSCTR_WORK_DIR "work"
 #define SYSCTR_STATUS_FILE "status"
+/* Snapshots (layers.h, docs/storage.md): read-only layers below upper/, the chain the container runs
+ * on, the snapshots' own chains, and the record of a snapshot operation under way. */
+#define SYSCTR_LAYERS_DIR "layers"
+#define SYSCTR_LOWER_FILE "lower"
+#define SYSCTR_SNAPSHOTS_DIR "snapshots"
+#define SYSCTR_JOURNAL_FILE "journal"
 
 char *sysctr_images_dir(void);                         /* <state>/images */
 char *sysctr_image_dir(const char *image);             /* <state>/images/IMAGE */

@@ -23,4 +23,7 @@ bool strv_equal(char * const *a, char * const *b);
 /* Joins with sep; NULL on OOM. An empty or NULL vector gives "". */
 char *strv_join(char * const *l, const char *sep);
 
+/* A NULL-terminated vector of the arguments, on the stack. */
+#define STRV_MAKE(...) ((char * const *) ((const char *[]) { __VA_ARGS__, NULL }))
+
 #define STRV_FOREACH(s, l) for (char * const *s = (l); s && *s; s++)

@@ -70,7 +70,7 @@ int ctl_new_manager_call(sd_bus *bus, const char *member, sd_bus_message **ret) 
 static bool method_is_read_only(const char *member) {
         static const char *const read_only[] = { "ListContainers", "GetContainer", "GetContainerByPID",
                                                  "GetContainerConfig", "ListTemplates", "ListImages", "ListJobs",
-                                                 "GetJob" };
+                                                 "GetJob", "ListVolumes", "GetVolume", "ListSnapshots" };
 
         for (size_t i = 0; i < ELEMENTSOF(read_only); i++)
                 if (member && streq(member, read_only[i]))

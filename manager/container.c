@@ -418,6 +418,10 @@ int container_start(Container *c, Job **ret_job, sd_bus_error *error) {
         if (c->state == CONTAINER_STOPPING || c->job)
                 return sd_bus_error_setf(error, SYSCTR_ERROR_BUSY,
                                          "Container \"%s\" is stopping; start it once it has stopped.", c->name);
+        if (c->storage_job)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_BUSY,
+                                         "Container \"%s\" is being copied (%s); start it once that is done.", c->name,
+                                         job_type_to_string(c->storage_job->type));
 
         r = container_new_job(c, JOB_START, &j);
         if (r < 0)

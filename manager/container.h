@@ -34,6 +34,7 @@ typedef struct Container {
         sd_event_source *stop_timer;    /* last-resort kill if the agent does not stop */
 
         Job *job;                       /* its create, start, stop or restart job, if any */
+        Job *storage_job;               /* a clone or export reads its files: no start, no delete */
         bool restart_stopping;          /* a restart job, in its stop half */
 
         char *unit_job;                 /* systemd mode: the StartUnit/StopUnit job we wait for */

@@ -131,7 +131,7 @@ static void unlink_journal(Container *c, const char *container_dir) {
                 (void) unlink(link);
 }
 
-static void container_announce(Container *c, bool added) {
+void container_announce(Container *c, bool added) {
         Manager *m = c->manager;
 
         if (!m->bus)
@@ -145,7 +145,7 @@ static void container_announce(Container *c, bool added) {
 }
 
 /* Gone from the bus and from memory. */
-static void container_drop(Container *c) {
+void container_drop(Container *c) {
         container_announce(c, false);
         manager_remove_container(c->manager, c);
         container_free(c);
@@ -288,6 +288,11 @@ static int assign_ids(Manager *m, ContainerConfig *cfg, bool explicit, bool shar
                                          cfg->id_base, cfg->id_base + (CONFIG_ID_COUNT - 1), cfg->id_base, who, other);
         }
         return 0;
+}
+
+int container_assign_new_ids(Manager *m, ContainerConfig *cfg, sd_bus_error *error) {
+        cfg->id_base = 0;
+        return assign_ids(m, cfg, false, false, error);
 }
 
 /* Read and check everything the call says; the complete config. */
@@ -447,6 +452,9 @@ int container_delete(Container *c, sd_bus_error *error) {
 
         if (c->state == CONTAINER_CREATING && c->job)
                 return job_cancel(c->job, error);
+        if (c->storage_job)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_BUSY, "Container \"%s\" is being copied; delete it "
+                                         "once that is done (or cancel job %" PRIu32 ").", c->name, c->storage_job->id);
         if (container_is_active(c) || c->job)
                 return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_RUNNING,
                                          "Container \"%s\" is %s; stop it first (or use --force).", c->name,

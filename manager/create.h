@@ -10,3 +10,11 @@
  * atomically, at once if its image is cached, else as a "create" job once the image is built. The
  * reply is sent (or an error returned). */
 int manager_create_container(Manager *m, sd_bus_message *message, sd_bus_error *error);
+
+/* For the other ways containers come to be (clone, import, storage.c): */
+/* ContainerNew and InterfacesAdded (added) or their opposites. */
+void container_announce(Container *c, bool added);
+/* Gone from the bus and from memory (not from disk). */
+void container_drop(Container *c);
+/* The lowest free block of 65,536 host IDs for an unprivileged container (set in cfg->id_base). */
+int container_assign_new_ids(Manager *m, ContainerConfig *cfg, sd_bus_error *error);

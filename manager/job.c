@@ -12,6 +12,11 @@ static const char * const job_type_table[_JOB_TYPE_MAX] = {
         [JOB_STOP] = "stop",
         [JOB_RESTART] = "restart",
         [JOB_BUILD] = "build",
+        [JOB_SNAPSHOT] = "snapshot",
+        [JOB_RESTORE] = "restore",
+        [JOB_CLONE] = "clone",
+        [JOB_EXPORT] = "export",
+        [JOB_IMPORT] = "import",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(job_type, JobType, _JOB_TYPE_MAX);

@@ -21,6 +21,11 @@ typedef enum JobType {
         JOB_STOP,
         JOB_RESTART,
         JOB_BUILD,
+        JOB_SNAPSHOT,
+        JOB_RESTORE,
+        JOB_CLONE,
+        JOB_EXPORT,
+        JOB_IMPORT,
         _JOB_TYPE_MAX,
         _JOB_TYPE_INVALID = -EINVAL,
 } JobType;

@@ -27,6 +27,10 @@ manager_libsysctrd_a_SOURCES = \
 	manager/volumes.c manager/volumes.h \
 	manager/volumes-dbus.c \
 	manager/worker.c manager/worker.h \
+	manager/crash-point.c manager/crash-point.h \
+	manager/snapshot.c manager/snapshot.h \
+	manager/storage-dbus.c manager/storage-dbus.h \
+	manager/clone.c manager/clone.h \
 	manager/image-dbus.c manager/image-dbus.h \
 	manager/idrange.c manager/idrange.h \
 	manager/host-limits.c manager/host-limits.h

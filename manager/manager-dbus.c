@@ -11,6 +11,8 @@
 #include "name.h"
 #include "polkit.h"
 #include "process.h"
+#include "clone.h"
+#include "storage-dbus.h"
 #include "strv.h"
 #include "volumes.h"
 
@@ -306,6 +308,17 @@ static const sd_bus_vtable manager_vtable[] = {
                                 SD_BUS_RESULT("s", image, "o", job), method_build_image, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("RemoveImage", SD_BUS_ARGS("s", image), SD_BUS_NO_RESULT, method_remove_image,
                                 UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("CreateSnapshot", SD_BUS_ARGS("s", name, "s", snapshot), SD_BUS_RESULT("o", job),
+                                method_create_snapshot, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("RestoreSnapshot", SD_BUS_ARGS("s", name, "s", snapshot), SD_BUS_RESULT("o", job),
+                                method_restore_snapshot, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("DeleteSnapshot", SD_BUS_ARGS("s", name, "s", snapshot), SD_BUS_NO_RESULT,
+                                method_delete_snapshot, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ListSnapshots", SD_BUS_ARGS("s", name), SD_BUS_RESULT("a(st)", snapshots),
+                                method_list_snapshots, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("CloneContainer",
+                                SD_BUS_ARGS("s", source, "s", snapshot, "s", name, "a{sv}", options),
+                                SD_BUS_RESULT("o", container, "o", job), method_clone_container, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("CreateVolume", SD_BUS_ARGS("s", name, "a{sv}", options),
                                 SD_BUS_RESULT("o", volume), method_create_volume, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("DeleteVolume", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_delete_volume,

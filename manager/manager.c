@@ -23,6 +23,7 @@
 #include "polkit.h"
 #include "logs.h"
 #include "process.h"
+#include "snapshot.h"
 #include "strv.h"
 #include "volumes.h"
 #include "worker.h"
@@ -220,9 +221,16 @@ static void remove_leftovers(const char *dir) {
 /* One container directory: a usable container, or a broken one that can at least be deleted. */
 static int load_container(Manager *m, const char *name) {
         _cleanup_(container_config_freep) ContainerConfig *cfg = NULL;
-        _cleanup_free_ char *path = NULL, *err = NULL, *why = NULL;
+        _cleanup_free_ char *path = NULL, *err = NULL, *why = NULL, *recovered = NULL;
         Container *c;
         int r;
+
+        /* A snapshot operation that a crash interrupted is finished or undone first (snapshot.c). */
+        r = container_storage_recover(name, &recovered);
+        if (r < 0)
+                log_container_warning_errno(name, r, "Failed to recover the layers of container %s: %m", name);
+        else if (recovered)
+                log_container_info(name, "Container %s: finished %s.", name, recovered);
 
         path = sysctr_container_config_path(name);
         if (!path)

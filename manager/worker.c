@@ -6,6 +6,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include "crash-point.h"
 #include "log.h"
 #include "worker.h"
 
@@ -115,6 +116,7 @@ _noreturn_ static void worker_child(WorkerFunc func, void *userdata, int fd) {
         (void) sigprocmask(SIG_SETMASK, &ss, NULL);
         (void) signal(SIGPIPE, SIG_IGN);
         report_fd = fd;
+        crash_point_set_worker();
         r = func(userdata);
         _exit(r < 0 ? MIN(-r, 255) : 0);
 }

@@ -12,6 +12,7 @@ UNIT_TESTS = \
 	test-parse-util \
 	test-bind \
 	test-volume \
+	test-layers \
 	test-bus-limits \
 	test-in-addr-util \
 	test-ipam \
@@ -91,3 +92,7 @@ test_nft_LDADD = $(NET_LIBS) $(COMMON_LIBS)
 test_volume_SOURCES = tests/unit/test-volume.c tests/unit/tap.h
 test_volume_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_volume_LDADD = $(COMMON_LIBS)
+
+test_layers_SOURCES = tests/unit/test-layers.c tests/unit/tap.h
+test_layers_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_layers_LDADD = $(COMMON_LIBS)

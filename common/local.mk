@@ -19,6 +19,7 @@ common_libsysctr_common_a_SOURCES = \
 	common/volume.c common/volume.h \
 	common/layers.c common/layers.h \
 	common/tree-copy.c common/tree-copy.h \
+	common/sha256.c common/sha256.h \
 	common/bus-limits.c common/bus-limits.h \
 	common/bus-names.h \
 	common/enter-protocol.h \

@@ -21,6 +21,7 @@ typedef struct JobEntry {
         bool done;
         bool wanted;            /* one of ours (not merely seen going by) */
         char *result, *error_name, *message;
+        char *final_target;     /* as JobRemoved says (an import names the container it made) */
         double progress;
 } JobEntry;
 
@@ -166,6 +167,7 @@ static int on_job_removed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         if (!e)
                 return 0;
         e->done = true;
+        e->final_target = strdup(target);
         e->result = strdup(result);
         e->error_name = isempty(error_name) ? NULL : strdup(error_name);
         e->message = isempty(message) ? NULL : strdup(message);
@@ -250,6 +252,7 @@ JobWait *job_wait_free(JobWait *w) {
                 free(w->entries[i].result);
                 free(w->entries[i].error_name);
                 free(w->entries[i].message);
+                free(w->entries[i].final_target);
         }
         free(w->entries);
         free(w->build_line);
@@ -320,6 +323,12 @@ static int wait_once(JobWait *w, int signal_fd) {
                 return 1;
         }
         return 0;
+}
+
+const char *job_wait_final_target(JobWait *w, const char *path) {
+        JobEntry *e = entry_find(w, path);
+
+        return e && e->done ? e->final_target : NULL;
 }
 
 int job_wait_run(JobWait *w) {

@@ -97,6 +97,8 @@ int job_wait_add(JobWait *w, const char *path, const char *target);
 int job_wait_expect_create(JobWait *w, const char *name);
 /* Until every job added has ended; each failure is logged. 0, or the first failure. */
 int job_wait_run(JobWait *w);
+/* The target JobRemoved named for the job at path once it has ended (NULL before). */
+const char *job_wait_final_target(JobWait *w, const char *path);
 
 /* Appends the entry {"binds": <as>} (an empty array removes all binds). No message. */
 int ctl_append_binds(sd_bus_message *m, char * const *binds);

@@ -36,7 +36,7 @@ static int check_snapshot_name(const char *name) {
 }
 
 /* A call that returns a job ("o" at position skip of its reply), then the wait for it. */
-static int call_and_wait(sd_bus *bus, sd_bus_message *m, const char *target, sd_bus_message **ret_reply) {
+static int call_and_wait(sd_bus *bus, sd_bus_message *m, const char *target, char **ret_final_target) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(job_wait_freep) JobWait *w = NULL;
         const char *job = NULL;
@@ -67,9 +67,10 @@ static int call_and_wait(sd_bus *bus, sd_bus_message *m, const char *target, sd_
         r = job_wait_add(w, job, target);
         if (r >= 0)
                 r = job_wait_run(w);
-        if (r >= 0 && ret_reply) {
-                (void) sd_bus_message_rewind(reply, true);
-                *ret_reply = TAKE_PTR(reply);
+        if (r >= 0 && ret_final_target) {
+                *ret_final_target = strdup(strempty(job_wait_final_target(w, job)));
+                if (!*ret_final_target)
+                        return log_oom();
         }
         return r;
 }
@@ -418,9 +419,10 @@ int verb_export(char **args, const CtlOptions *o) {
 
 int verb_import(char **args, const CtlOptions *o) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_close_ int fd = -EBADF;
-        const char *file = args[0], *name = args[1] ?: "", *made;
+        _cleanup_free_ char *made = NULL;
+        const char *file = args[0], *name = args[1] ?: "";
         bool from_stdin = streq(file, "-");
         int r;
 
@@ -441,13 +443,11 @@ int verb_import(char **args, const CtlOptions *o) {
         if (r < 0)
                 return log_error_errno(r, _("Failed to create a bus message: %m"));
         fd = safe_close(fd);
-        r = call_and_wait(bus, m, isempty(name) ? file : name, &reply);
+        r = call_and_wait(bus, m, isempty(name) ? file : name, &made);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(reply, "s", &made);
-        if (r < 0)
-                return log_parse_error(r);
-        /* The one thing a script needs (the name, when the archive chose it). */
-        printf("%s\n", made);
+        /* The one thing a script needs: the container's name (the archive's, unless NAME was given). The
+         * import's job ends naming it (docs/dbus-api.md). */
+        printf("%s\n", isempty(made) ? name : made);
         return 0;
 }

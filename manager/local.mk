@@ -31,11 +31,13 @@ manager_libsysctrd_a_SOURCES = \
 	manager/snapshot.c manager/snapshot.h \
 	manager/storage-dbus.c manager/storage-dbus.h \
 	manager/clone.c manager/clone.h \
+	manager/transfer.c manager/transfer.h \
+	manager/archive.c manager/archive.h \
 	manager/image-dbus.c manager/image-dbus.h \
 	manager/idrange.c manager/idrange.h \
 	manager/host-limits.c manager/host-limits.h
-manager_libsysctrd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
-SYSCTRD_LIBS = manager/libsysctrd.a $(COMMON_LIBS)
+manager_libsysctrd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(ARCHIVE_CFLAGS)
+SYSCTRD_LIBS = manager/libsysctrd.a $(COMMON_LIBS) $(ARCHIVE_LIBS)
 
 sbin_PROGRAMS += sysctrd
 sysctrd_SOURCES = manager/sysctrd.c

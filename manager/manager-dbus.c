@@ -13,6 +13,7 @@
 #include "process.h"
 #include "clone.h"
 #include "storage-dbus.h"
+#include "transfer.h"
 #include "strv.h"
 #include "volumes.h"
 
@@ -319,6 +320,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("CloneContainer",
                                 SD_BUS_ARGS("s", source, "s", snapshot, "s", name, "a{sv}", options),
                                 SD_BUS_RESULT("o", container, "o", job), method_clone_container, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ExportContainer", SD_BUS_ARGS("s", name, "h", archive, "a{sv}", options),
+                                SD_BUS_RESULT("o", job), method_export_container, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ImportContainer", SD_BUS_ARGS("h", archive, "s", name, "a{sv}", options),
+                                SD_BUS_RESULT("o", job), method_import_container, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("CreateVolume", SD_BUS_ARGS("s", name, "a{sv}", options),
                                 SD_BUS_RESULT("o", volume), method_create_volume, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("DeleteVolume", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_delete_volume,

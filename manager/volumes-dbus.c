@@ -195,22 +195,29 @@ static int read_create_options(sd_bus_message *message, uint64_t *ret_size, sd_b
  * neutral root, 0:0, mode 0755). mkfs.ext4 -d copies data/ from a seed directory. */
 static int make_loop_fs(void *userdata) {
         VolumeCreate *vc = userdata;
-        _cleanup_free_ char *image = NULL, *seed = NULL, *data = NULL;
+        _cleanup_free_ char *seed = NULL, *data = NULL;
+
+        if (asprintf(&seed, "%s/seed", vc->tmpdir) < 0 || asprintf(&data, "%s/seed/" VOLUME_DATA_DIR, vc->tmpdir) < 0)
+                return -ENOMEM;
+        if (mkdir(seed, 0755) < 0 || mkdir(data, 0755) < 0 || chmod(data, 0755) < 0)
+                return -errno;
+        return volume_make_loop_image(vc->tmpdir, vc->info.size);
+}
+
+int volume_make_loop_image(const char *dir, uint64_t size) {
+        _cleanup_free_ char *image = NULL, *seed = NULL;
         _cleanup_close_ int fd = -EBADF;
         int status;
         pid_t pid;
 
-        if (asprintf(&image, "%s/" VOLUME_IMAGE_FILE, vc->tmpdir) < 0 || asprintf(&seed, "%s/seed", vc->tmpdir) < 0 ||
-            asprintf(&data, "%s/seed/" VOLUME_DATA_DIR, vc->tmpdir) < 0)
+        if (asprintf(&image, "%s/" VOLUME_IMAGE_FILE, dir) < 0 || asprintf(&seed, "%s/seed", dir) < 0)
                 return -ENOMEM;
         fd = open(image, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0 || ftruncate(fd, (off_t) vc->info.size) < 0) {
+        if (fd < 0 || ftruncate(fd, (off_t) size) < 0) {
                 worker_report_error("Failed to make the volume's image %s: %m", image);
                 return -errno;
         }
         fd = safe_close(fd);
-        if (mkdir(seed, 0755) < 0 || mkdir(data, 0755) < 0 || chmod(data, 0755) < 0)
-                return -errno;
         pid = fork();
         if (pid < 0)
                 return -errno;

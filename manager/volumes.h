@@ -33,6 +33,10 @@ char **volume_users(Manager *m, const char *name);
  * does not. For create and set. */
 int volumes_check_exist(Manager *m, char * const *volumes, sd_bus_error *error);
 
+/* In a worker: DIR/disk.img, a sparse ext4 of size bytes made (mkfs.ext4 -d) from DIR/seed, which
+ * holds data/; seed goes once it is done. */
+int volume_make_loop_image(const char *dir, uint64_t size);
+
 /* volumes-dbus.c */
 extern const sd_bus_vtable volume_vtable[];
 int volume_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,

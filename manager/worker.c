@@ -105,10 +105,21 @@ static int on_worker_exit(sd_event_source *s, const siginfo_t *si, void *userdat
         return 0;
 }
 
-_noreturn_ static void worker_child(WorkerFunc func, void *userdata, int fd) {
+/* Everything from 3 up but the report pipe and keep. */
+static void close_others(int report, int keep) {
+        int lo = MIN(report, keep < 0 ? report : keep), hi = MAX(report, keep);
+
+        (void) close_range(3, (unsigned) lo - 1, 0);
+        if (hi > lo + 1)
+                (void) close_range((unsigned) lo + 1, (unsigned) hi - 1, 0);
+        (void) close_range((unsigned) hi + 1, ~0U, 0);
+}
+
+_noreturn_ static void worker_child(WorkerFunc func, void *userdata, int fd, int keep) {
         sigset_t ss;
         int r;
 
+        close_others(fd, keep);
         /* sysctrd's death (a crash, kill -9) ends us too: what we made is a temporary it removes. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 _exit(EXIT_FAILURE);
@@ -121,8 +132,8 @@ _noreturn_ static void worker_child(WorkerFunc func, void *userdata, int fd) {
         _exit(r < 0 ? MIN(-r, 255) : 0);
 }
 
-int worker_start(Manager *m, WorkerFunc func, void *func_userdata, Job *job, WorkerDone done, void *userdata,
-                 Worker **ret) {
+int worker_start_full(Manager *m, WorkerFunc func, void *func_userdata, int keep_fd, Job *job, WorkerDone done,
+                      void *userdata, Worker **ret) {
         _cleanup_close_pair_ int pipe_fds[2] = { -EBADF, -EBADF };
         Worker *w;
         int r;
@@ -141,7 +152,7 @@ int worker_start(Manager *m, WorkerFunc func, void *func_userdata, Job *job, Wor
         }
         if (w->pid == 0) {
                 pipe_fds[0] = safe_close(pipe_fds[0]);
-                worker_child(func, func_userdata, pipe_fds[1]);
+                worker_child(func, func_userdata, pipe_fds[1], keep_fd);
         }
         pipe_fds[1] = safe_close(pipe_fds[1]);
         (void) fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);

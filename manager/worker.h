@@ -20,9 +20,15 @@ typedef int (*WorkerFunc)(void *userdata);
 /* In sysctrd: error 0, or negative errno (-ECANCELED when canceled), with the child's last message. */
 typedef void (*WorkerDone)(Manager *m, int error, const char *message, void *userdata);
 
-/* Starts func(func_userdata) in a child. job (may be NULL) shows its progress. */
-int worker_start(Manager *m, WorkerFunc func, void *func_userdata, Job *job, WorkerDone done, void *userdata,
-                 Worker **ret);
+/* Starts func(func_userdata) in a child. job (may be NULL) shows its progress. The child keeps no
+ * descriptor of sysctrd's but keep_fd (may be -EBADF): another client's pipe must not stay open in
+ * it, or that pipe's reader never sees its end. */
+int worker_start_full(Manager *m, WorkerFunc func, void *func_userdata, int keep_fd, Job *job, WorkerDone done,
+                      void *userdata, Worker **ret);
+static inline int worker_start(Manager *m, WorkerFunc func, void *func_userdata, Job *job, WorkerDone done,
+                               void *userdata, Worker **ret) {
+        return worker_start_full(m, func, func_userdata, -EBADF, job, done, userdata, ret);
+}
 /* Kill the child; done() follows with -ECANCELED. */
 void worker_cancel(Worker *w);
 /* At shutdown: kill every child, call nobody. */

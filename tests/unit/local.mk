@@ -13,6 +13,7 @@ UNIT_TESTS = \
 	test-bind \
 	test-volume \
 	test-layers \
+	test-sha256 \
 	test-bus-limits \
 	test-in-addr-util \
 	test-ipam \
@@ -96,3 +97,7 @@ test_volume_LDADD = $(COMMON_LIBS)
 test_layers_SOURCES = tests/unit/test-layers.c tests/unit/tap.h
 test_layers_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_layers_LDADD = $(COMMON_LIBS)
+
+test_sha256_SOURCES = tests/unit/test-sha256.c tests/unit/tap.h
+test_sha256_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_sha256_LDADD = $(COMMON_LIBS)

@@ -55,7 +55,7 @@ int verb_create(char **args, const CtlOptions *o) {
         const char *template = args[0], *name = args[1];
         int r;
 
-        if (!template_name_is_valid(template)) {
+        if (!template_name_is_valid(template) && !strneq(template, "oci:", 4)) {
                 log_error(_("Invalid template name \"%s\"."), template);
                 return -EINVAL;
         }

@@ -35,6 +35,7 @@ typedef struct Container {
 
         Job *job;                       /* its create, start, stop or restart job, if any */
         Job *storage_job;               /* a clone or export reads its files: no start, no delete */
+        bool init_from_image;           /* creating from an OCI image: its entrypoint is the init */
         bool restart_stopping;          /* a restart job, in its stop half */
 
         char *unit_job;                 /* systemd mode: the StartUnit/StopUnit job we wait for */

@@ -20,6 +20,7 @@
 #include "job.h"
 #include "log.h"
 #include "name.h"
+#include "oci.h"
 #include "options.h"
 #include "paths.h"
 #include "signal-util.h"
@@ -66,6 +67,58 @@ static int apply_template(ContainerConfig *cfg, bool have_init, bool have_signal
         }
         if (!have_signal)
                 cfg->stop_signal = t->stop_signal;
+        return 0;
+}
+
+/* "oci:PATH[:TAG]": template "oci", the image named after the layout's manifest; the builder learns
+ * the layout from its environment (templates/oci/build). */
+static int apply_oci(ContainerConfig *cfg, const char *ref, char ***ret_env, sd_bus_error *error) {
+        _cleanup_free_ char *path = NULL, *tag = NULL, *image = NULL, *err = NULL, *e1 = NULL, *e2 = NULL;
+        _cleanup_strv_free_ char **env = NULL;
+        int r;
+
+        r = oci_ref_parse(ref, &path, &tag);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_NO_SUCH_TEMPLATE,
+                                         "Invalid OCI image \"%s\": expected oci:/ABSOLUTE/PATH[:TAG].", ref);
+        r = oci_image_name(path, tag, &image, &err);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_NO_SUCH_TEMPLATE, "%s", strna(err));
+        if (asprintf(&e1, "SYSCTR_OCI_LAYOUT=%s", path) < 0 || asprintf(&e2, "SYSCTR_OCI_TAG=%s", tag) < 0 ||
+            strv_push(&env, TAKE_PTR(e1)) < 0 || strv_push(&env, TAKE_PTR(e2)) < 0)
+                return -ENOMEM;
+        free(cfg->template);
+        free(cfg->image);
+        cfg->template = strdup("oci");
+        cfg->image = TAKE_PTR(image);
+        if (!cfg->template)
+                return -ENOMEM;
+        *ret_env = TAKE_PTR(env);
+        return 0;
+}
+
+/* An oci container's init is its image's entrypoint and command, unless the creator chose one. */
+static int oci_init(ContainerConfig *cfg) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_strv_free_ char **args = NULL;
+        size_t n;
+        int r;
+
+        if (asprintf(&path, "%s/images/%s/oci-config.json", sysctr_state_dir(), cfg->image) < 0)
+                return -ENOMEM;
+        r = read_full_file(path, &text, &n);
+        if (r >= 0)
+                r = oci_runtime_args(text, n, &args);
+        if (r == -ENOENT || (r >= 0 && args[0][0] != '/'))
+                return 0;       /* nothing usable: /sbin/init, as for every template */
+        if (r < 0)
+                return r;
+        strv_free(cfg->init);
+        cfg->init = TAKE_PTR(args);
         return 0;
 }
 
@@ -163,6 +216,12 @@ static int create_on_disk(Container *c, sd_bus_error *error) {
                                                c->config->image, c->name);
         free(c->config->image);
         c->config->image = TAKE_PTR(version);
+        if (c->init_from_image) {
+                r = oci_init(c->config);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(error, r, "Failed to read the entrypoint of image \"%s\": %m",
+                                                       c->config->image);
+        }
         r = container_disk_create(c->config);
         if (r == -EEXIST)
                 return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_EXISTS, "Container \"%s\" already exists.",
@@ -296,7 +355,8 @@ int container_assign_new_ids(Manager *m, ContainerConfig *cfg, sd_bus_error *err
 }
 
 /* Read and check everything the call says; the complete config. */
-static int create_config(Manager *m, sd_bus_message *message, ContainerConfig **ret, sd_bus_error *error) {
+static int create_config(Manager *m, sd_bus_message *message, ContainerConfig **ret, char ***ret_env,
+                         bool *ret_oci_init, sd_bus_error *error) {
         _cleanup_(container_config_freep) ContainerConfig *cfg = NULL;
         _cleanup_free_ char *err = NULL;
         const char *name, *template;
@@ -312,7 +372,7 @@ static int create_config(Manager *m, sd_bus_message *message, ContainerConfig **
         if (!container_name_is_valid(name))
                 return sd_bus_error_setf(error, SYSCTR_ERROR_INVALID_NAME, "Invalid container name \"%s\": %s.",
                                          name, NAME_RULES);
-        if (!template_name_is_valid(template))
+        if (!template_name_is_valid(template) && !strneq(template, "oci:", 4))
                 return sd_bus_error_setf(error, SYSCTR_ERROR_NO_SUCH_TEMPLATE, "No template \"%s\".", template);
 
         cfg = container_config_new();
@@ -342,7 +402,11 @@ static int create_config(Manager *m, sd_bus_message *message, ContainerConfig **
         cfg->id = strdup(id);
         if (!cfg->name || !cfg->template || !cfg->id)
                 return -ENOMEM;
-        r = apply_template(cfg, given & OPTION_INIT, given & OPTION_STOP_SIGNAL, error);
+        if (strneq(template, "oci:", 4)) {
+                r = apply_oci(cfg, template, ret_env, error);
+                *ret_oci_init = !(given & OPTION_INIT);
+        } else
+                r = apply_template(cfg, given & OPTION_INIT, given & OPTION_STOP_SIGNAL, error);
         if (r < 0)
                 return r;
         if (!cfg->privileged) {
@@ -362,12 +426,14 @@ static int create_config(Manager *m, sd_bus_message *message, ContainerConfig **
 
 int manager_create_container(Manager *m, sd_bus_message *message, sd_bus_error *error) {
         _cleanup_(container_config_freep) ContainerConfig *cfg = NULL;
+        _cleanup_strv_free_ char **env = NULL;
+        bool oci_init = false;
         const char *name;
         Container *c;
         Job *j;
         int r;
 
-        r = create_config(m, message, &cfg, error);
+        r = create_config(m, message, &cfg, &env, &oci_init, error);
         if (r < 0)
                 return r;
         /* Reserve the name: a second create of it fails at once, even while the image builds. */
@@ -376,14 +442,15 @@ int manager_create_container(Manager *m, sd_bus_message *message, sd_bus_error *
         if (r < 0)
                 return r;
         c->state = CONTAINER_CREATING;
+        c->init_from_image = oci_init;
         r = manager_add_container(m, c);
         if (r < 0) {
                 container_free(c);
                 return r;
         }
 
-        r = image_ensure(m, c->config->template, c->config->release, c->config->image, false, create_image_ready, c,
-                         NULL);
+        r = image_ensure_env(m, c->config->template, c->config->release, c->config->image, false, env,
+                             create_image_ready, c, NULL);
         if (r > 0) {
                 /* The image is cached: done now. */
                 r = create_on_disk(c, error);

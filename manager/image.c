@@ -29,6 +29,7 @@ struct ImageBuild {
         char *image;
         char *tmpdir;
         char *template, *release;
+        char **env;                     /* extra KEY=VALUE for the builder (the oci template's image) */
         bool replace;                   /* a rebuild: a new version even if the image exists */
         pid_t pid;
         sd_event_source *child_source;
@@ -126,6 +127,7 @@ static ImageBuild *image_build_free(ImageBuild *b) {
         free(b->waiters);
         free(b->template);
         free(b->release);
+        strv_free(b->env);
         free(b->image);
         free(b->tmpdir);
         free(b);
@@ -352,7 +354,7 @@ static int on_build_exit(sd_event_source *s, const siginfo_t *si, void *userdata
 }
 
 _noreturn_ static void exec_builder(const char *template, const char *image, const char *release,
-                                    const char *tmpdir, int output_fd) {
+                                    char * const *env, const char *tmpdir, int output_fd) {
         _cleanup_free_ char *builder = NULL, *rootfs = NULL;
         sigset_t ss;
         int fd;
@@ -370,6 +372,8 @@ _noreturn_ static void exec_builder(const char *template, const char *image, con
         if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
                 _exit(EXIT_FAILURE);
         (void) unsetenv("NOTIFY_SOCKET");
+        STRV_FOREACH(e, env)
+                (void) putenv(*e);
         execl(builder, builder, "--name", image, "--rootfs", rootfs, "--release", strempty(release), "--arch",
               image_native_arch(), (char *) NULL);
         fprintf(stderr, "Failed to execute %s: %m\n", builder);
@@ -377,7 +381,7 @@ _noreturn_ static void exec_builder(const char *template, const char *image, con
 }
 
 static int image_build_start(Manager *m, const char *template, const char *release, const char *image,
-                             bool replace, ImageBuild **ret) {
+                             bool replace, char * const *env, ImageBuild **ret) {
         _cleanup_free_ char *images = images_dir(), *log_path = NULL;
         _cleanup_close_pair_ int output[2] = { -EBADF, -EBADF };
         ImageBuild *b;
@@ -394,7 +398,8 @@ static int image_build_start(Manager *m, const char *template, const char *relea
         b->image = strdup(image);
         b->template = strdup(template);
         b->release = release ? strdup(release) : NULL;
-        if (!b->image || !b->template || (release && !b->release) ||
+        b->env = env ? strv_copy(env) : NULL;
+        if (!b->image || !b->template || (release && !b->release) || (env && !b->env) ||
             asprintf(&b->tmpdir, "%s/.#build-%s-XXXXXX", images, image) < 0) {
                 image_build_free(b);
                 return -ENOMEM;
@@ -423,7 +428,7 @@ static int image_build_start(Manager *m, const char *template, const char *relea
                 return r;
         }
         if (b->pid == 0)
-                exec_builder(template, image, release, b->tmpdir, output[1]);
+                exec_builder(template, image, release, b->env, b->tmpdir, output[1]);
 
         output[1] = safe_close(output[1]);
         (void) fcntl(output[0], F_SETFL, O_NONBLOCK);
@@ -477,6 +482,11 @@ static ImageBuild *build_find(Manager *m, const char *image) {
 
 int image_ensure(Manager *m, const char *template, const char *release, const char *image, bool rebuild,
                  ImageReadyCallback callback, void *userdata, Job **ret_job) {
+        return image_ensure_env(m, template, release, image, rebuild, NULL, callback, userdata, ret_job);
+}
+
+int image_ensure_env(Manager *m, const char *template, const char *release, const char *image, bool rebuild,
+                     char * const *env, ImageReadyCallback callback, void *userdata, Job **ret_job) {
         ImageBuild *b;
         ImageWaiter *w;
         int r;
@@ -486,7 +496,7 @@ int image_ensure(Manager *m, const char *template, const char *release, const ch
 
         b = build_find(m, image);
         if (!b) {
-                r = image_build_start(m, template, release, image, rebuild, &b);
+                r = image_build_start(m, template, release, image, rebuild, env, &b);
                 if (r < 0)
                         return r;
         }

@@ -25,6 +25,9 @@ const char *image_native_arch(void);
  * even when no container waits for it any more. */
 int image_ensure(Manager *m, const char *template, const char *release, const char *image, bool rebuild,
                  ImageReadyCallback callback, void *userdata, Job **ret_job);
+/* The same, with KEY=VALUE strings added to the builder's environment. */
+int image_ensure_env(Manager *m, const char *template, const char *release, const char *image, bool rebuild,
+                     char * const *env, ImageReadyCallback callback, void *userdata, Job **ret_job);
 /* The waiter with this userdata shows the build's progress in follower (its own job). */
 void image_follow_progress(Manager *m, void *userdata, Job *follower);
 

@@ -33,6 +33,7 @@ manager_libsysctrd_a_SOURCES = \
 	manager/clone.c manager/clone.h \
 	manager/transfer.c manager/transfer.h \
 	manager/archive.c manager/archive.h \
+	manager/oci.c manager/oci.h \
 	manager/image-dbus.c manager/image-dbus.h \
 	manager/idrange.c manager/idrange.h \
 	manager/host-limits.c manager/host-limits.h
@@ -81,3 +82,10 @@ manager_libsysctr_net_a_SOURCES = \
 manager_libsysctr_net_a_CFLAGS = $(AM_CFLAGS) $(NFTNL_CFLAGS) $(MNL_CFLAGS)
 NET_LIBS = manager/libsysctr-net.a $(NFTNL_LIBS) $(MNL_LIBS)
 EXTRA_DIST += docs/networking.md
+
+# The oci template's JSON (index.json, runtime config).
+check_PROGRAMS += test-oci
+TESTS += test-oci
+test_oci_SOURCES = tests/unit/test-oci.c tests/unit/tap.h
+test_oci_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_oci_LDADD = $(SYSCTRD_LIBS)

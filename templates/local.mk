@@ -9,3 +9,7 @@ dist_templatebusybox_DATA = templates/busybox/template.yaml
 templatedebiandir = $(pkgdatadir)/templates/debian
 dist_templatedebian_SCRIPTS = templates/debian/build
 dist_templatedebian_DATA = templates/debian/template.yaml
+
+templateocidir = $(pkgdatadir)/templates/oci
+dist_templateoci_SCRIPTS = templates/oci/build
+dist_templateoci_DATA = templates/oci/template.yaml

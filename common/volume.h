@@ -64,6 +64,9 @@ typedef struct VolumeInfo {
 #define VOLUME_INFO_FILE "volume.info"
 #define VOLUME_DATA_DIR "data"
 #define VOLUME_IMAGE_FILE "disk.img"
+/* In a volume that an import put in place before its container: a crash between the two leaves it
+ * marked, and sysctrd removes it at its next start (transfer.c). */
+#define VOLUME_PENDING_FILE ".#import-pending"
 
 /* volume.info in the volume directory dir_fd. -EINVAL if it is not ours (unknown keys are fine). */
 int volume_info_read_at(int dir_fd, VolumeInfo *ret);

@@ -35,6 +35,8 @@ struct JobWait {
         int last_percent;       /* of the plain lines */
         char *build_line;       /* the builder's last line */
         char *create_target;    /* JobWait for a create job of this container (job_wait_take_new()) */
+        sd_bus_slot *owner_slot;
+        bool daemon_gone;       /* sysctrd left the bus: its jobs will never be announced as ended */
 };
 
 static JobEntry *entry_find(JobWait *w, const char *path) {
@@ -198,6 +200,15 @@ static int on_job_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         return 0;
 }
 
+static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        JobWait *w = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) >= 0 && isempty(new_owner))
+                w->daemon_gone = true;
+        return 0;
+}
+
 static int on_build_line(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         JobWait *w = userdata;
         const char *image, *line;
@@ -236,6 +247,12 @@ int job_wait_new(sd_bus *bus, JobWait **ret) {
         if (r >= 0)
                 r = sd_bus_match_signal(bus, &w->build_slot, SYSCTR_BUS_NAME, SYSCTR_MANAGER_PATH,
                                         SYSCTR_MANAGER_INTERFACE, "ImageBuildProgress", on_build_line, w);
+        /* sysctrd killed or stopped while we wait: no JobRemoved will ever come. */
+        if (r >= 0)
+                r = sd_bus_add_match(bus, &w->owner_slot,
+                                     "type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',"
+                                     "arg0='" SYSCTR_BUS_NAME "'",
+                                     on_owner_changed, w);
         if (r < 0)
                 return log_error_errno(r, _("Failed to subscribe to the jobs of sysctrd: %m"));
         *ret = TAKE_PTR(w);
@@ -261,6 +278,7 @@ JobWait *job_wait_free(JobWait *w) {
         sd_bus_slot_unref(w->new_slot);
         sd_bus_slot_unref(w->changed_slot);
         sd_bus_slot_unref(w->build_slot);
+        sd_bus_slot_unref(w->owner_slot);
         sd_bus_unref(w->bus);
         free(w);
         return NULL;
@@ -349,6 +367,12 @@ int job_wait_run(JobWait *w) {
         if (r < 0)
                 log_error_errno(r, _("Failed to talk to sysctrd: %m"));
         while (r >= 0 && pending(w) > 0) {
+                if (w->daemon_gone) {
+                        progress_clear(w);
+                        log_error(_("sysctrd went away before its job ended (it was stopped or it crashed)."));
+                        r = -ECONNRESET;
+                        break;
+                }
                 r = wait_once(w, signal_fd);
                 if (r < 0) {
                         progress_clear(w);

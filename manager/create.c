@@ -12,6 +12,7 @@
 
 #include "backend.h"
 #include "bus-names.h"
+#include "crash-point.h"
 #include "create.h"
 #include "fileio.h"
 #include "id.h"
@@ -157,10 +158,12 @@ static int container_disk_create(const ContainerConfig *cfg) {
                 r = write_file_atomic_at(fd, SYSCTR_CONFIG_FILE, text, strlen(text), 0600);
         if (r < 0)
                 goto fail;
+        crash_point("create-before-rename");
         if (renameat2(AT_FDCWD, tmp, AT_FDCWD, target, RENAME_NOREPLACE) < 0) {
                 r = -errno;
                 goto fail;
         }
+        crash_point("create-renamed");
         return fsync_directory_of(dir);
 fail:
         (void) rm_rf(tmp);
@@ -534,6 +537,7 @@ int container_delete(Container *c, sd_bus_error *error) {
         if (renameat2(AT_FDCWD, target, AT_FDCWD, tmp, RENAME_NOREPLACE) < 0)
                 return sd_bus_error_set_errnof(error, errno, "Failed to delete container \"%s\": %m", c->name);
         (void) fsync_directory_of(dir);
+        crash_point("delete-renamed");
         remove_in_background(m, tmp);
         (void) unlink(state);
         (void) unlink(log_path);

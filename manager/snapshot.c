@@ -22,8 +22,10 @@
  *
  *   snapshot S (layer X)  mkdir layers/X (empty); journal "snapshot S X"; exchange upper/ and
  *                         layers/X; write snapshots/S and lower ([X] + lower); remove journal.
- *   restore S             journal "restore S"; write lower (S's layers); empty upper/ (exchange
- *                         with a fresh directory, then remove that); remove journal.
+ *   restore S             journal "restore S" with the old chain; write lower (S's layers); journal
+ *                         "restored S" (the commit: the chain may be the same before and after);
+ *                         empty upper/ (exchange with a fresh directory, then remove that); remove
+ *                         journal.
  *   delete S              remove snapshots/S.
  *
  * Then layers that neither "lower" nor a snapshot names go (layers_gc). */
@@ -287,8 +289,12 @@ static int snapshot_do_restore(int dir_fd, const char *name) {
                 r = layers_read_lower(dir_fd, &before);
         if (r < 0)
                 return r;
-        if (asprintf(&journal, "restore %s\n", name) < 0)
-                return -ENOMEM;
+        {
+                _cleanup_free_ char *old_chain = strv_join(before, " ");
+
+                if (!old_chain || asprintf(&journal, "restore %s %s\n", name, old_chain) < 0)
+                        return -ENOMEM;
+        }
         (void) rm_rf_at(dir_fd, fresh);
         r = make_like_upper(dir_fd, dir_fd, fresh);
         if (r < 0)
@@ -301,6 +307,18 @@ static int snapshot_do_restore(int dir_fd, const char *name) {
         if (r < 0)
                 goto fail;
         crash_point("restore-lower");
+        free(journal);
+        if (asprintf(&journal, "restored %s\n", name) < 0) {
+                r = -ENOMEM;
+                (void) layers_write_lower(dir_fd, before);
+                goto fail;
+        }
+        r = write_journal(dir_fd, journal);
+        if (r < 0) {
+                (void) layers_write_lower(dir_fd, before);
+                goto fail;
+        }
+        crash_point("restore-committed");
         if (renameat2(dir_fd, SYSCTR_UPPER_DIR, dir_fd, fresh, RENAME_EXCHANGE) < 0) {
                 r = -errno;
                 (void) layers_write_lower(dir_fd, before);
@@ -377,20 +395,28 @@ static int recover_snapshot(int dir_fd, const char *name, const char *id) {
         return remove_journal(dir_fd);
 }
 
-static int recover_restore(int dir_fd, const char *name) {
-        _cleanup_(snapshot_info_done) SnapshotInfo s = {};
-        _cleanup_strv_free_ char **lower = NULL;
+/* "restore S OLD-CHAIN": not committed; the old chain goes back. "restored S": committed; upper/ is
+ * emptied if that had not happened yet. */
+static int recover_restore(int dir_fd, const char *text, bool committed) {
+        _cleanup_strv_free_ char **old = NULL;
         int r;
 
-        r = snapshot_info_read(dir_fd, name, &s);
-        if (r < 0)
-                return r == -ENOENT ? remove_journal(dir_fd) : r;
-        r = layers_read_lower(dir_fd, &lower);
-        if (r < 0)
-                return r;
-        /* "lower" is the commit: once it names the snapshot's chain, the restore goes through. */
-        if (strv_equal(lower, s.layers)) {
+        if (committed) {
                 r = empty_upper(dir_fd);
+                if (r < 0)
+                        return r;
+        } else {
+                const char *chain = strchr(text, ' ');
+
+                chain = chain ? strchr(chain + 1, ' ') : NULL;
+                _cleanup_free_ char *copy = strdup(chain ? chain + 1 : "");
+
+                if (!copy)
+                        return -ENOMEM;
+                for (char *save = NULL, *w = strtok_r(copy, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
+                        if (!layer_id_is_valid(w) || strv_extend(&old, w) < 0)
+                                return -EBADMSG;
+                r = layers_write_lower(dir_fd, old ?: STRV_MAKE(NULL));
                 if (r < 0)
                         return r;
         }
@@ -417,13 +443,14 @@ int container_storage_recover(const char *name, char **ret_done) {
                 return -EBADMSG;
         if (streq(what, "snapshot"))
                 r = recover_snapshot(dir_fd, a, b);
-        else if (streq(what, "restore"))
-                r = recover_restore(dir_fd, a);
+        else if (streq(what, "restore") || streq(what, "restored"))
+                r = recover_restore(dir_fd, text, streq(what, "restored"));
         else
                 return -EBADMSG;
         if (r < 0)
                 return r;
-        if (asprintf(ret_done, "an interrupted %s of snapshot %s", what, a) < 0)
+        if (asprintf(ret_done, "an interrupted %s of snapshot %s", streq(what, "snapshot") ? "snapshot" : "restore",
+                     a) < 0)
                 return -ENOMEM;
         return layers_gc(dir_fd);
 }

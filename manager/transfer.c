@@ -276,10 +276,27 @@ static void import_op_free(ImportOp *op) {
         free(op);
 }
 
+/* Volumes this import put in place before it failed (still marked pending) go again. */
+static void import_unpublish_volumes(ImportOp *op) {
+        STRV_FOREACH(v, op->manifest.volumes) {
+                _cleanup_free_ char *dir = sysctr_volume_dir(*v), *mark = NULL;
+                Volume *vol = manager_get_volume(op->manager, *v);
+
+                if (!dir || asprintf(&mark, "%s/" VOLUME_PENDING_FILE, dir) < 0 || access(mark, F_OK) < 0)
+                        continue;
+                (void) rm_rf(dir);
+                if (vol) {
+                        manager_emit_object_removed(op->manager, vol->path);
+                        volume_drop(vol);
+                }
+        }
+}
+
 static void import_fail(ImportOp *op, int error, const char *error_name, const char *message) {
         /* Gone before the caller hears of the end. */
         if (op->tmpdir)
                 (void) rm_rf(op->tmpdir);
+        import_unpublish_volumes(op);
         if (op->container) {
                 op->container->job = NULL;
                 container_drop(op->container);
@@ -437,6 +454,9 @@ static int import_loop_volumes(ImportOp *op) {
                 if (fd < 0)
                         return -errno;
                 r = volume_info_read_at(fd, &info);
+                if (r < 0)
+                        return r;
+                r = write_file_atomic_at(fd, VOLUME_PENDING_FILE, "", 0, 0600);
                 if (r < 0)
                         return r;
                 if (info.backend != VOLUME_LOOP)
@@ -695,6 +715,13 @@ static void import_finish_done(Manager *m, int error, const char *message, void 
         if (r < 0)
                 return import_fail(op, r, NULL, "Failed to put the imported files in place.");
         (void) fsync_directory_of(dir);
+        /* The container is there: its volumes are no longer an unfinished import's. */
+        STRV_FOREACH(v, op->manifest.volumes) {
+                _cleanup_free_ char *mark = NULL, *vdir = sysctr_volume_dir(*v);
+
+                if (vdir && asprintf(&mark, "%s/" VOLUME_PENDING_FILE, vdir) >= 0)
+                        (void) unlink(mark);
+        }
         c->on_disk = true;
         c->job = NULL;
         m->backend->created(c);

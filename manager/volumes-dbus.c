@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "bus-names.h"
+#include "crash-point.h"
 #include "fileio.h"
 #include "log.h"
 #include "name.h"
@@ -258,6 +259,7 @@ static int volume_create_publish(VolumeCreate *vc, sd_bus_error *error) {
         r = volume_info_write_at(fd, &vc->info);
         if (r < 0)
                 return r;
+        crash_point("volume-before-rename");
         if (renameat2(AT_FDCWD, vc->tmpdir, AT_FDCWD, target, RENAME_NOREPLACE) < 0)
                 return errno == EEXIST ? sd_bus_error_setf(error, SYSCTR_ERROR_VOLUME_EXISTS,
                                                            "Volume \"%s\" already exists.", vc->name) : -errno;

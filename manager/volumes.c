@@ -52,6 +52,13 @@ Volume *manager_get_volume(Manager *m, const char *name) {
         return hashmap_get(m->volumes, name);
 }
 
+static bool volume_import_pending(int dir_fd, const char *name) {
+        _cleanup_free_ char *p = NULL;
+
+        return asprintf(&p, "%s/" VOLUME_PENDING_FILE, name) >= 0 &&
+               faccessat(dir_fd, p, F_OK, AT_SYMLINK_NOFOLLOW) >= 0;
+}
+
 /* Temporaries of an interrupted create or delete go; every other valid entry is a volume. */
 static int load_one(Manager *m, int dir_fd, const char *name) {
         _cleanup_close_ int fd = -EBADF;
@@ -97,6 +104,15 @@ int manager_load_volumes(Manager *m) {
                 }
                 if (de->d_name[0] == '.')
                         continue;
+                if (volume_import_pending(fd, de->d_name)) {
+                        int r = rm_rf_at(fd, de->d_name);
+
+                        if (r < 0)
+                                log_warning_errno(r, "Failed to remove volume %s of an interrupted import: %m", de->d_name);
+                        else
+                                log_info("Removed volume %s, left by an interrupted import.", de->d_name);
+                        continue;
+                }
                 if (!volume_name_is_valid(de->d_name)) {
                         log_warning("Ignoring %s/%s: not a valid volume name.", dir, de->d_name);
                         continue;

@@ -15,6 +15,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test-volumes.sh \
 	tests/integration/test-snapshots.sh \
 	tests/integration/test-export-import.sh \
+	tests/integration/test-storage-crash.sh \
 	tests/integration/test-oci.sh \
 	tests/integration/test-settings.sh \
 	tests/integration/test-lifecycle.sh \

@@ -100,10 +100,13 @@ static void export_done(Manager *m, int error, const char *message, void *userda
                 c->storage_job = NULL;
         if (error == -ECANCELED)
                 job_finish(op->job, JOB_CANCELED, SYSCTR_ERROR_CANCELED, "The export of \"%s\" was canceled.", c->name);
+        else if (error == -ENOSPC)
+                job_finish(op->job, JOB_FAILED, SYSCTR_ERROR_NO_SPACE,
+                           "Failed to export container \"%s\": no space left where the archive goes%s%s%s", c->name,
+                           message ? " (" : "", strempty(message), message ? ")." : ".");
         else if (error < 0)
-                job_finish(op->job, JOB_FAILED, error == -ENOSPC ? SYSCTR_ERROR_NO_SPACE : SD_BUS_ERROR_FAILED,
-                           "Failed to export container \"%s\": %s", c->name,
-                           message ?: error == -ENOSPC ? "no space left where the archive goes" : strerror(-error));
+                job_finish(op->job, JOB_FAILED, SD_BUS_ERROR_FAILED, "Failed to export container \"%s\": %s", c->name,
+                           message ?: strerror(-error));
         else {
                 log_container_info(c->name, "Exported container %s.", c->name);
                 job_finish(op->job, JOB_DONE, NULL, NULL);
@@ -304,12 +307,15 @@ static void import_fail(ImportOp *op, int error, const char *error_name, const c
         }
         if (error == -ECANCELED)
                 job_finish(op->job, JOB_CANCELED, SYSCTR_ERROR_CANCELED, "The import was canceled.");
+        else if (error == -ENOSPC && !error_name)
+                /* libarchive's words for it ("Write failed") do not say why: that comes first. */
+                job_finish(op->job, JOB_FAILED, SYSCTR_ERROR_NO_SPACE,
+                           "Failed to import: no space left on the state file system%s%s%s", message ? " (" : "",
+                           strempty(message), message ? ")." : ".");
         else
                 job_finish(op->job, JOB_FAILED,
-                           error_name ?: error == -ENOSPC ? SYSCTR_ERROR_NO_SPACE :
-                                         error == -EBADMSG ? SYSCTR_ERROR_BAD_ARCHIVE : SD_BUS_ERROR_FAILED,
-                           "Failed to import: %s", message ?: error == -ENOSPC ?
-                           "no space left on the state file system" : strerror(-error));
+                           error_name ?: error == -EBADMSG ? SYSCTR_ERROR_BAD_ARCHIVE : SD_BUS_ERROR_FAILED,
+                           "Failed to import: %s", message ?: strerror(-error));
         log_warning("Import failed: %s", message ?: strerror(-error));
         import_op_free(op);
 }

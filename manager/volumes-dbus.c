@@ -192,8 +192,8 @@ static int read_create_options(sd_bus_message *message, uint64_t *ret_size, sd_b
         return sd_bus_message_exit_container(message);
 }
 
-/* In the worker: a sparse image of the size, with an ext4 whose root holds data/ (owned by the
- * neutral root, 0:0, mode 0755). mkfs.ext4 -d copies data/ from a seed directory. */
+/* In the worker: an image of the size, with an ext4 whose root holds data/ (owned by the neutral
+ * root, 0:0, mode 0755). mkfs.ext4 -d copies data/ from a seed directory. */
 static int make_loop_fs(void *userdata) {
         VolumeCreate *vc = userdata;
         _cleanup_free_ char *seed = NULL, *data = NULL;
@@ -205,18 +205,31 @@ static int make_loop_fs(void *userdata) {
         return volume_make_loop_image(vc->tmpdir, vc->info.size);
 }
 
+/* All of the size is allocated now, not sparse: once made, a volume never meets a full state file
+ * system (that would turn the guest's writes into I/O errors of its ext4, not ENOSPC), and a state
+ * file system without room fails the create with "no space" instead. */
+static int image_reserve(int fd, uint64_t size) {
+        if (fallocate(fd, 0, 0, (off_t) size) >= 0)
+                return 0;
+        if (errno != EOPNOTSUPP)
+                return -errno;
+        return ftruncate(fd, (off_t) size) < 0 ? -errno : 0;
+}
+
 int volume_make_loop_image(const char *dir, uint64_t size) {
         _cleanup_free_ char *image = NULL, *seed = NULL;
         _cleanup_close_ int fd = -EBADF;
-        int status;
+        int status, r;
         pid_t pid;
 
         if (asprintf(&image, "%s/" VOLUME_IMAGE_FILE, dir) < 0 || asprintf(&seed, "%s/seed", dir) < 0)
                 return -ENOMEM;
         fd = open(image, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0 || ftruncate(fd, (off_t) size) < 0) {
+        r = fd < 0 ? -errno : image_reserve(fd, size);
+        if (r < 0) {
+                errno = -r;
                 worker_report_error("Failed to make the volume's image %s: %m", image);
-                return -errno;
+                return r;
         }
         fd = safe_close(fd);
         pid = fork();
@@ -227,8 +240,10 @@ int volume_make_loop_image(const char *dir, uint64_t size) {
 
                 if (null >= 0)
                         (void) dup2(null, STDIN_FILENO), (void) dup2(null, STDOUT_FILENO);
-                /* No reserved blocks: the volume's size is all the guest's. */
-                execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", "-m", "0", "-E", "root_owner=0:0", "-d", seed, image,
+                /* No reserved blocks: the volume's size is all the guest's. No discard: on a file,
+                 * mke2fs would punch the allocated blocks out again. */
+                execlp("mkfs.ext4", "mkfs.ext4", "-q", "-F", "-m", "0", "-E", "root_owner=0:0,nodiscard", "-d", seed,
+                       image,
                        (char *) NULL);
                 _exit(127);
         }

@@ -33,8 +33,8 @@ char **volume_users(Manager *m, const char *name);
  * does not. For create and set. */
 int volumes_check_exist(Manager *m, char * const *volumes, sd_bus_error *error);
 
-/* In a worker: DIR/disk.img, a sparse ext4 of size bytes made (mkfs.ext4 -d) from DIR/seed, which
- * holds data/; seed goes once it is done. */
+/* In a worker: DIR/disk.img, an ext4 of size bytes (allocated in full) made (mkfs.ext4 -d) from
+ * DIR/seed, which holds data/; seed goes once it is done. */
 int volume_make_loop_image(const char *dir, uint64_t size);
 
 /* volumes-dbus.c */

@@ -16,6 +16,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test-snapshots.sh \
 	tests/integration/test-export-import.sh \
 	tests/integration/test-storage-crash.sh \
+	tests/integration/test-storage-nospace.sh \
 	tests/integration/test-oci.sh \
 	tests/integration/test-settings.sh \
 	tests/integration/test-lifecycle.sh \

@@ -44,6 +44,10 @@ const char *sysctr_subuid_path(void) {
         return env_or("SYSCTR_SUBUID", "/etc/subuid");
 }
 
+const char *sysctr_proc_sys_dir(void) {
+        return env_or("SYSCTR_PROC_SYS", "/proc/sys");
+}
+
 const char *sysctr_subgid_path(void) {
         return env_or("SYSCTR_SUBGID", "/etc/subgid");
 }

@@ -32,6 +32,8 @@ const char *sysctr_cgroup_parent(void);
  * $SYSCTR_SUBGID for tests; /etc/subuid, /etc/subgid otherwise). */
 const char *sysctr_subuid_path(void);
 const char *sysctr_subgid_path(void);
+/* Where sysctrd reads the host's limits: /proc/sys ($SYSCTR_PROC_SYS: a fake tree, for tests). */
+const char *sysctr_proc_sys_dir(void);
 
 /* --- <state> --- */
 char *sysctr_containers_dir(void);                     /* <state>/containers */

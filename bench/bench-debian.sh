@@ -15,7 +15,10 @@
 #     image): the same time, as nothing is copied.
 #   - idle memory per container, 3 s after boot: the supervisor's private memory (sysctr-agent;
 #     the systemd-nspawn process; LXC's monitor) and the container's memory cgroup.
-# Goals: start-to-running <= 0.9 x nspawn's, create <= 50 ms, agent private memory <= 1 MiB.
+#   - the same start-to-running of sysctr --privileged and of systemd-nspawn -U (a user namespace
+#     with a picked range, the tree idmapped, not chowned), against sysctr's default (unprivileged).
+# Goals: start-to-running <= 0.9 x nspawn -U's and within 10 % of --privileged, create <= 50 ms,
+# agent private memory <= 1 MiB.
 #
 # Needs root, systemd-nspawn (package systemd-container); LXC optional (package lxc). Not run by
 # "make check". Runs in a private sysctr instance (tests/integration/lib.sh), which removes
@@ -150,11 +153,18 @@ check_health() {        # "MANAGER RUN" LEADER: notes the guest's boot time; cou
 # One boot with each manager. RUN is a number, or "idle": then the supervisor's and the container's
 # memory are measured 3 s after the boot, instead of the times.
 
-sysctr_run() {          # RUN
+sysctr_run() {          # RUN [--privileged]
         local name="s$1" t0 agent v1mem d
-        "$top_builddir/sysctr" create debian "$name" >/dev/null 2>"$T/bench.err" || bail "create $name: $(< "$T/bench.err")"
+        "$top_builddir/sysctr" create debian "$name" ${2:+"$2"} >/dev/null 2>"$T/bench.err" || bail "create $name: $(< "$T/bench.err")"
         t0=$(now_s)
         "$top_builddir/sysctr" start "$name" >/dev/null 2>"$T/bench.err" || bail "start $name: $(< "$T/bench.err")"
+        if [ -n "${2:-}" ]; then
+                # Privileged: its start time only, for the comparison with the default.
+                [ "$1" = idle ] || sysctr_priv_start+=("$(elapsed_s "$t0")")
+                check_health "sysctr-privileged $1" "$(leader_of "$name")"
+                "$top_builddir/sysctr" delete --force "$name" >/dev/null 2>&1
+                return
+        fi
         [ "$1" = idle ] || sysctr_start+=("$(elapsed_s "$t0")")
         check_health "sysctr $1" "$(leader_of "$name")"
         if [ "$1" = idle ]; then
@@ -206,16 +216,32 @@ print("%.3f %d" % (time.monotonic() - t0, p.pid))' "$T/$sub.notify" "$T/$sub.log
         )
 }
 
-nspawn_run() {          # RUN
-        local sub="nspawn-$1" r pid leader t0
-        overlay_mount "$sub" || bail "overlay for nspawn failed"
+nspawn_run() {          # RUN [-U]
+        local sub="nspawn-$1${2:-}" r pid leader t0 dir
+        # -U: a user namespace with a range nspawn picks, the tree shown through an idmapped mount
+        # (as sysctr shows its image), not chowned. overlayfs cannot be idmapped: nspawn gets a copy
+        # of the image on the host's file system instead, made before the clock starts.
+        if [ -n "${2:-}" ]; then
+                dir=$T/nsu/$sub
+                mkdir -p "$T/nsu" && cp -a "$image_root" "$dir" || bail "copy of the image for nspawn -U failed"
+        else
+                overlay_mount "$sub" || bail "overlay for nspawn failed"
+                dir=$T/ov/$sub/merged
+        fi
         r=$(nspawn_launch "$sub" systemd-nspawn --quiet --boot --register=no --keep-unit --notify-ready=yes \
                 --private-network --machine="bench$1" --uuid="$(cat /proc/sys/kernel/random/uuid)" \
-                --directory="$T/ov/$sub/merged")
+                ${2:+--private-users=pick --private-users-ownership=map} \
+                --directory="$dir")
         pid=${r#* }
         if [ -z "$r" ] || ! pid_alive "$pid"; then
-                diag "nspawn run $1 failed:" "$(tail -n 20 "$T/$sub.log")"
+                diag "nspawn${2:-} run $1 failed:" "$(tail -n 20 "$T/$sub.log")"
                 bad=$((bad + 1))
+        elif [ -n "${2:-}" ]; then
+                [ "$1" = idle ] || nspawn_u_start+=("${r% *}")
+                leader=$(ps -o pid= --ppid "$pid" | head -n 1 | tr -d ' ')
+                check_health "nspawn-U $1" "$leader"
+                kill -TERM "$pid"
+                wait_for 30 pid_dead "$pid" || diag "nspawn -U $1 did not stop in 30 s"
         else
                 [ "$1" = idle ] || nspawn_start+=("${r% *}")
                 leader=$(ps -o pid= --ppid "$pid" | head -n 1 | tr -d ' ')
@@ -232,7 +258,7 @@ nspawn_run() {          # RUN
                 [ "$1" = idle ] || nspawn_stop+=("$(elapsed_s "$t0")")
         fi
         cg_remove "$sub"
-        overlay_umount "$sub"
+        if [ -n "${2:-}" ]; then rm -rf --one-file-system "$dir"; else overlay_umount "$sub"; fi
 }
 
 # LXC: lxc-start -d, then wait in the guest for "running" (LXC passes no READY=1 on).
@@ -283,6 +309,7 @@ LXCCONF
 # The runs, interleaved (sysctr, nspawn, lxc, sysctr, ...) so that other load on the machine falls
 # on each of them alike.
 sysctr_start=() sysctr_stop=() nspawn_start=() nspawn_stop=() lxc_start=() lxc_stop=() bad=0
+sysctr_priv_start=() nspawn_u_start=()
 sysctr_priv=n/a sysctr_rss=n/a sysctr_cg="n/a n/a" sysctr_cg_what=
 nspawn_priv=n/a nspawn_cg="n/a n/a" lxc_priv=n/a lxc_cg="n/a n/a"
 mkdir -p "$T/lxc"
@@ -290,6 +317,9 @@ for i in $(seq "$count") idle; do
         sysctr_run "$i"
         nspawn_run "$i"
         [ -z "$have_lxc" ] || lxc_run "$i"
+        [ "$i" = idle ] && continue
+        sysctr_run "$i" --privileged
+        nspawn_run "$i" -U
 done
 [ "$bad" -eq 0 ] || diag "$bad boots were not clean (see above)"
 
@@ -315,6 +345,10 @@ l_med=$(printf '%s\n' "${lxc_start[@]}" | median)
 cd_ms=$(awk -v s="$(printf '%s\n' "${create_debian[@]}" | median)" 'BEGIN { printf "%.0f", s * 1000 }')
 cb_ms=$(awk -v s="$(printf '%s\n' "${create_busybox[@]}" | median)" 'BEGIN { printf "%.0f", s * 1000 }')
 r=$(ratio "$s_med" "$n_med")
+sp_med=$(printf '%s\n' "${sysctr_priv_start[@]}" | median)
+nu_med=$(printf '%s\n' "${nspawn_u_start[@]}" | median)
+ru=$(ratio "$s_med" "$nu_med")
+rp=$(ratio "$s_med" "$sp_med")
 mib() { awk -v k="$1" 'BEGIN { if (k == "n/a") print "n/a"; else printf "%.1f MiB", k / 1024 }'; }
 userspace() { if [ -f "$T/userspace-$1" ]; then grep -v n/a "$T/userspace-$1" | median; else echo n/a; fi; }
 read -r s_cg s_anon <<< "$sysctr_cg"
@@ -326,7 +360,11 @@ lxc_note="not installed"
 diag "$(cat <<REPORT
 bench-debian: image $IMAGE, $count runs each, interleaved ($(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))
 start-to-running (median s)      sysctr $s_med   nspawn $n_med   lxc $lxc_note
-  sysctr / nspawn                $r   goal <= 0.90: $(verdict "$r" 0.9)
+  sysctr / nspawn                $r
+unprivileged (the default): a user namespace, the image idmapped
+  start (median s)               sysctr $s_med   sysctr --privileged $sp_med   nspawn -U (pick, idmapped) $nu_med
+  sysctr / nspawn -U             $ru   goal <= 0.90: $(verdict "$ru" 0.9)
+  sysctr / sysctr --privileged   $rp   goal <= 1.10: $(verdict "$rp" 1.1)
   sysctr / lxc                   $(ratio "$s_med" "$l_med")   (lxc: no READY=1; polled, up to 50 ms late)
   guest's own boot (median s, systemd-analyze userspace)   sysctr $(userspace sysctr)   nspawn $(userspace nspawn)   lxc $(userspace lxc)
 stop (median s)                  sysctr $(printf '%s\n' "${sysctr_stop[@]}" | median)   nspawn $(printf '%s\n' "${nspawn_stop[@]}" | median)   lxc $(printf '%s\n' "${lxc_stop[@]}" | median)

@@ -8,6 +8,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test-debian-boot.sh \
 	tests/integration/test-debian-confine.sh \
 	tests/integration/test-hostile-root.sh \
+	tests/integration/test-enter-hostile.sh \
 	tests/integration/test-debian-stop.sh \
 	tests/integration/test-debian-interactive.sh \
 	tests/integration/test-image-build.sh \
@@ -32,17 +33,26 @@ net_driver_SOURCES = tests/integration/net-driver.c
 net_driver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
 net_driver_LDADD = $(NET_LIBS) $(RTNL_LIBS) $(COMMON_LIBS)
 
-# Many guests at once (tests/integration/test-scale.sh, 100 Debian containers by default): minutes
-# on this 2-CPU machine, so a target of its own that tools/run-tests runs after "make check".
-EXTRA_DIST += tests/integration/test-scale.sh
-CLEANFILES += tests/integration/test-scale.log tests/integration/test-scale.trs
+# Load and scale (tests/integration/test-load.sh: 1,000 lifecycles and races; test-scale.sh: 100
+# Debian guests at once): minutes each on this 2-CPU machine, so a target of their own that
+# tools/run-tests runs after "make check".
+SCALE_TESTS = tests/integration/test-load.sh tests/integration/test-scale.sh
+EXTRA_DIST += $(SCALE_TESTS)
+CLEANFILES += $(SCALE_TESTS:.sh=.log) $(SCALE_TESTS:.sh=.trs)
 
 check-scale: all
 	@$(MKDIR_P) tests/integration
-	@$(AM_TESTS_ENVIRONMENT) $(LOG_DRIVER) --test-name tests/integration/test-scale.sh \
-		--log-file tests/integration/test-scale.log --trs-file tests/integration/test-scale.trs \
-		--color-tests no --enable-hard-errors yes --expect-failure no -- \
-		$(srcdir)/tests/integration/test-scale.sh
-	@if grep -q '^:test-result: \(FAIL\|ERROR\|XPASS\)' tests/integration/test-scale.trs; then \
-		echo "check-scale: failures; see tests/integration/test-scale.log" >&2; exit 1; fi
+	@failed=; for t in $(SCALE_TESTS); do \
+		$(AM_TESTS_ENVIRONMENT) $(LOG_DRIVER) --test-name $$t \
+			--log-file $${t%.sh}.log --trs-file $${t%.sh}.trs \
+			--color-tests no --enable-hard-errors yes --expect-failure no -- \
+			$(srcdir)/$$t; \
+		grep -q '^:test-result: \(FAIL\|ERROR\|XPASS\)' $${t%.sh}.trs && failed="$$failed $$t"; \
+	done; \
+	if test -n "$$failed"; then echo "check-scale: failures in$$failed; see their .log files" >&2; exit 1; fi
 .PHONY: check-scale
+
+# A static ptrace(2) probe for test-enter-hostile.sh, run inside guests.
+check_PROGRAMS += ptrace-probe
+ptrace_probe_SOURCES = tests/integration/ptrace-probe.c
+ptrace_probe_LDFLAGS = -static

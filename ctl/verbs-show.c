@@ -17,6 +17,7 @@ static int log_parse_error(int r) {
 typedef struct ContainerInfo {
         /* Strings point into the reply message. */
         const char *name, *id, *template, *release, *image, *state, *result, *unit, *stop_signal, *hostname;
+        const char *guest_state;
         uint32_t leader;
         uint64_t creation_usec, last_start_usec;
         int autostart, privileged;
@@ -52,6 +53,7 @@ static const struct {
         { "Image",              's', offsetof(ContainerInfo, image)                  },
         { "State",              's', offsetof(ContainerInfo, state)                  },
         { "Result",             's', offsetof(ContainerInfo, result)                 },
+        { "GuestState",         's', offsetof(ContainerInfo, guest_state)            },
         { "Unit",               's', offsetof(ContainerInfo, unit)                   },
         { "StopSignal",         's', offsetof(ContainerInfo, stop_signal)            },
         { "Hostname",           's', offsetof(ContainerInfo, hostname)               },
@@ -197,6 +199,13 @@ static int compare_by_name(const void *a, const void *b) {
         return strcmp(strempty(((const ContainerInfo *) a)->name), strempty(((const ContainerInfo *) b)->name));
 }
 
+/* The STATE column: a running container whose guest's systemd is degraded shows as "degraded". */
+static const char *list_state(const ContainerInfo *c) {
+        if (streq_ptr(c->state, "running") && streq_ptr(c->guest_state, "degraded"))
+                return "degraded";
+        return strempty(c->state);
+}
+
 static void list_print_table(const ContainerList *l) {
         size_t width[ELEMENTSOF(list_header) - 1];
 
@@ -204,7 +213,7 @@ static void list_print_table(const ContainerList *l) {
                 width[c] = strlen(list_header[c]);
         for (size_t i = 0; i < l->n; i++) {
                 width[0] = MAX(width[0], strlen(strempty(l->items[i].name)));
-                width[1] = MAX(width[1], strlen(strempty(l->items[i].state)));
+                width[1] = MAX(width[1], strlen(list_state(&l->items[i])));
                 width[2] = MAX(width[2], strlen(strempty(l->items[i].template)));
         }
         /* One space between columns and none after the last, as machinectl(1) does. */
@@ -212,7 +221,7 @@ static void list_print_table(const ContainerList *l) {
                (int) width[2], list_header[2], list_header[3]);
         for (size_t i = 0; i < l->n; i++)
                 printf("%-*s %-*s %-*s %s\n", (int) width[0], strempty(l->items[i].name), (int) width[1],
-                       strempty(l->items[i].state), (int) width[2], strempty(l->items[i].template),
+                       list_state(&l->items[i]), (int) width[2], strempty(l->items[i].template),
                        yes_no(l->items[i].privileged));
 }
 
@@ -228,6 +237,8 @@ static void list_print_json(const ContainerList *l) {
                 fputs(",\"template\":", stdout);
                 json_print_string(stdout, c->template);
                 printf(",\"privileged\":%s", c->privileged ? "true" : "false");
+                fputs(",\"guest_state\":", stdout);
+                json_print_string(stdout, strempty(c->guest_state));
                 fputc('}', stdout);
         }
         fputs("]\n", stdout);
@@ -342,6 +353,8 @@ static int info_print_text(const ContainerInfo *i) {
         info_print_line("Release", i->release);
         info_print_line("Image", i->image);
         info_print_line("State", i->state);
+        if (!isempty(i->guest_state))
+                info_print_line("GuestState", i->guest_state);
         printf("Leader: %" PRIu32 "\n", i->leader);
         info_print_line("Unit", i->unit);
         info_print_line("Hostname", i->hostname);
@@ -401,6 +414,7 @@ static int info_print_json(const ContainerInfo *i) {
         json_print_field("release", i->release, false);
         json_print_field("image", i->image, false);
         json_print_field("state", i->state, false);
+        json_print_field("guest_state", strempty(i->guest_state), false);
         printf(",\"leader\":%" PRIu32, i->leader);
         json_print_field("unit", i->unit, false);
         json_print_field("hostname", i->hostname, false);

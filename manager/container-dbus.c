@@ -80,6 +80,13 @@ static int property_get_autostart(sd_bus *bus, const char *path, const char *int
         return sd_bus_message_append(reply, "b", c->config->autostart);
 }
 
+static int property_get_guest_state(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        return sd_bus_message_append(reply, "s", strempty(c->guest_state));
+}
+
 static int property_get_privileged(sd_bus *bus, const char *path, const char *interface, const char *property,
                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
@@ -263,6 +270,7 @@ const sd_bus_vtable container_vtable[] = {
         SD_BUS_PROPERTY("Image", "s", property_get_config_string, 0, CHANGE),
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, CHANGE),
         SD_BUS_PROPERTY("Result", "s", NULL, offsetof(Container, result), CHANGE),
+        SD_BUS_PROPERTY("GuestState", "s", property_get_guest_state, 0, CHANGE),
         SD_BUS_PROPERTY("Job", "o", property_get_job, 0, CHANGE),
         SD_BUS_PROPERTY("Leader", "u", NULL, offsetof(Container, leader), CHANGE),
         SD_BUS_PROPERTY("Unit", "s", NULL, offsetof(Container, unit), CONST),

@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "bus-names.h"
 #include "container.h"
+#include "guestcheck.h"
 #include "fileio.h"
 #include "job.h"
 #include "log.h"
@@ -98,6 +99,7 @@ Container *container_free(Container *c) {
         free(c->unit_job);
         container_config_free(c->config);
         free(c->result);
+        free(c->guest_state);
         free(c->unit);
         free(c->path);
         free(c->name);
@@ -219,6 +221,16 @@ void container_set_state(Container *c, ContainerState state, pid_t leader, const
                 log_debug("Container %s is now %s (leader %d).", c->name, container_state_to_string(state),
                           (int) leader);
                 container_send_changed(c, "State", "Leader", "Result", NULL);
+        }
+        /* A new run (a start, a reboot) has a guest of its own to ask. */
+        if ((state_changed || leader_changed) && c->guest_state) {
+                c->guest_state = mfree(c->guest_state);
+                container_send_changed(c, "GuestState", NULL);
+        }
+        if (state == CONTAINER_RUNNING && (state_changed || leader_changed) && leader > 0) {
+                int r = container_check_guest(c);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to ask the guest of %s how its boot went: %m", c->name);
         }
         container_state_reached(c);
 }

@@ -25,6 +25,7 @@ typedef struct Container {
 
         ContainerState state;
         char *result;                   /* why it failed or is broken, or NULL */
+        char *guest_state;              /* its systemd's "is-system-running" once running, or NULL */
         pid_t leader;
         pid_t agent_pid;
         int agent_pidfd;

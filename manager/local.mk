@@ -14,6 +14,7 @@ manager_libsysctrd_a_SOURCES = \
 	manager/job.c manager/job.h \
 	manager/job-dbus.c \
 	manager/process.c manager/process.h \
+	manager/guestcheck.c manager/guestcheck.h \
 	manager/process-dbus.c \
 	manager/console.c \
 	manager/logs.c manager/logs.h \

@@ -13,6 +13,7 @@
 #include "cgroup-util.h"
 #include "container.h"
 #include "fileio.h"
+#include "guestcheck.h"
 #include "host-limits.h"
 #include "image.h"
 #include "job.h"
@@ -101,6 +102,7 @@ Manager *manager_free(Manager *m) {
         hashmap_free(m->jobs);
         hashmap_free(m->processes);
         hashmap_free(m->log_watches);
+        manager_free_guest_checks(m);
         strv_free(m->host_warnings);
         sd_bus_slot_unref(m->job_removed_slot);
         sd_event_source_disable_unref(m->inotify_source);

@@ -58,6 +58,7 @@ typedef struct Manager {
         sd_event_source *inotify_source;
 
         char **host_warnings;           /* host limits that are short (HostWarnings), NULL: none */
+        void *guest_checks;             /* guestcheck.c: the checks still running */
 
         sd_bus_slot *job_removed_slot;  /* systemd mode */
         PolkitQuery *polkit_queries;    /* callers waiting for polkit's answer */

@@ -46,3 +46,7 @@ check-scale: all
 	@if grep -q '^:test-result: \(FAIL\|ERROR\|XPASS\)' tests/integration/test-scale.trs; then \
 		echo "check-scale: failures; see tests/integration/test-scale.log" >&2; exit 1; fi
 .PHONY: check-scale
+
+# Bash completion of container, template and image names from a running sysctrd.
+TESTS += tests/integration/test-completion-names.sh
+EXTRA_DIST += tests/integration/test-completion-names.sh

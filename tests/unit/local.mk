@@ -102,3 +102,7 @@ test_manager_SOURCES = tests/unit/test-manager.c tests/unit/tap.h
 test_manager_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
 test_manager_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_manager_LDADD = $(SYSCTRD_LIBS)
+
+# The bash and zsh completion scripts against "sysctr --help" and "sysctr VERB --help".
+TESTS += tests/unit/test-completion.sh
+EXTRA_DIST += tests/unit/test-completion.sh tests/unit/complete-bash.sh

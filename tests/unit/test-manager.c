@@ -400,6 +400,7 @@ static void teardown(void) {
 /* --- the tests --- */
 
 static void test_broken(void) {
+        int r;
         _cleanup_free_ char *state = container_state("bad"), *err = NULL, *yaml = NULL, *on_disk = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *text;
@@ -409,14 +410,16 @@ static void test_broken(void) {
         ok(result && strstr(result, "/bad/config.yaml:3: "),
            "its Result says why, with file and line: %s", strna(result));
 
-        ok(manager_call("StartContainer", NULL, &err, "s", "bad") < 0 &&
+        r = manager_call("StartContainer", NULL, &err, "s", "bad");
+        ok(r < 0 &&
            strneq(err, SYSCTR_ERROR_CONTAINER_BROKEN ": ", strlen(SYSCTR_ERROR_CONTAINER_BROKEN) + 2),
            "starting it gives ContainerBroken: %s", strna(err));
         ok(manager_call("GetContainerConfig", &reply, NULL, "s", "bad") >= 0 &&
            sd_bus_message_read(reply, "s", &text) >= 0 && streq(text, "name: bad\ntemplate: [fake\n"),
            "GetContainerConfig gives its config.yaml as stored");
         err = mfree(err);
-        ok(manager_call("CreateContainer", NULL, &err, "ssa{sv}", "bad", "fake", 1, "privileged", "b", 1) < 0 &&
+        r = manager_call("CreateContainer", NULL, &err, "ssa{sv}", "bad", "fake", 1, "privileged", "b", 1);
+        ok(r < 0 &&
            strneq(err, SYSCTR_ERROR_CONTAINER_EXISTS, strlen(SYSCTR_ERROR_CONTAINER_EXISTS)),
            "its name is taken while it is there: %s", strna(err));
 
@@ -476,15 +479,18 @@ static void test_lookups(void) {
         require(sd_bus_path_encode(SYSCTR_CONTAINER_PATH_PREFIX, "web1", &expected) >= 0);
         ok(manager_call("GetContainer", &reply, NULL, "s", "web1") >= 0 &&
            sd_bus_message_read(reply, "o", &path) >= 0 && streq(path, expected), "GetContainer");
-        ok(manager_call("GetContainer", NULL, &err, "s", "nosuch") < 0 &&
+        r = manager_call("GetContainer", NULL, &err, "s", "nosuch");
+        ok(r < 0 &&
            streq(err, SYSCTR_ERROR_NO_SUCH_CONTAINER ": No container \"nosuch\"."),
            "GetContainer of an unknown name: %s", strna(err));
         err = mfree(err);
-        ok(manager_call("GetContainer", NULL, &err, "s", "Not/Valid") < 0 &&
+        r = manager_call("GetContainer", NULL, &err, "s", "Not/Valid");
+        ok(r < 0 &&
            strneq(err, SYSCTR_ERROR_INVALID_NAME, strlen(SYSCTR_ERROR_INVALID_NAME)) && strstr(err, "Not/Valid"),
            "GetContainer of an invalid name: %s", strna(err));
         err = mfree(err);
-        ok(manager_call("GetContainerByPID", NULL, &err, "u", (uint32_t) getpid()) < 0 &&
+        r = manager_call("GetContainerByPID", NULL, &err, "u", (uint32_t) getpid());
+        ok(r < 0 &&
            strneq(err, SYSCTR_ERROR_NO_SUCH_CONTAINER, strlen(SYSCTR_ERROR_NO_SUCH_CONTAINER)),
            "GetContainerByPID of a process of no container: %s", strna(err));
 
@@ -650,6 +656,7 @@ static char *start(const char *name, char **ret_job) {
 }
 
 static void test_start_stop(void) {
+        int r;
         _cleanup_free_ char *job = NULL, *removed = NULL, *state = NULL, *new = NULL, *err = NULL, *expected = NULL,
                             *job_state = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -695,7 +702,8 @@ static void test_start_stop(void) {
         ok(manager_call("GetContainerByPID", &reply, NULL, "u", (uint32_t) FAKE_LEADER) >= 0 &&
            sd_bus_message_read(reply, "o", &path) >= 0 && streq(path, container("web1")->path),
            "GetContainerByPID finds it by its init");
-        ok(manager_call("DeleteContainer", NULL, &err, "s", "web1") < 0 &&
+        r = manager_call("DeleteContainer", NULL, &err, "s", "web1");
+        ok(r < 0 &&
            strneq(err, SYSCTR_ERROR_CONTAINER_RUNNING, strlen(SYSCTR_ERROR_CONTAINER_RUNNING)),
            "a running container cannot be deleted: %s", strna(err));
 
@@ -727,7 +735,8 @@ static void test_start_stop(void) {
            strna(removed));
         free(err);
         err = NULL;
-        ok(manager_call("GetContainerByPID", NULL, &err, "u", (uint32_t) FAKE_LEADER) < 0,
+        r = manager_call("GetContainerByPID", NULL, &err, "u", (uint32_t) FAKE_LEADER);
+        ok(r < 0,
            "its init's PID is forgotten: %s", strna(err));
 }
 
@@ -767,6 +776,7 @@ static void test_start_fails(void) {
 }
 
 static void test_cancel(void) {
+        int r;
         _cleanup_free_ char *job1 = NULL, *job2 = NULL, *err = NULL, *removed = NULL, *state = NULL,
                             *job_state = NULL;
 
@@ -814,7 +824,8 @@ static void test_cancel(void) {
         is_str(job_state, "running", "its job is \"running\"");
 
         /* Cancel a start on its way, through the manager: the container is stopped again. */
-        ok(manager_call("CancelJob", NULL, &err, "u", job_id_of(job2)) >= 0, "CancelJob of the running start: %s",
+        r = manager_call("CancelJob", NULL, &err, "u", job_id_of(job2));
+        ok(r >= 0, "CancelJob of the running start: %s",
            strna(err));
         free(removed);
         removed = job_removed(job2);
@@ -827,7 +838,9 @@ static void test_cancel(void) {
         is_str(state, "stopping", "it is \"stopping\"");
         container_set_state(container("web2"), CONTAINER_STOPPED, 0, NULL);
 
-        ok(manager_call("CancelJob", NULL, &err, "u", job_id_of(job2)) < 0 && err &&
+        err = mfree(err);
+        r = manager_call("CancelJob", NULL, &err, "u", job_id_of(job2));
+        ok(r < 0 && err &&
            strneq(err, SYSCTR_ERROR_NO_SUCH_JOB, strlen(SYSCTR_ERROR_NO_SUCH_JOB)),
            "a job that ended cannot be canceled: %s", strna(err));
 
@@ -859,6 +872,7 @@ static bool no_builds_cond(const void *arg) {
 
 /* A create whose image must be built first: a "create" job, the container visible as "creating". */
 static void test_create_job(void) {
+        int r;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_free_ char *new = NULL, *state = NULL, *removed = NULL, *err = NULL, *job = NULL,
                             *go = tmp_path("go"), *image = tmp_path("state/images/slow/rootfs"), *on_disk = NULL,
@@ -882,7 +896,8 @@ static void test_create_job(void) {
         ok(job && !streq(job, "/"), "the container's Job property names its job: %s", strna(job));
         on_disk = containers_on_disk();
         is_str(on_disk, "web1 web2", "nothing is on disk yet");
-        ok(manager_call("StartContainer", NULL, &err, "s", "db1") < 0 && strstr(err, SYSCTR_ERROR_BUSY),
+        r = manager_call("StartContainer", NULL, &err, "s", "db1");
+        ok(r < 0 && strstr(err, SYSCTR_ERROR_BUSY),
            "it cannot be started while it is created: %s", strna(err));
         err = mfree(err);
         ok(manager_call("CreateContainer", NULL, &err, "ssa{sv}", "db1", "slow", 1, "privileged", "b", 1) < 0 &&

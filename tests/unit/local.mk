@@ -105,7 +105,7 @@ test_manager_LDADD = $(SYSCTRD_LIBS)
 
 # The bash and zsh completion scripts against "sysctr --help" and "sysctr VERB --help".
 TESTS += tests/unit/test-completion.sh
-EXTRA_DIST += tests/unit/test-completion.sh tests/unit/complete-bash.sh
+EXTRA_DIST += tests/unit/test-completion.sh tests/unit/complete-bash.sh tests/unit/complete-zsh.zsh
 
 # docs/dbus-api.md and man/org.sysctr1.5 name every method, property and signal of sysctrd's vtables.
 TESTS += tests/unit/test-dbus-docs.sh

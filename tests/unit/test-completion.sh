@@ -163,8 +163,47 @@ for v in "${VERBS[@]}"; do
         is "$missing" "" "zsh offers every option of \"$v\" (${#opts[@]})"
 done
 
-if command -v zsh >/dev/null; then
-        ok "the zsh script parses (zsh -n)" zsh -n "$ZSH_COMPLETION"
-else
-        fail "the zsh script parses (zsh -n)" "zsh is not installed (tools/install-deps installs it)"
-fi
+command -v zsh >/dev/null || bail "zsh is not installed (tools/install-deps installs it)"
+ok "the zsh script parses (zsh -n)" zsh -n "$ZSH_COMPLETION"
+
+# --- zsh: driven for real, on a pseudo-terminal (tests/unit/complete-zsh.zsh) ---
+
+lines=("sysctr " "sysctr -" "sysctr template " "sysctr config ")
+for v in "${VERBS[@]}"; do
+        lines+=("sysctr $v -")
+done
+lines+=("sysctr kill web1 SIGUS" "sysctr start ")
+zsh_out=$(PATH=$(dirname "$SYSCTR_BIN"):$PATH timeout 120 zsh -f "$top_srcdir/tests/unit/complete-zsh.zsh" \
+        "$top_srcdir/completion" "${lines[@]}" 2>&1)
+zsh_section() {         # what completing LINE showed
+        awk -v l="=== $1" '$0 == l { on = 1; next } /^=== / { on = 0 } on' <<< "$zsh_out"
+}
+shows() {               # shows LINE WORD...: the words that completing LINE did not show
+        local line=$1 w out
+        shift
+        out=$(zsh_section "$line")
+        for w in "$@"; do
+                grep -qE -- "(^|[^-a-zA-Z0-9])${w}([^-a-zA-Z0-9]|$)" <<< "$out" || echo -n " $w"
+        done
+}
+first_words=$(printf '%s\n' "${VERBS[@]}" | cut -d' ' -f1 | sort -u)
+# shellcheck disable=SC2086
+is "$(shows "sysctr " $first_words)" "" "zsh shows every verb"
+is "$(shows "sysctr template " $(printf '%s\n' "${VERBS[@]}" | sed -n 's/^template //p'))" "" \
+        "zsh shows every template verb"
+is "$(shows "sysctr config " show)" "" "zsh shows config show"
+# shellcheck disable=SC2046
+is "$(shows "sysctr -" $(printf '%s\n' "${GLOBAL_OPTIONS[@]}" | sed 's/=$//'))" "" "zsh shows the global options"
+for v in "${VERBS[@]}"; do
+        mapfile -t opts < <(verb_options "$v" | sed 's/=$//')
+        longs=() shorts=()
+        for o in "${opts[@]}" --help; do
+                [[ $o == --* ]] && longs+=("$o") || shorts+=("$o")
+        done
+        missing=$(shows "sysctr $v -" "${longs[@]}" "${shorts[@]}" -h)
+        is "$missing" "" "zsh shows every option of \"$v\" (${#opts[@]})"
+done
+like "$(zsh_section "sysctr kill web1 SIGUS")" 'SIGUSR1.*SIGUSR2|SIGUSR2.*SIGUSR1' "zsh: kill NAME SIGNAL: signals"
+# The first line is the echo of what was typed.
+unlike "$(zsh_section "sysctr start " | tail -n +2)" '[a-z]' \
+        "zsh: no names and no message without a reachable sysctrd"

@@ -110,3 +110,7 @@ EXTRA_DIST += tests/unit/test-completion.sh tests/unit/complete-bash.sh tests/un
 # docs/dbus-api.md and man/org.sysctr1.5 name every method, property and signal of sysctrd's vtables.
 TESTS += tests/unit/test-dbus-docs.sh
 EXTRA_DIST += tests/unit/test-dbus-docs.sh
+
+# tests/tap.sh, the TAP library of every shell test.
+TESTS += tests/unit/test-tap.sh
+EXTRA_DIST += tests/unit/test-tap.sh

@@ -144,7 +144,7 @@ is "$missing" "" "zsh knows every verb of sysctr --help, each with its branch"
 
 missing=
 for o in "${GLOBAL_OPTIONS[@]}"; do
-        grep -qF -- "'(- *)$o[" "$ZSH_COMPLETION" || missing+=" $o"
+        grep -qF -- "'(- *)${o}[" "$ZSH_COMPLETION" || missing+=" $o"
 done
 is "$missing" "" "zsh knows every global option"
 

@@ -33,6 +33,9 @@
 
 static char **started, **stopped;      /* names, in the order the backend was asked */
 static int start_result;                /* what the next starts return */
+static char **limits_applied;           /* names, for apply_limits */
+static int limits_result;               /* what apply_limits returns */
+static char **autostart_set;            /* "NAME yes|no", for set_autostart */
 
 static int fake_start(Container *c) {
         require(strv_extend(&started, c->name) >= 0);
@@ -48,10 +51,18 @@ static void fake_nothing(Container *c) {
 }
 
 static int fake_apply_limits(Container *c, sd_bus_error *error) {
+        require(strv_extend(&limits_applied, c->name) >= 0);
+        if (limits_result < 0)
+                return sd_bus_error_set_errnof(error, limits_result, "Failed to apply the limits of \"%s\": %m",
+                                               c->name);
         return 0;
 }
 
 static int fake_set_autostart(Container *c, bool enable, sd_bus_error *error) {
+        char *l;
+
+        require(asprintf(&l, "%s %s", c->name, enable ? "yes" : "no") >= 0);
+        require(strv_push(&autostart_set, l) >= 0);
         return 0;
 }
 
@@ -271,6 +282,16 @@ static char *get_property(const char *path, const char *interface, const char *p
         } else if (streq(contents, "u")) {
                 require(sd_bus_message_read(reply, "v", "u", &u) >= 0);
                 require(asprintf(&ret, "%u", u) >= 0);
+        } else if (streq(contents, "b")) {
+                int b;
+
+                require(sd_bus_message_read(reply, "v", "b", &b) >= 0);
+                ret = strdup(b ? "yes" : "no");
+        } else if (streq(contents, "t")) {
+                uint64_t t;
+
+                require(sd_bus_message_read(reply, "v", "t", &t) >= 0);
+                require(asprintf(&ret, "%" PRIu64, t) >= 0);
         } else if (streq(contents, "d")) {
                 double d;
 
@@ -395,6 +416,8 @@ static void teardown(void) {
         strv_free(heard);
         strv_free(started);
         strv_free(stopped);
+        strv_free(limits_applied);
+        strv_free(autostart_set);
 }
 
 /* --- the tests --- */
@@ -862,6 +885,112 @@ static void test_cancel(void) {
         manager->max_parallel_starts = 4;
 }
 
+static char *config_text(const char *name) {
+        _cleanup_free_ char *suffix = NULL, *path = NULL;
+        char *text = NULL;
+
+        require(asprintf(&suffix, "state/containers/%s/config.yaml", name) >= 0);
+        path = tmp_path(suffix);
+        require(read_full_file(path, &text, NULL) >= 0);
+        return text;
+}
+
+static void test_set(void) {
+        _cleanup_free_ char *before = config_text("web2"), *after = NULL, *err = NULL, *memory = NULL,
+                            *autostart = NULL, *list = NULL;
+        const char *path = container("web2")->path;
+        int r;
+
+        r = manager_call("SetContainer", NULL, &err, "sa{sv}", "web2", 1, "memory", "s", "lots");
+        ok(r < 0 && strstr(err, SD_BUS_ERROR_INVALID_ARGS) && strstr(err, "\"lots\""),
+           "SetContainer with a bad value: InvalidArgs naming it: %s", strna(err));
+        after = config_text("web2");
+        is_str(after, before, "config.yaml is unchanged");
+        ok(!limits_applied, "nothing was applied");
+
+        r = manager_call("SetContainer", NULL, NULL, "sa{sv}", "web2", 2, "memory", "s", "1G", "autostart", "b", 1);
+        ok(r >= 0, "SetContainer memory=1G autostart=true");
+        memory = get_property(path, SYSCTR_CONTAINER_INTERFACE, "MemoryMax");
+        is_str(memory, "1073741824", "MemoryMax follows");
+        autostart = get_property(path, SYSCTR_CONTAINER_INTERFACE, "Autostart");
+        is_str(autostart, "yes", "Autostart follows");
+        list = strv_join(limits_applied, " ");
+        is_str(list, "web2", "the backend applied the limits");
+        free(list);
+        list = strv_join(autostart_set, ",");
+        is_str(list, "web2 yes", "the backend enabled autostart");
+        free(after);
+        after = config_text("web2");
+        ok(strstr(after, "autostart: true") && strstr(after, "memory: 1G"), "config.yaml records both");
+
+        /* The backend refuses the limits: nothing changes. */
+        free(before);
+        before = config_text("web2");
+        limits_result = -EPERM;
+        err = mfree(err);
+        r = manager_call("SetContainer", NULL, &err, "sa{sv}", "web2", 1, "memory", "s", "2G");
+        limits_result = 0;
+        ok(r < 0 && strstr(err, "Operation not permitted"), "limits the backend refuses fail the call: %s",
+           strna(err));
+        free(after);
+        after = config_text("web2");
+        is_str(after, before, "config.yaml is unchanged");
+        free(memory);
+        memory = get_property(path, SYSCTR_CONTAINER_INTERFACE, "MemoryMax");
+        is_str(memory, "1073741824", "MemoryMax is as it was");
+        is_int(strv_length(limits_applied), 3, "the old limits were applied again");
+}
+
+static void test_restart_kill(void) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *job = NULL, *err = NULL, *state = NULL, *removed = NULL, *list = NULL;
+        const char *path;
+        int r;
+
+        strv_free(started);
+        started = NULL;
+        strv_free(stopped);
+        stopped = NULL;
+        forget_signals();
+        r = manager_call("KillContainer", NULL, &err, "si", "web1", (int32_t) SIGTERM);
+        ok(r < 0 && strstr(err, SYSCTR_ERROR_CONTAINER_NOT_RUNNING), "KillContainer of a stopped container: %s",
+           strna(err));
+        err = mfree(err);
+        r = manager_call("KillContainer", NULL, &err, "si", "web1", (int32_t) 12345);
+        ok(r < 0 && strstr(err, SD_BUS_ERROR_INVALID_ARGS) && strstr(err, "12345"),
+           "KillContainer with a bad signal number names it: %s", strna(err));
+
+        ok(!start("web1", &job), "start web1");
+        container_set_state(container("web1"), CONTAINER_RUNNING, FAKE_LEADER, NULL);
+        removed = job_removed(job);
+        ok(removed && ends_with(removed, " web1 done"), "it runs");
+
+        r = manager_call("RestartContainer", &reply, NULL, "s", "web1");
+        ok(r >= 0 && sd_bus_message_read(reply, "o", &path) >= 0, "RestartContainer returns a job");
+        free(job);
+        job = strdup(path);
+        _cleanup_free_ char *type = get_property(job, SYSCTR_JOB_INTERFACE, "Type");
+        is_str(type, "restart", "a restart job");
+        list = strv_join(stopped, " ");
+        is_str(list, "web1", "first the backend stops it");
+        container_set_state(container("web1"), CONTAINER_STOPPED, 0, NULL);
+        free(list);
+        list = strv_join(started, " ");
+        is_str(list, "web1 web1", "once stopped, the backend starts it again");
+        state = container_state("web1");
+        is_str(state, "starting", "it is \"starting\"");
+        ok(!heard_any("JobRemoved " SYSCTR_JOB_PATH_PREFIX), "the job goes on between the two halves");
+        container_set_state(container("web1"), CONTAINER_RUNNING, FAKE_LEADER, NULL);
+        free(removed);
+        removed = job_removed(job);
+        ok(removed && ends_with(removed, " web1 done"), "once it runs again, the restart is done: %s", strna(removed));
+
+        r = manager_call("StopContainer", NULL, NULL, "s", "web1");
+        ok(r >= 0, "stop web1");
+        container_set_state(container("web1"), CONTAINER_STOPPED, 0, NULL);
+        settle();
+}
+
 static bool file_exists_cond(const void *arg) {
         return access(arg, F_OK) >= 0;
 }
@@ -963,6 +1092,8 @@ int main(void) {
         test_start_stop();
         test_start_fails();
         test_cancel();
+        test_set();
+        test_restart_kill();
         test_create_job();
         teardown();
         return done_testing();

@@ -447,8 +447,10 @@ int container_start(Container *c, Job **ret_job, sd_bus_error *error) {
                 if (job_acquire_start_slot(j)) {
                         r = container_do_start(c);
                         if (r < 0) {
-                                container_set_state(c, CONTAINER_STOPPED, 0, NULL);
+                                /* Off the container first: the state change would end the job itself
+                                 * (and free it), with a reason that is not this one. */
                                 container_set_job(c, NULL);
+                                container_set_state(c, CONTAINER_STOPPED, 0, NULL);
                                 job_finish(j, JOB_FAILED, SYSCTR_ERROR_START_FAILED,
                                            "Failed to start container \"%s\": %s", c->name, strerror(-r));
                                 return sd_bus_error_set_errnof(error, r, "Failed to start container \"%s\": %m",

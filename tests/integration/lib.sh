@@ -39,106 +39,9 @@ CG_NAME="sysctr-test-$$"
 CG_ROOT=                # the cgroup2 directory of this instance (cleanup removes it)
 
 # ---------------------------------------------------------------------------------------------------
-# TAP
-_tap_n=0
-_tap_failed=0
-_tap_done=0
-_tap_skip_all=
-
-diag() { local l; while IFS= read -r l; do echo "# $l"; done <<< "$*"; }
-
-_tap_result() {         # _tap_result STATUS(0=ok) DESCRIPTION
-        _tap_n=$((_tap_n + 1))
-        if [ "$1" -eq 0 ]; then
-                echo "ok $_tap_n - $2"
-        else
-                echo "not ok $_tap_n - $2"
-                _tap_failed=$((_tap_failed + 1))
-        fi
-}
-
-pass() { _tap_result 0 "$1"; }
-skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $1"; }
-fail() { _tap_result 1 "$1"; [ $# -lt 2 ] || diag "$2"; }
-
-# ok DESCRIPTION CMD [ARGS...]: passes if CMD succeeds; its output is shown as diagnostics on failure.
-ok() {
-        local desc=$1 o s
-        shift
-        o=$("$@" 2>&1)
-        s=$?
-        _tap_result "$s" "$desc"
-        [ "$s" -eq 0 ] || diag "command: $* (exit $s)" "$o"
-        return "$s"
-}
-
-# not_ok DESCRIPTION CMD...: passes if CMD fails.
-not_ok() {
-        local desc=$1 o s
-        shift
-        o=$("$@" 2>&1)
-        s=$?
-        [ "$s" -ne 0 ]
-        _tap_result $? "$desc"
-        [ "$s" -ne 0 ] || diag "command: $* unexpectedly succeeded" "$o"
-        [ "$s" -ne 0 ]
-}
-
-is() {                  # is GOT EXPECTED DESCRIPTION
-        [ "$1" = "$2" ]
-        _tap_result $? "$3"
-        [ "$1" = "$2" ] || diag "got:      '$1'" "expected: '$2'"
-        [ "$1" = "$2" ]
-}
-
-isnt() {                # isnt GOT UNEXPECTED DESCRIPTION
-        [ "$1" != "$2" ]
-        _tap_result $? "$3"
-        [ "$1" != "$2" ] || diag "got '$1', expected anything else"
-        [ "$1" != "$2" ]
-}
-
-like() {                # like GOT ERE DESCRIPTION
-        local s=0
-        printf '%s\n' "$1" | grep -Eq -- "$2" || s=1
-        _tap_result "$s" "$3"
-        [ "$s" -eq 0 ] || diag "got:      '$1'" "expected to match /$2/"
-        return "$s"
-}
-
-unlike() {              # unlike GOT ERE DESCRIPTION
-        local s=0
-        printf '%s\n' "$1" | grep -Eq -- "$2" && s=1
-        _tap_result "$s" "$3"
-        [ "$s" -eq 0 ] || diag "got:      '$1'" "expected not to match /$2/"
-        return "$s"
-}
-
-# Numeric comparisons, decimals allowed: cmp_ok GOT OP EXPECTED DESCRIPTION (OP: < <= > >= == !=)
-cmp_ok() {
-        local s=0
-        awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
-                if (a !~ /^-?[0-9]+(\.[0-9]+)?$/) exit 1
-                r = (op == "<") ? a < b : (op == "<=") ? a <= b : (op == ">") ? a > b : \
-                    (op == ">=") ? a >= b : (op == "==") ? a == b : (op == "!=") ? a != b : 0
-                exit !r }' || s=1
-        _tap_result "$s" "$4"
-        [ "$s" -eq 0 ] || diag "got '$1', expected $2 $3"
-        return "$s"
-}
-
-bail() {
-        echo "Bail out! $*"
-        _tap_done=1     # no plan: the driver reports the bail-out
-        exit 1
-}
-
-skip_all() {
-        echo "1..0 # SKIP $*"
-        _tap_skip_all=1
-        _tap_done=1
-        exit 0
-}
+# TAP: ok, not_ok, is, isnt, like, unlike, cmp_ok, pass, fail, skip, diag, bail, skip_all, tap_end.
+# shellcheck source=../tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 # ---------------------------------------------------------------------------------------------------
 # Running things
@@ -562,12 +465,7 @@ _cleanup() {
                         diag "not removing $T: mounts are left"
                 fi
         fi
-        if [ "$_tap_done" -eq 0 ]; then
-                echo "1..$_tap_n"
-                [ "$s" -eq 0 ] || diag "exited with status $s"
-        fi
-        [ "$_tap_failed" -eq 0 ] && [ "$s" -eq 0 ] && exit 0
-        exit 1
+        tap_end "$s"
 }
 
 # ---------------------------------------------------------------------------------------------------

@@ -56,3 +56,7 @@ check-scale: all
 check_PROGRAMS += ptrace-probe
 ptrace_probe_SOURCES = tests/integration/ptrace-probe.c
 ptrace_probe_LDFLAGS = -static
+
+# Bash completion of container, template and image names from a running sysctrd.
+TESTS += tests/integration/test-completion-names.sh
+EXTRA_DIST += tests/integration/test-completion-names.sh

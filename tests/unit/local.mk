@@ -86,3 +86,31 @@ test_nft_SOURCES = tests/unit/test-nft.c tests/unit/tap.h
 test_nft_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
 test_nft_CFLAGS = $(UNIT_TEST_CFLAGS) $(NFTNL_CFLAGS) $(MNL_CFLAGS)
 test_nft_LDADD = $(NET_LIBS) $(COMMON_LIBS)
+
+# common/hashmap.c against a model: random puts, replaces and removes, colliding hashes, growth.
+check_PROGRAMS += test-hashmap
+TESTS += test-hashmap
+test_hashmap_SOURCES = tests/unit/test-hashmap.c tests/unit/tap.h
+test_hashmap_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_hashmap_LDADD = $(COMMON_LIBS)
+
+# sysctrd's logic (libsysctrd.a) through org.sysctr1 on a socketpair, with a fake backend: no root,
+# no bus daemon, no systemd.
+check_PROGRAMS += test-manager
+TESTS += test-manager
+test_manager_SOURCES = tests/unit/test-manager.c tests/unit/tap.h
+test_manager_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_manager_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_manager_LDADD = $(SYSCTRD_LIBS)
+
+# The bash and zsh completion scripts against "sysctr --help" and "sysctr VERB --help".
+TESTS += tests/unit/test-completion.sh
+EXTRA_DIST += tests/unit/test-completion.sh tests/unit/complete-bash.sh tests/unit/complete-zsh.zsh
+
+# docs/dbus-api.md and man/org.sysctr1.5 name every method, property and signal of sysctrd's vtables.
+TESTS += tests/unit/test-dbus-docs.sh
+EXTRA_DIST += tests/unit/test-dbus-docs.sh
+
+# tests/tap.sh, the TAP library of every shell test.
+TESTS += tests/unit/test-tap.sh
+EXTRA_DIST += tests/unit/test-tap.sh

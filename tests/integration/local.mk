@@ -55,6 +55,8 @@ check-scale: all
 # A static ptrace(2) probe for test-enter-hostile.sh, run inside guests.
 check_PROGRAMS += ptrace-probe
 ptrace_probe_SOURCES = tests/integration/ptrace-probe.c
+# Static and without the sanitizers (a static ASan binary cannot be linked; the guest has no libasan).
+ptrace_probe_CFLAGS = $(WARN_CFLAGS) -std=gnu11
 ptrace_probe_LDFLAGS = -static
 
 # Bash completion of container, template and image names from a running sysctrd.

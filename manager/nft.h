@@ -7,6 +7,7 @@
 
 #include "in-addr-util.h"
 #include "macro.h"
+#include "port-spec.h"
 
 /* sysctr's nftables table, "inet sysctr": the forwarding, NAT, published ports and filtering of
  * every bridge network, in one table of our own that we replace or change atomically and that
@@ -36,24 +37,20 @@ typedef enum NftNetworkType {
 const char *nft_network_type_to_string(NftNetworkType t) _const_;
 NftNetworkType nft_network_type_from_string(const char *s) _pure_;
 
-/* A published port: --publish [HOST_ADDRESS:]HOST_PORT:CONTAINER_PORT[/tcp|/udp]. */
-typedef struct NftPort {
-        uint8_t protocol;                 /* IPPROTO_TCP or IPPROTO_UDP */
-        int host_family;                  /* 0: every host address, both families; else only */
-        union in_addr_union host_address; /* this address (and so only this family) */
-        uint16_t host_port;
-        uint16_t container_port;
-} NftPort;
+/* A published port: --publish [HOST_ADDRESS:]HOST_PORT:CONTAINER_PORT[/tcp|/udp] (common/port-spec.h,
+ * which the config shares). */
+typedef PortSpec NftPort;
 
-/* "8080:80", "8080:80/udp", "127.0.0.1:8080:80/tcp", "[fd00::1]:8080:80". Ports 1..65535.
- * -EINVAL for anything else. */
-int nft_port_from_string(const char *s, NftPort *ret);
-/* The same syntax back, e.g. "[fd00::1]:8080:80/tcp". */
-#define NFT_PORT_STRLEN (IN_ADDR_STRLEN + 24)
-const char *nft_port_to_string(const NftPort *p, char buf[static NFT_PORT_STRLEN]);
-/* Two ports that cannot both be published: same protocol and host port, and host addresses that
- * meet (every address meets every address). */
-bool nft_ports_conflict(const NftPort *a, const NftPort *b) _pure_;
+#define NFT_PORT_STRLEN PORT_SPEC_STRLEN
+static inline int nft_port_from_string(const char *s, NftPort *ret) {
+        return port_spec_from_string(s, ret);
+}
+static inline const char *nft_port_to_string(const NftPort *p, char buf[static NFT_PORT_STRLEN]) {
+        return port_spec_to_string(p, buf);
+}
+static inline bool nft_ports_conflict(const NftPort *a, const NftPort *b) {
+        return port_specs_conflict(a, b);
+}
 
 /* A host service the containers of a network may reach on the host (--allow-host tcp/22). */
 typedef struct NftHostService {

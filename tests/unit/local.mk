@@ -5,6 +5,7 @@ UNIT_TESTS = \
 	test-signal \
 	test-id \
 	test-config \
+	test-network-config \
 	test-template-info \
 	test-fileio \
 	test-strv \
@@ -37,6 +38,10 @@ test_id_LDADD = $(COMMON_LIBS)
 test_config_SOURCES = tests/unit/test-config.c tests/unit/tap.h
 test_config_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_config_LDADD = $(COMMON_LIBS)
+
+test_network_config_SOURCES = tests/unit/test-network-config.c tests/unit/tap.h
+test_network_config_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_network_config_LDADD = $(COMMON_LIBS)
 
 test_template_info_SOURCES = tests/unit/test-template-info.c tests/unit/tap.h
 test_template_info_CFLAGS = $(UNIT_TEST_CFLAGS)

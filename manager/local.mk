@@ -56,7 +56,7 @@ noinst_LIBRARIES += manager/libsysctr-net.a
 manager_libsysctr_net_a_SOURCES = \
 	manager/ipam.c manager/ipam.h \
 	manager/dnsmasq-config.c manager/dnsmasq-config.h \
-	manager/nft.h manager/nft-plan.c manager/nft.c
+	manager/nft.h manager/nft-plan.c manager/nft-doctor.c manager/nft.c
 manager_libsysctr_net_a_CFLAGS = $(AM_CFLAGS) $(NFTNL_CFLAGS) $(MNL_CFLAGS)
 NET_LIBS = manager/libsysctr-net.a $(NFTNL_LIBS) $(MNL_LIBS)
 EXTRA_DIST += docs/networking.md

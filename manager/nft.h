@@ -328,11 +328,31 @@ typedef struct NftDoctorFacts {
         int ip_forward;              /* net.ipv4.ip_forward; -1: unknown */
         int ipv6_forwarding;         /* net.ipv6.conf.all.forwarding; -1: unknown */
         int bridge_nf_call_iptables; /* br_netfilter; -1: not loaded */
+        char * const *bridges;       /* sysctr's bridges, for the remedies (NULL: "BRIDGE") */
 } NftDoctorFacts;
 
 /* The sysctl facts of the namespace netns_fd (-1: the caller's). */
 int nft_doctor_facts_read(int netns_fd, NftDoctorFacts *facts);
-/* One finding a line, e.g. "table ip filter, chain FORWARD: hook forward, policy drop: forwarded
- * traffic of sysctr's bridges is dropped there unless that chain accepts it". An empty vector
- * when all is well. Pure. */
-int nft_doctor(const NftDoctorFacts *facts, char ***ret_findings);
+
+typedef enum NftSeverity {
+        NFT_SEVERITY_ERROR,   /* traffic of sysctr's networks is dropped */
+        NFT_SEVERITY_WARNING, /* a part of it is (DNS, DHCP), or will be in some cases */
+        NFT_SEVERITY_INFO,    /* worth knowing; nothing is broken by it alone */
+        _NFT_SEVERITY_MAX,
+        _NFT_SEVERITY_INVALID = -EINVAL,
+} NftSeverity;
+
+const char *nft_severity_to_string(NftSeverity s) _const_;
+
+typedef struct NftFinding {
+        NftSeverity severity;
+        char *problem; /* "table ip filter, chain FORWARD: hook forward, policy drop: ..." */
+        char *remedy;  /* what the administrator can do, as commands where there are some */
+} NftFinding;
+
+void nft_findings_free(NftFinding *f, size_t n);
+
+/* What breaks our traffic on this host, most severe first: a foreign base chain with policy drop
+ * on the forward or input hook (recognizing Docker's, ufw's and firewalld's for the remedy),
+ * forwarding switched off, br_netfilter. None (*ret_n = 0) when all is well. Pure (nft-doctor.c). */
+int nft_doctor(const NftDoctorFacts *facts, NftFinding **ret, size_t *ret_n);

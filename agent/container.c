@@ -148,6 +148,12 @@ static void log_guest_file_error(int r, const char *path) {
 static int child_guest_files(Child *c) {
         int r;
 
+        if (c->launch->resolv_conf) {
+                r = guest_setup_resolv_conf(c->root_fd, c->launch->resolv_conf);
+                if (r < 0)
+                        log_guest_file_error(r, "/etc/resolv.conf");
+        }
+
         /* Before the init runs, so it finds them on its first boot. Trouble here is the guest's own
          * (a symlink where a file belongs, a read-only /etc): warn and boot anyway. */
         r = guest_setup_hostname(c->root_fd, c->launch->hostname);
@@ -271,9 +277,9 @@ _noreturn_ static void child_run(Child *c) {
 
 /* --- the parent's side --- */
 
-static pid_t clone_child(int cgroup_fd, bool *ret_in_cgroup) {
+static pid_t clone_child(int cgroup_fd, uint64_t namespaces, bool *ret_in_cgroup) {
         struct clone_args args = {
-                .flags = NAMESPACE_FLAGS | CLONE_INTO_CGROUP,
+                .flags = namespaces | CLONE_INTO_CGROUP,
                 .exit_signal = SIGCHLD,
                 .cgroup = (uint64_t) cgroup_fd,
         };
@@ -290,14 +296,14 @@ static pid_t clone_child(int cgroup_fd, bool *ret_in_cgroup) {
                 return -errno;
         log_debug_errno(errno, "clone3(CLONE_INTO_CGROUP) failed, falling back to clone(): %m");
         /* The argument order after flags differs between architectures, but all of them are 0. */
-        pid = syscall(SYS_clone, NAMESPACE_FLAGS | SIGCHLD, 0, 0, 0, 0);
+        pid = syscall(SYS_clone, namespaces | SIGCHLD, 0, 0, 0, 0);
         if (pid < 0)
                 return -errno;
         *ret_in_cgroup = false;
         return (pid_t) pid;
 }
 
-static int parent_sync(int fd, pid_t pid, bool in_cgroup, const char *payload, bool *ret_systemd,
+static int parent_sync(const ContainerLaunch *l, int fd, pid_t pid, bool in_cgroup, bool *ret_systemd,
                        SyncMsg *ret_failure) {
         SyncMsg m;
         int r;
@@ -310,7 +316,13 @@ static int parent_sync(int fd, pid_t pid, bool in_cgroup, const char *payload, b
         if (r <= 0 || m.type != SYNC_READY)
                 return r < 0 ? r : -EPROTO;
         if (!in_cgroup) {
-                r = cg_attach(payload, pid);
+                r = cg_attach(l->payload_cgroup, pid);
+                if (r < 0)
+                        return r;
+        }
+        /* Its links, before its init can look for them (network.c). */
+        if (l->network_setup && !l->share_netns) {
+                r = l->network_setup(pid, l->network_userdata);
                 if (r < 0)
                         return r;
         }
@@ -409,7 +421,7 @@ int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret
         if (cgroup_fd < 0)
                 return cgroup_fd;
 
-        pid = clone_child(cgroup_fd, &in_cgroup);
+        pid = clone_child(cgroup_fd, NAMESPACE_FLAGS & ~(l->share_netns ? (uint64_t) CLONE_NEWNET : 0), &in_cgroup);
         if (pid < 0)
                 return pid;
         if (pid == 0) {
@@ -422,7 +434,7 @@ int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret
         }
         pair[1] = safe_close(pair[1]);
 
-        r = parent_sync(pair[0], pid, in_cgroup, l->payload_cgroup, &systemd, &failure);
+        r = parent_sync(l, pair[0], pid, in_cgroup, &systemd, &failure);
         if (r < 0) {
                 if (ret_error)
                         *ret_error = describe_failure(l, plan, &failure, r);

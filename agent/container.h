@@ -23,6 +23,12 @@ typedef struct ContainerLaunch {
         const char *notify_dir;                 /* host dir bound onto /run/host/notify, or NULL */
         const char *os_release;                 /* text for /run/host/os-release, or NULL */
         char * const *binds;                    /* the config's bind specs, or NULL */
+        /* Networking (network.h) */
+        bool share_netns;                       /* no network namespace of its own: the caller's */
+        int (*network_setup)(pid_t child, void *userdata);     /* the child's new namespace is there
+                                                                * and the child waits: plumb it */
+        void *network_userdata;
+        const char *resolv_conf;                /* text for the guest's etc/resolv.conf, or NULL */
 } ContainerLaunch;
 
 typedef struct ContainerStarted {

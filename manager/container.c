@@ -12,6 +12,7 @@
 #include "job.h"
 #include "log.h"
 #include "manager.h"
+#include "network.h"
 #include "paths.h"
 #include "strv.h"
 
@@ -220,6 +221,7 @@ void container_set_state(Container *c, ContainerState state, pid_t leader, const
                           (int) leader);
                 container_send_changed(c, "State", "Leader", "Result", NULL);
         }
+        network_container_state_changed(c);
         container_state_reached(c);
 }
 
@@ -418,6 +420,11 @@ int container_start(Container *c, Job **ret_job, sd_bus_error *error) {
         if (c->state == CONTAINER_STOPPING || c->job)
                 return sd_bus_error_setf(error, SYSCTR_ERROR_BUSY,
                                          "Container \"%s\" is stopping; start it once it has stopped.", c->name);
+        if (!container_is_active(c)) {
+                r = network_check_start(c, error);
+                if (r < 0)
+                        return r;
+        }
 
         r = container_new_job(c, JOB_START, &j);
         if (r < 0)

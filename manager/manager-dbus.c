@@ -8,6 +8,7 @@
 #include "log.h"
 #include "manager.h"
 #include "name.h"
+#include "network.h"
 #include "polkit.h"
 #include "process.h"
 #include "strv.h"
@@ -296,6 +297,16 @@ static const sd_bus_vtable manager_vtable[] = {
                                 UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("GetJob", SD_BUS_ARGS("u", id), SD_BUS_RESULT("o", job), method_get_job, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("CancelJob", SD_BUS_ARGS("u", id), SD_BUS_NO_RESULT, method_cancel_job, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("CreateNetwork", SD_BUS_ARGS("s", name, "a{sv}", options), SD_BUS_RESULT("o", network),
+                                method_create_network, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("DeleteNetwork", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_delete_network,
+                                UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetNetwork", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", network), method_get_network,
+                                UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ListNetworks", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssso)", networks),
+                                method_list_networks, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("NetworkDoctor", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sss)", findings),
+                                method_network_doctor, UNPRIV),
         SD_BUS_SIGNAL_WITH_ARGS("ImageBuildProgress", SD_BUS_ARGS("s", image, "s", line), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ContainerNew", SD_BUS_ARGS("s", name, "o", container), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ContainerRemoved", SD_BUS_ARGS("s", name, "o", container), 0),
@@ -320,6 +331,8 @@ static const ObjectType object_types[] = {
         { SYSCTR_JOB_PATH_PREFIX, SYSCTR_JOB_INTERFACE, job_vtable, job_object_find, job_node_enumerator },
         { SYSCTR_PROCESS_PATH_PREFIX, SYSCTR_PROCESS_INTERFACE, process_vtable, process_object_find,
           process_node_enumerator },
+        { SYSCTR_NETWORK_PATH_PREFIX, SYSCTR_NETWORK_INTERFACE, network_vtable, network_object_find,
+          network_node_enumerator },
 };
 
 int manager_bus_register(Manager *m) {

@@ -11,6 +11,10 @@
  *   release s (create only)  hostname s   init as   stop-signal s   stop-timeout u   autostart b
  *   memory t|s ("512M")      cpus d|s ("1.5")       pids t|s ("2048")
  *   binds as ("SRC:DST[:ro]", replaces the list; bind.h)
+ *   networks as ("NETWORK[:ip=A,ip6=A,mac=M]" each, or one of "host", "none", "container:NAME";
+ *                replaces the list; network-config.h)
+ *   publish as ("[ADDR:]HOST:CONTAINER[/tcp|/udp]", replaces the list; port-spec.h)
+ *   allow-host b
  *
  * For SetContainer, memory/cpus/pids "infinity" (or 0) removes the limit. */
 
@@ -25,8 +29,12 @@ typedef enum OptionMask {
         OPTION_CPUS = 1 << 7,
         OPTION_PIDS = 1 << 8,
         OPTION_BINDS = 1 << 9,
+        OPTION_NETWORKS = 1 << 10,
+        OPTION_PUBLISH = 1 << 11,
+        OPTION_ALLOW_HOST = 1 << 12,
         OPTION_LIMITS = OPTION_MEMORY | OPTION_CPUS | OPTION_PIDS,
-        OPTIONS_CREATE = (1 << 10) - 1,
+        OPTION_NETWORKING = OPTION_NETWORKS | OPTION_PUBLISH | OPTION_ALLOW_HOST,
+        OPTIONS_CREATE = (1 << 13) - 1,
         OPTIONS_SET = OPTIONS_CREATE & ~OPTION_RELEASE,
 } OptionMask;
 

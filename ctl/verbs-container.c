@@ -33,6 +33,13 @@ static int append_create_options(sd_bus_message *m, const CtlOptions *o) {
                 r = sd_bus_message_append(m, "{sv}", "pids", "t", o->tasks_max);
         if (r >= 0 && o->binds)
                 r = ctl_append_binds(m, o->binds);
+        /* Without --network sysctrd attaches the default network. */
+        if (r >= 0 && o->networks)
+                r = ctl_append_strv_option(m, "networks", o->networks);
+        if (r >= 0 && o->publish)
+                r = ctl_append_strv_option(m, "publish", o->publish);
+        if (r >= 0 && o->allow_host)
+                r = sd_bus_message_append(m, "{sv}", "allow-host", "b", 1);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         return r;

@@ -295,6 +295,7 @@ static int apply_network_option(CtlOption id, const char *arg, CtlOptions *o) {
 /* "network create"'s options; sysctrd checks the subnets against the host's. */
 static int apply_network_create_option(CtlOption id, const char *arg, CtlOptions *o) {
         union in_addr_union a;
+        int family;
 
         switch (id) {
         case OPTION_TYPE:
@@ -307,8 +308,8 @@ static int apply_network_create_option(CtlOption id, const char *arg, CtlOptions
         case OPTION_SUBNET:
         case OPTION_IPV6: {
                 InAddrPrefix p;
-                int family = id == OPTION_SUBNET ? AF_INET : AF_INET6;
 
+                family = id == OPTION_SUBNET ? AF_INET : AF_INET6;
                 if (!streq(arg, "none") && !streq(arg, "auto") &&
                     (in_addr_prefix_from_string(family, arg, &p) < 0 || !in_addr_prefix_is_network(&p))) {
                         log_error(_("Invalid subnet \"%s\" for --%s: expected a subnet such as %s, or none."), arg,
@@ -319,7 +320,7 @@ static int apply_network_create_option(CtlOption id, const char *arg, CtlOptions
                 return 0;
         }
         case OPTION_GATEWAY:
-                if (in_addr_from_string(AF_UNSPEC, arg, NULL, &a) < 0) {
+                if (in_addr_from_string(AF_UNSPEC, arg, &family, &a) < 0) {
                         log_error(_("Invalid gateway \"%s\": expected an IPv4 or IPv6 address."), arg);
                         return -EINVAL;
                 }

@@ -150,12 +150,13 @@ static char *per_bridge(const NftDoctorFacts *facts, const char *format) {
 }
 
 static char *forward_remedy(const NftDoctorFacts *facts, const NftChainInfo *c) {
-        _cleanup_free_ char *b = NULL;
+        _cleanup_free_ char *b = NULL, *commands = NULL;
 
         switch (firewall_of(facts, c)) {
         case FIREWALL_DOCKER:
-                return per_bridge(facts, "iptables -I DOCKER-USER -i %1$s -j ACCEPT; "
-                                         "iptables -I DOCKER-USER -o %1$s -j ACCEPT (and the same with ip6tables)");
+                commands = per_bridge(facts, "iptables -I DOCKER-USER -i %1$s -j ACCEPT; "
+                                             "iptables -I DOCKER-USER -o %1$s -j ACCEPT");
+                return commands ? text("%s (and the same with ip6tables)", commands) : NULL;
         case FIREWALL_UFW:
                 return per_bridge(facts, "ufw route allow in on %1$s; ufw route allow out on %1$s");
         case FIREWALL_FIREWALLD:

@@ -21,6 +21,7 @@
 #include "paths.h"
 #include "strv.h"
 #include "time-util.h"
+#include "userns.h"
 
 static void help(void) {
         printf("sysctr-agent [OPTIONS...] NAME\n\n"
@@ -103,7 +104,8 @@ static int agent_init_paths(Agent *a, const char *name) {
         a->state_path = sysctr_agent_state_path(name);
         a->runtime_dir = sysctr_container_runtime_dir(name);
         if (!a->name || !a->state_path || !a->runtime_dir ||
-            asprintf(&a->rootfs_dir, "%s/" SYSCTR_ROOTFS_DIR, a->runtime_dir) < 0)
+            asprintf(&a->rootfs_dir, "%s/" SYSCTR_ROOTFS_DIR, a->runtime_dir) < 0 ||
+            asprintf(&a->lower_stage, "%s/" SYSCTR_LOWER_DIR, a->runtime_dir) < 0)
                 return log_oom();
         /* sysctrd sets SYSCTR_UNIT="" for agents it spawns itself (standalone mode: no unit). */
         if (!unit && !(a->unit = sysctr_unit_name(name)))
@@ -138,10 +140,15 @@ static int agent_prepare_runtime(Agent *a) {
                         return log_error_errno(errno, "Container is already run by another agent.");
                 return log_error_errno(errno, "Failed to lock %s: %m", a->runtime_dir);
         }
-        if (fchmod(fd, 0700) < 0)
+        /* 0711: an unprivileged container's root, setting up its own mounts, must reach rootfs/ and
+         * lower/ by path; nobody may list what is here, and what must stay private (the console's
+         * socket and log) is 0600 and root's. */
+        if (fchmod(fd, 0711) < 0)
                 return log_error_errno(errno, "Failed to set the mode of %s: %m", a->runtime_dir);
         if (mkdirat(fd, SYSCTR_ROOTFS_DIR, 0755) < 0 && errno != EEXIST)
                 return log_error_errno(errno, "Failed to create %s: %m", a->rootfs_dir);
+        if (mkdirat(fd, SYSCTR_LOWER_DIR, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Failed to create %s/" SYSCTR_LOWER_DIR ": %m", a->runtime_dir);
         a->lock_fd = TAKE_FD(fd);
         return 0;
 }
@@ -163,6 +170,11 @@ static int agent_open_sockets(Agent *a) {
         r = notify_socket_open(dir_fd, SYSCTR_NOTIFY_SOCKET, &a->notify_fd);
         if (r < 0)
                 return agent_fail(a, r, "Failed to create the notify socket in %s: %m", a->notify_dir);
+        /* Unprivileged: the guest's root is the host's id-base. */
+        if (!a->config->privileged &&
+            (fchown(dir_fd, a->config->id_base, a->config->id_base) < 0 ||
+             fchownat(dir_fd, SYSCTR_NOTIFY_SOCKET, a->config->id_base, a->config->id_base, AT_SYMLINK_NOFOLLOW) < 0))
+                return agent_fail(a, errno, "Failed to hand %s to the container's root: %m", a->notify_dir);
         r = console_listen(&a->console, a->lock_fd, SYSCTR_CONSOLE_SOCKET);
         if (r < 0)
                 return agent_fail(a, r, "Failed to create %s/" SYSCTR_CONSOLE_SOCKET ": %m", a->runtime_dir);
@@ -209,6 +221,8 @@ static int agent_load_config(Agent *a) {
                                   error ?: strerror(-r));
         if (!streq(a->config->name, a->name))
                 return agent_fail(a, -EINVAL, "%s: name is '%s', not '%s'.", path, a->config->name, a->name);
+        if (!a->config->privileged && a->config->id_base == 0)
+                return agent_fail(a, -EINVAL, "%s: an unprivileged container needs an id-base.", path);
         return 0;
 }
 
@@ -238,7 +252,7 @@ static void agent_link_journal(Agent *a) {
         char machine_id[ID_MACHINE_ID_STRING_MAX];
 
         if (id_to_machine_id(a->config->id, machine_id) >= 0)
-                journal_link(a->upper, a->lower, machine_id);
+                journal_link(a->upper, a->lower, machine_id, a->config->privileged ? 0 : a->config->id_base);
 }
 
 int agent_start_container(Agent *a) {
@@ -249,6 +263,9 @@ int agent_start_container(Agent *a) {
 
         agent_link_journal(a);
         r = console_open_pty(&a->console);
+        /* Unprivileged: the guest's root must be able to open its /dev/console. */
+        if (r >= 0 && !a->config->privileged && chown(a->console.slave_path, a->config->id_base, a->config->id_base) < 0)
+                r = -errno;
         if (r >= 0)
                 r = agent_watch_console(a);
         if (r < 0)
@@ -265,6 +282,8 @@ int agent_start_container(Agent *a) {
                 .notify_dir = a->notify_dir,
                 .os_release = a->os_release,
                 .binds = a->config->binds,
+                .id_base = a->config->privileged ? 0 : a->config->id_base,
+                .lower_stage = a->lower_stage,
                 .share_netns = a->net->mode == NETWORK_MODE_HOST || a->net->mode == NETWORK_MODE_CONTAINER,
                 .network_setup = agent_network_setup,
                 .network_userdata = a,
@@ -292,6 +311,24 @@ int agent_start_container(Agent *a) {
         return 0;
 }
 
+/* Run on a host that is a container itself (its manager says so, as ours and nspawn do). */
+static int agent_prepare_nested(Agent *a) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        if (a->config->privileged || (access("/run/host/container-manager", F_OK) < 0 &&
+                                      access("/run/systemd/container", F_OK) < 0))
+                return 0;
+        if (asprintf(&dir, "%s/" SYSCTR_APIVFS_DIR, a->runtime_dir) < 0)
+                return log_oom();
+        r = userns_nested_apivfs(dir);
+        a->nested_apivfs = true;        /* also when it failed half-way */
+        if (r < 0)
+                return agent_fail(a, r, "Failed to mount a proc and a sysfs for a user namespace inside this "
+                                        "container (%s): %m", dir);
+        return 0;
+}
+
 static int agent_setup(Agent *a, const char *name) {
         _cleanup_free_ char *log_path = NULL;
         int r;
@@ -309,6 +346,8 @@ static int agent_setup(Agent *a, const char *name) {
                 r = agent_load_config(a);
         if (r >= 0)
                 r = agent_prepare_layers(a);
+        if (r >= 0)
+                r = agent_prepare_nested(a);
         if (r >= 0)
                 r = agent_network_prepare(a);
         if (r >= 0)
@@ -343,6 +382,12 @@ static int agent_finish(Agent *a, int r) {
         agent_network_cleanup(a);
         agent_cgroup_cleanup(a);
         agent_cgroup_v1_cleanup(a);
+        if (a->nested_apivfs) {
+                _cleanup_free_ char *dir = NULL;
+
+                if (asprintf(&dir, "%s/" SYSCTR_APIVFS_DIR, a->runtime_dir) >= 0)
+                        (void) userns_nested_apivfs_release(dir);
+        }
         if (a->lock_fd < 0)     /* not ours: another agent's, or we never got that far */
                 return EXIT_FAILURE;
         if (failed) {
@@ -372,6 +417,7 @@ static void agent_done(Agent *a) {
         free(a->state_path);
         free(a->runtime_dir);
         free(a->rootfs_dir);
+        free(a->lower_stage);
         free(a->lower);
         free(a->upper);
         free(a->work);

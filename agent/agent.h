@@ -25,6 +25,7 @@ typedef struct Agent {
         char *state_path;       /* <runtime>/agents/NAME, read by the manager */
         char *runtime_dir;      /* <runtime>/containers/NAME (0700): rootfs/, console.log */
         char *rootfs_dir;       /* overlay mount point, only ever mounted in the child's namespace */
+        char *lower_stage;      /* unprivileged: where the child attaches the idmapped image */
         char *lower, *upper, *work;
         char *unit;             /* NULL in standalone mode */
         uint64_t started_usec;  /* CLOCK_REALTIME of our start: the container's last start */
@@ -53,6 +54,7 @@ typedef struct Agent {
         char *result;           /* why the container failed, NULL on success */
 
         int epoll_fd, signal_fd, timer_fd;
+        bool nested_apivfs;             /* mounted proc and sysfs in <runtime>/apivfs (userns.h) */
 
         /* Networking (network.c) */
         struct NetPlan *net;

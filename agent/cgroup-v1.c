@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "agent.h"
+#include "devices.h"
 #include "fileio.h"
 #include "log.h"
 #include "strv.h"
@@ -72,17 +73,21 @@ static int find_v1_mount(const char *controllers, V1Hierarchy *ret) {
 }
 
 /* A new cpuset cgroup starts with no CPUs and no memory nodes, and nothing can join it; take the
- * parent's, as cgroup.clone_children would (without changing that flag of a cgroup not ours). */
+ * parent's, as cgroup.clone_children would (without changing that flag of a cgroup not ours). Also
+ * for a level that exists already: another agent may have just made it and not yet filled it (agents
+ * start in parallel), and a child of an empty cpuset stays empty. */
 static int cpuset_copy_parent(const char *dir) {
         static const char * const files[] = { "cpuset.cpus", "cpuset.mems" };
 
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                _cleanup_free_ char *path = NULL, *parent = NULL, *value = NULL;
+                _cleanup_free_ char *path = NULL, *parent = NULL, *value = NULL, *own = NULL;
                 int r;
 
                 if (asprintf(&path, "%s/%s", dir, files[i]) < 0 ||
                     asprintf(&parent, "%s/../%s", dir, files[i]) < 0)
                         return -ENOMEM;
+                if (read_full_file(path, &own, NULL) >= 0 && !isempty(own) && !streq(own, "\n"))
+                        continue;
                 r = read_full_file(parent, &value, NULL);
                 if (r < 0)
                         return r;
@@ -116,8 +121,8 @@ static int v1_mkdir(const char *base, const char *sub, bool cpuset) {
                         free(path);
                         path = q;
                         p += n;
-                        if (mkdir(path, 0755) < 0)
-                                r = errno == EEXIST ? 0 : -errno;
+                        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                                r = -errno;
                         else if (cpuset)
                                 r = cpuset_copy_parent(path);
                 }
@@ -159,6 +164,27 @@ static int v1_add(Agent *a, const char *controllers, const char *own) {
         return 0;
 }
 
+/* On a hybrid host the v1 devices controller checks each access too: the same policy there. Before
+ * the guest runs (devices.deny "a" is refused once the cgroup has children). */
+static int v1_device_policy(Agent *a) {
+        _cleanup_strv_free_ char **lines = NULL, **refused = NULL;
+        const char *dir;
+        int r;
+
+        r = device_v1_find(a->payload_v1, &dir);
+        if (r == -ENOENT)
+                return 0;
+        if (r >= 0)
+                r = device_v1_plan(device_rules, device_rules_count, &lines);
+        if (r >= 0)
+                r = device_v1_apply(dir, lines, &refused);
+        if (r < 0)
+                return agent_fail(a, r, "Failed to set the device policy in %s: %m", dir);
+        STRV_FOREACH(l, refused)
+                log_debug("The parent of %s does not allow \"%s\", left out.", dir, *l);
+        return 0;
+}
+
 int agent_cgroup_v1_setup(Agent *a) {
         _cleanup_fclose_ FILE *f = NULL;
         _cleanup_free_ char *line = NULL;
@@ -184,7 +210,7 @@ int agent_cgroup_v1_setup(Agent *a) {
                 if (v1_add(a, controllers, path) == -ENOMEM)
                         return agent_fail(a, -ENOMEM, "Out of memory.");
         }
-        return 0;
+        return v1_device_policy(a);
 }
 
 /* rmdir dir and the cgroups the guest may have made below it, deepest first. */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "agent.h"
 #include "cgroup-util.h"
+#include "devices.h"
 #include "fileio.h"
 #include "log.h"
 #include "paths.h"
@@ -30,6 +32,30 @@ static void delegate_controllers(Agent *a) {
                 if (r < 0)
                         log_debug_errno(r, "Could not enable controller %s for payload/: %m", c);
         }
+}
+
+/* The device policy on payload/ (agent/devices.h): ours in both modes, whatever the unit says. A
+ * container whose policy cannot be installed does not start. */
+static int install_device_policy(Agent *a) {
+        _cleanup_free_ char *dir = NULL;
+        int r;
+
+        r = cg_full_path(a->payload_cgroup, NULL, &dir);
+        if (r >= 0)
+                r = device_bpf_apply(dir);
+        /* Nested in a container (ours, nspawn's, LXC's), bpf() is usually not ours to call. What the
+         * enclosing container allows is then the limit: its program applies to all of its cgroups,
+         * ours included, as systemd's DevicePolicy= does in a container. */
+        if (r == -EPERM && (access("/run/host/container-manager", F_OK) >= 0 ||
+                            access("/run/systemd/container", F_OK) >= 0)) {
+                log_warning("Cannot install a BPF device program inside this container: the device policy "
+                            "of the enclosing container applies to container %s.", a->name);
+                return 0;
+        }
+        if (r < 0)
+                return agent_fail(a, r, "Failed to install the device policy (a BPF device program) on %s: %m",
+                                  strna(dir));
+        return 0;
 }
 
 int agent_cgroup_setup(Agent *a) {
@@ -73,7 +99,7 @@ int agent_cgroup_setup(Agent *a) {
         if (r < 0)
                 return agent_fail(a, r, "Failed to create cgroup %s%s: %m", mnt, a->payload_cgroup);
         delegate_controllers(a);
-        return 0;
+        return install_device_policy(a);
 }
 
 int agent_cgroup_reset_payload(Agent *a) {
@@ -86,7 +112,7 @@ int agent_cgroup_reset_payload(Agent *a) {
                 r = cg_create(a->payload_cgroup);
         if (r < 0)
                 return agent_fail(a, r, "Failed to reset cgroup %s for the reboot: %m", a->payload_cgroup);
-        return 0;
+        return install_device_policy(a);
 }
 
 void agent_cgroup_cleanup(Agent *a) {

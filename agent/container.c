@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "cgroup-util.h"
+#include "config.h"
 #include "container.h"
 #include "fileio.h"
 #include "guest.h"
@@ -24,6 +26,7 @@
 #include "notify.h"
 #include "security.h"
 #include "strv.h"
+#include "userns.h"
 
 #define NAMESPACE_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET)
 
@@ -31,9 +34,13 @@
  * earlier; this only keeps a standalone agent from hanging forever on a wedged mount. */
 #define SYNC_TIMEOUT_MSEC (90 * 1000)
 
+/* The idmapped trees a child gets with SYNC_GO: the image, and one per ":idmap" bind. */
+#define CHILD_TREES_MAX 64
+
 typedef enum SyncType {
         SYNC_READY,     /* child → parent: death signal armed; move me now if clone3 could not */
-        SYNC_GO,        /* parent → child: you are in payload/, go on */
+        SYNC_GO,        /* parent → child: you are in your cgroups (and your IDs are mapped), go on;
+                         * carries the idmapped trees of an unprivileged container (SCM_RIGHTS) */
         SYNC_FAILED,    /* child → parent: step, errno, detail (mount plan entry or -1) */
         SYNC_INIT,      /* child → parent: detail 1 if the init is systemd (waits for its READY=1) */
 } SyncType;
@@ -54,12 +61,77 @@ typedef struct Child {
         int root_fd;
         int detail;
         char machine_id[ID_MACHINE_ID_STRING_MAX];
+        /* Unprivileged: what the parent sent, and the host paths opened before we became the
+         * container's root (which may not reach them). */
+        int trees[CHILD_TREES_MAX];
+        size_t n_trees;
+        int upper_fd, work_fd;
+        MountSources sources;
 } Child;
+
+static bool launch_userns(const ContainerLaunch *l) {
+        return l->id_base > 0;
+}
 
 static int sync_send(int fd, SyncType type, int step, int error, int detail) {
         SyncMsg m = { .type = type, .step = step, .error = error, .detail = detail };
 
         return send(fd, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t) sizeof(m) ? 0 : negative_errno();
+}
+
+/* SYNC_GO with descriptors attached. */
+static int sync_send_fds(int fd, SyncType type, const int *fds, size_t n_fds) {
+        SyncMsg m = { .type = type, .detail = -1 };
+        union {
+                struct cmsghdr cmsghdr;
+                uint8_t buf[CMSG_SPACE(sizeof(int) * CHILD_TREES_MAX)];
+        } control = {};
+        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+        if (n_fds > CHILD_TREES_MAX)
+                return -E2BIG;
+        if (n_fds > 0) {
+                struct cmsghdr *c;
+
+                mh.msg_control = &control;
+                mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+                c = CMSG_FIRSTHDR(&mh);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+                memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
+        }
+        return sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t) sizeof(m) ? 0 : negative_errno();
+}
+
+/* A message and the descriptors that came with it (at most CHILD_TREES_MAX; *ret_n of them). */
+static int sync_recv_fds(int fd, SyncMsg *ret, int *fds, size_t *ret_n) {
+        union {
+                struct cmsghdr cmsghdr;
+                uint8_t buf[CMSG_SPACE(sizeof(int) * CHILD_TREES_MAX)];
+        } control = {};
+        struct iovec iov = { .iov_base = ret, .iov_len = sizeof(*ret) };
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
+                             .msg_controllen = sizeof(control) };
+        ssize_t k;
+
+        *ret_n = 0;
+        do
+                k = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+        while (k < 0 && errno == EINTR);
+        if (k < 0)
+                return -errno;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+                        size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+                        memcpy(fds, CMSG_DATA(c), n * sizeof(int));
+                        *ret_n = n;
+                }
+        if (k == 0)
+                return 0;
+        return k == (ssize_t) sizeof(*ret) ? 1 : -EBADMSG;
 }
 
 /* 1 with a message, 0 on EOF (the peer closed its end: exec or death), -errno otherwise. */
@@ -96,27 +168,53 @@ static int child_sync(Child *c) {
         r = sync_send(c->sync_fd, SYNC_READY, 0, 0, -1);
         if (r < 0)
                 return r;
-        r = sync_recv(c->sync_fd, -1, &m);
+        r = sync_recv_fds(c->sync_fd, &m, c->trees, &c->n_trees);
         if (r < 0)
                 return r;
         return r == 0 || m.type != SYNC_GO ? -ECONNRESET : 0;
 }
 
-static int child_cgroup_namespace(Child *c) {
+/* Unprivileged: the host paths we need, opened while we still may (the container's root has no
+ * right to search the host's 0700 state directory, say); the binds' sources too. The trees the
+ * parent sent go where they belong: the first is the image, the others the ":idmap" binds in order. */
+static int child_open_host_paths(Child *c) {
+        const ContainerLaunch *l = c->launch;
+        size_t next_tree = 1;
         int r;
 
-        /* On a hybrid host, join our own cgroup in every v1 hierarchy first: the namespace is rooted
-         * where we are in each hierarchy, so a guest root that mounts one of them ("mount -t cgroup
-         * -o memory") sees only its own subtree, not the host's root and its release_agent. */
-        STRV_FOREACH(dir, c->launch->payload_v1) {
-                char path[PATH_MAX];
+        if (!launch_userns(l))
+                return 0;
+        c->upper_fd = open(l->upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        c->work_fd = open(l->work, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (c->upper_fd < 0 || c->work_fd < 0)
+                return -errno;
+        r = mount_sources_open(c->plan, &c->sources);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < c->plan->n_entries; i++)
+                if (c->plan->entries[i].flags & MOUNT_IDMAP) {
+                        if (next_tree >= c->n_trees)
+                                return -EPROTO;
+                        mount_sources_set_tree(&c->sources, i, c->trees[next_tree++]);
+                }
+        return c->n_trees > 0 ? 0 : -EPROTO;
+}
 
-                (void) snprintf(path, sizeof(path), "%s/cgroup.procs", *dir);
-                r = write_string_file(path, "0");
-                if (r < 0)
-                        return r;
-        }
-        /* Now that we are in payload/, a cgroup namespace makes it the guest's root ("0::/"). */
+/* Unprivileged: become the container's root. Cloned by host root, we hold every capability in our
+ * new user namespace, but our IDs (the host's 0) are not mapped in it. */
+static int child_become_root(Child *c) {
+        if (!launch_userns(c->launch))
+                return 0;
+        if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
+                return -errno;
+        return 0;
+}
+
+static int child_cgroup_namespace(Child *c) {
+        /* The parent put us into payload/ and, on a hybrid host, into a cgroup of our own in every v1
+         * hierarchy: the namespace is rooted where we are in each, so a guest root that mounts one of
+         * them ("mount -t cgroup -o memory") sees only its own subtree, not the host's root and its
+         * release_agent. A cgroup namespace makes payload/ the guest's root ("0::/"). */
         return RET_NERRNO(unshare(CLONE_NEWCGROUP));
 }
 
@@ -126,9 +224,28 @@ static int child_mount_propagation(Child *c) {
 }
 
 static int child_overlay(Child *c) {
+        _cleanup_free_ char *options = NULL;
+        const char *o = c->overlay_options;
         int r;
 
-        r = mount_overlay(c->overlay_options, c->launch->rootfs);
+        if (launch_userns(c->launch)) {
+                char upper[32], work[32];
+
+                /* The image, idmapped by the parent, into our mount namespace (overlayfs takes only
+                 * layers there), then the layers by descriptor: the upper and work directories are
+                 * in the host's state directory, which our root cannot search. In a user namespace
+                 * overlayfs keeps its whiteouts and opaque markers in user.* xattrs (userxattr). */
+                if (syscall(SYS_move_mount, c->trees[0], "", AT_FDCWD, c->launch->lower_stage,
+                            MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return -errno;
+                (void) snprintf(upper, sizeof(upper), "/proc/self/fd/%d", c->upper_fd);
+                (void) snprintf(work, sizeof(work), "/proc/self/fd/%d", c->work_fd);
+                r = mount_overlay_options(c->launch->lower_stage, upper, work, true, &options);
+                if (r < 0)
+                        return r;
+                o = options;
+        }
+        r = mount_overlay(o, c->launch->rootfs);
         if (r < 0)
                 return r;
         c->root_fd = open(c->launch->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -180,7 +297,7 @@ static int child_mounts(Child *c) {
         size_t failed = 0;
         int r;
 
-        r = mount_plan_apply(c->plan, c->root_fd, &failed);
+        r = mount_plan_apply(c->plan, c->root_fd, launch_userns(c->launch) ? &c->sources : NULL, &failed);
         if (r < 0)
                 c->detail = (int) failed;
         return r;
@@ -247,6 +364,8 @@ typedef struct ChildStep {
 
 static const ChildStep child_steps[] = {
         { "sync", child_sync },
+        { "open-host-paths", child_open_host_paths },
+        { "become-root", child_become_root },
         { "cgroup-namespace", child_cgroup_namespace },
         { "mount-propagation", child_mount_propagation },
         { "overlay", child_overlay },
@@ -303,8 +422,89 @@ static pid_t clone_child(int cgroup_fd, uint64_t namespaces, bool *ret_in_cgroup
         return (pid_t) pid;
 }
 
-static int parent_sync(const ContainerLaunch *l, int fd, pid_t pid, bool in_cgroup, bool *ret_systemd,
-                       SyncMsg *ret_failure) {
+/* Unprivileged: the child's IDs, its cgroup handed to its root, and the idmapped trees it attaches
+ * itself (the image first, then the ":idmap" binds in the plan's order). */
+static int parent_setup_userns(const ContainerLaunch *l, const MountPlan *plan, pid_t pid, int *trees,
+                               size_t *ret_n) {
+        _cleanup_free_ char *payload = NULL;
+        size_t n = 0;
+        int r;
+
+        r = userns_write_maps(pid, l->id_base, CONFIG_ID_COUNT);
+        if (r < 0)
+                return r;
+        r = cg_full_path(l->payload_cgroup, NULL, &payload);
+        if (r >= 0)
+                r = userns_chown_cgroup(payload, l->id_base);
+        if (r < 0)
+                return r;
+        r = userns_idmapped_tree(pid, l->lower, false, &trees[n]);
+        if (r < 0)
+                return r;
+        n++;
+        for (size_t i = 0; i < plan->n_entries; i++) {
+                const MountEntry *e = &plan->entries[i];
+
+                if (!(e->flags & MOUNT_IDMAP))
+                        continue;
+                if (n >= CHILD_TREES_MAX)
+                        r = -E2BIG;
+                else
+                        r = userns_idmapped_tree(pid, e->source, e->flags & MOUNT_RECURSIVE, &trees[n]);
+                if (r < 0) {
+                        *ret_n = n;
+                        return r;
+                }
+                n++;
+        }
+        *ret_n = n;
+        return 0;
+}
+
+/* The child waits for SYNC_GO: put it into its cgroups (payload/ if clone3 could not, and its own
+ * cgroup in each v1 hierarchy of a hybrid host), unprivileged, set up its user namespace, and plumb
+ * its network namespace. */
+static int parent_prepare_child(const ContainerLaunch *l, const MountPlan *plan, pid_t pid, bool in_cgroup,
+                                int fd) {
+        int trees[CHILD_TREES_MAX];
+        size_t n_trees = 0;
+        char w[16];
+        int r;
+
+        if (!in_cgroup) {
+                r = cg_attach(l->payload_cgroup, pid);
+                if (r < 0)
+                        return r;
+        }
+        (void) snprintf(w, sizeof(w), "%d", (int) pid);
+        STRV_FOREACH(dir, l->payload_v1) {
+                char path[PATH_MAX];
+
+                (void) snprintf(path, sizeof(path), "%s/cgroup.procs", *dir);
+                r = write_string_file(path, w);
+                if (r < 0)
+                        return r;
+        }
+        if (launch_userns(l)) {
+                r = parent_setup_userns(l, plan, pid, trees, &n_trees);
+                if (r < 0)
+                        goto finish;
+        }
+        /* Its links, before its init can look for them (network.c). */
+        if (l->network_setup && !l->share_netns) {
+                r = l->network_setup(pid, l->network_userdata);
+                if (r < 0)
+                        goto finish;
+        }
+        r = sync_send_fds(fd, SYNC_GO, trees, n_trees);
+finish:
+        for (size_t i = 0; i < n_trees; i++)
+                safe_close(trees[i]);
+        return r;
+}
+
+static int parent_sync(const ContainerLaunch *l, const MountPlan *plan, int fd, pid_t pid, bool in_cgroup,
+                       bool *ret_systemd, SyncMsg *ret_failure) {
         SyncMsg m;
         int r;
 
@@ -315,18 +515,7 @@ static int parent_sync(const ContainerLaunch *l, int fd, pid_t pid, bool in_cgro
         }
         if (r <= 0 || m.type != SYNC_READY)
                 return r < 0 ? r : -EPROTO;
-        if (!in_cgroup) {
-                r = cg_attach(l->payload_cgroup, pid);
-                if (r < 0)
-                        return r;
-        }
-        /* Its links, before its init can look for them (network.c). */
-        if (l->network_setup && !l->share_netns) {
-                r = l->network_setup(pid, l->network_userdata);
-                if (r < 0)
-                        return r;
-        }
-        r = sync_send(fd, SYNC_GO, 0, 0, -1);
+        r = parent_prepare_child(l, plan, pid, in_cgroup, fd);
         if (r < 0)
                 return r;
         /* EOF: the child's end was closed by a successful execve() (it is O_CLOEXEC). */
@@ -406,7 +595,7 @@ int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret
                                                           .boot_id = boot_id },
                                      &plan);
         if (r >= 0)
-                r = mount_overlay_options(l->lower, l->upper, l->work, &options);
+                r = mount_overlay_options(l->lower, l->upper, l->work, false, &options);
         if (r >= 0)
                 r = build_env(l, &env);
         if (r < 0) {
@@ -421,12 +610,19 @@ int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret
         if (cgroup_fd < 0)
                 return cgroup_fd;
 
-        pid = clone_child(cgroup_fd, NAMESPACE_FLAGS & ~(l->share_netns ? (uint64_t) CLONE_NEWNET : 0), &in_cgroup);
+        /* Unprivileged, every namespace is created owned by the container's user namespace, so
+         * that its root can manage them (mount its /proc, configure its network). A container
+         * in the host's or another container's network namespace (network.h) gets none of its own. */
+        pid = clone_child(cgroup_fd,
+                          (NAMESPACE_FLAGS | (launch_userns(l) ? (uint64_t) CLONE_NEWUSER : 0)) &
+                                  ~(l->share_netns ? (uint64_t) CLONE_NEWNET : 0),
+                          &in_cgroup);
         if (pid < 0)
                 return pid;
         if (pid == 0) {
                 Child c = { .launch = l, .plan = plan, .overlay_options = options, .env = env,
-                            .sync_fd = pair[1], .root_fd = -EBADF, .detail = -1 };
+                            .sync_fd = pair[1], .root_fd = -EBADF, .detail = -1,
+                            .upper_fd = -EBADF, .work_fd = -EBADF };
 
                 memcpy(c.machine_id, machine_id, sizeof(machine_id));
                 pair[0] = safe_close(pair[0]);
@@ -434,7 +630,7 @@ int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret
         }
         pair[1] = safe_close(pair[1]);
 
-        r = parent_sync(l, pair[0], pid, in_cgroup, &systemd, &failure);
+        r = parent_sync(l, plan, pair[0], pid, in_cgroup, &systemd, &failure);
         if (r < 0) {
                 if (ret_error)
                         *ret_error = describe_failure(l, plan, &failure, r);

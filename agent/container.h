@@ -23,6 +23,11 @@ typedef struct ContainerLaunch {
         const char *notify_dir;                 /* host dir bound onto /run/host/notify, or NULL */
         const char *os_release;                 /* text for /run/host/os-release, or NULL */
         char * const *binds;                    /* the config's bind specs, or NULL */
+        /* Unprivileged containers: a user namespace maps the container's IDs 0..65535 to the host's
+         * id_base..id_base+65535 (0: privileged, no user namespace), and the image is seen through
+         * an idmapped tree attached at lower_stage (a directory the container's root can reach). */
+        uint32_t id_base;
+        const char *lower_stage;
         /* Networking (network.h) */
         bool share_netns;                       /* no network namespace of its own: the caller's */
         int (*network_setup)(pid_t child, void *userdata);     /* the child's new namespace is there

@@ -164,9 +164,23 @@ static int open_leader_root(pid_t leader, int pidfd) {
         return TAKE_FD(fd);
 }
 
+/* Whether the init lives in a user namespace other than ours (an unprivileged container). */
+static int leader_has_own_userns(pid_t leader) {
+        struct stat ours, theirs;
+        char path[64];
+
+        (void) snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) leader);
+        if (stat("/proc/self/ns/user", &ours) < 0 || stat(path, &theirs) < 0)
+                return -errno;
+        if (syscall(SYS_pidfd_send_signal, ENTER_LEADER_FD, 0, NULL, 0) < 0)
+                return -errno;
+        return ours.st_dev != theirs.st_dev || ours.st_ino != theirs.st_ino;
+}
+
 static int enter_container(const EnterArgs *a) {
         _cleanup_free_ char *cgroup = NULL;
         _cleanup_close_ int root_fd = -EBADF;
+        bool userns;
         int r;
 
         root_fd = open_leader_root(a->leader, ENTER_LEADER_FD);
@@ -185,9 +199,18 @@ static int enter_container(const EnterArgs *a) {
         if (r < 0)
                 report_failure(ENTER_FAILURE_ENTER, r, "join the container's cgroup");
 
+        r = leader_has_own_userns(a->leader);
+        if (r < 0)
+                report_failure(ENTER_FAILURE_ENTER, r, "look at the container's user namespace");
+        userns = r > 0;
+        /* With CLONE_NEWUSER the kernel joins the user namespace first, and the others as its root. */
         if (setns(ENTER_LEADER_FD, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET |
-                                           CLONE_NEWCGROUP) < 0)
+                                           CLONE_NEWCGROUP | (userns ? CLONE_NEWUSER : 0)) < 0)
                 report_failure(ENTER_FAILURE_ENTER, errno, "enter the container's namespaces");
+        /* Our host UID 0 means nobody in there: become the guest's root (the container's first host
+         * ID), which also leaves the host's supplementary groups behind. */
+        if (userns && (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+                report_failure(ENTER_FAILURE_ENTER, errno, "become root of the container's user namespace");
         /* setns(CLONE_NEWNS) puts us at the root of the mount namespace, which need not be the init's
          * root (pivot_root vs. chroot): use the init's own, opened before we entered. */
         if (fchdir(root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)

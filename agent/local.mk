@@ -17,6 +17,7 @@ sysctr_agent_SOURCES = \
 	agent/notify.c agent/notify.h \
 	agent/machined.c agent/machined.h \
 	agent/mount-plan.c agent/mount.c agent/mount.h \
+	agent/userns.c agent/userns.h \
 	agent/devices.c agent/devices.h \
 	agent/network-plan.c agent/network.c agent/network.h
 sysctr_agent_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)

@@ -95,8 +95,9 @@ void machined_unregister(const char *name) {
 
 /* Make upper/var/log/journal/<machine-id> one level at a time, never following a symlink, and give
  * each new directory the mode and owner of the same directory in the lower layer (what overlayfs'
- * copy-up would do), so that the merged view keeps them. */
-static int make_guest_journal_dir(const char *upper, const char *lower, const char *machine_id) {
+ * copy-up would do; an unprivileged container sees the image's owners shifted by its id-base), so
+ * that the merged view keeps them. */
+static int make_guest_journal_dir(const char *upper, const char *lower, const char *machine_id, uid_t shift) {
         const char *components[] = { "var", "log", "journal", machine_id };
         _cleanup_close_ int fd = -EBADF, lfd = -EBADF;
 
@@ -113,7 +114,7 @@ static int make_guest_journal_dir(const char *upper, const char *lower, const ch
                 if (!S_ISDIR(st.st_mode))
                         st = (struct stat) { .st_mode = S_IFDIR | 0755 };
                 if (mkdirat(fd, components[i], st.st_mode & 07777) >= 0) {
-                        (void) fchownat(fd, components[i], st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW);
+                        (void) fchownat(fd, components[i], st.st_uid + shift, st.st_gid + shift, AT_SYMLINK_NOFOLLOW);
                         (void) fchmodat(fd, components[i], st.st_mode & 07777, 0);
                 } else if (errno != EEXIST) {
                         safe_close(lnext);
@@ -132,7 +133,7 @@ static int make_guest_journal_dir(const char *upper, const char *lower, const ch
         return 0;
 }
 
-void journal_link(const char *upper, const char *lower, const char *machine_id) {
+void journal_link(const char *upper, const char *lower, const char *machine_id, uid_t shift) {
         char guest_dir[PATH_MAX], lower_dir[PATH_MAX], host_link[PATH_MAX], target[PATH_MAX];
         struct stat st;
         ssize_t n;
@@ -147,7 +148,7 @@ void journal_link(const char *upper, const char *lower, const char *machine_id) 
 
         /* The guest's journald writes to /var/log/journal/<machine-id>, which lands in the upper
          * layer, where the guest may have planted symlinks: create it without following any. */
-        if (make_guest_journal_dir(upper, lower, machine_id) < 0)
+        if (make_guest_journal_dir(upper, lower, machine_id, shift) < 0)
                 return;
         (void) snprintf(guest_dir, sizeof(guest_dir), "%s/var/log/journal/%s", upper, machine_id);
         (void) snprintf(host_link, sizeof(host_link), "/var/log/journal/%s", machine_id);

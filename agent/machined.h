@@ -19,4 +19,4 @@ void machined_unregister(const char *name);
  * has /var/log/journal, make the guest's journal directory for its machine-id (in the container's
  * upper layer, where the guest's writes land) and link it from the host's /var/log/journal, so that
  * "journalctl -m" on the host merges it. Best effort. */
-void journal_link(const char *upper, const char *lower, const char *machine_id);
+void journal_link(const char *upper, const char *lower, const char *machine_id, uid_t shift);

@@ -264,7 +264,7 @@ static int plan_binds(MountPlan *p, char * const *binds) {
                 if (stat(spec.source, &st) < 0)
                         return -errno;
                 r = plan_add(p, (MountEntry) { MOUNT_BIND,
-                                               MOUNT_RECURSIVE |
+                                               MOUNT_RECURSIVE | (spec.idmap ? MOUNT_IDMAP : 0) |
                                                (S_ISDIR(st.st_mode) ? MOUNT_MKDIR_TARGET : MOUNT_TOUCH_TARGET),
                                                target, source });
                 if (r >= 0 && spec.read_only)
@@ -380,13 +380,14 @@ static bool overlay_path_is_safe(const char *p) {
         return p && p[0] == '/' && !strpbrk(p, ",:\\=\n");
 }
 
-int mount_overlay_options(const char *lower, const char *upper, const char *work, char **ret) {
+int mount_overlay_options(const char *lower, const char *upper, const char *work, bool userxattr, char **ret) {
         if (!overlay_path_is_safe(lower) || !overlay_path_is_safe(upper) || !overlay_path_is_safe(work))
                 return -EINVAL;
         /* index=off: with the index on, overlayfs refuses (EBUSY) an upper dir that is still marked in
          * use, which can happen for a moment when a guest reboots and the old mount namespace is
          * still being torn down. xino=off: lower and upper may live on different file systems. */
-        if (asprintf(ret, "lowerdir=%s,upperdir=%s,workdir=%s,index=off,xino=off", lower, upper, work) < 0)
+        if (asprintf(ret, "lowerdir=%s,upperdir=%s,workdir=%s,index=off,xino=off%s", lower, upper, work,
+                     userxattr ? ",userxattr" : "") < 0)
                 return -ENOMEM;
         return 0;
 }

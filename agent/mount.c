@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <linux/mount.h>
+#include <stdlib.h>
 
 #include "guest-path.h"
 #include "mount.h"
@@ -86,24 +88,76 @@ static int apply_fs(int root_fd, const MountEntry *e) {
         return e->ms_flags & MS_RDONLY ? make_read_only(root_fd, e->target, true) : 0;
 }
 
-static int apply_bind(int root_fd, const MountEntry *e) {
-        _cleanup_close_ int fd = -EBADF, source_fd = -EBADF;
+static bool source_is_host(const MountEntry *e) {
+        return (e->kind == MOUNT_BIND && !(e->flags & MOUNT_SOURCE_IN_ROOT)) || e->kind == MOUNT_MKNOD;
+}
+
+int mount_sources_open(const MountPlan *p, MountSources *ret) {
+        MountSources s = { .n = p->n_entries };
+
+        s.fds = malloc(MAX(s.n, (size_t) 1) * sizeof(int));
+        s.trees = calloc(MAX(s.n, (size_t) 1), sizeof(bool));
+        if (!s.fds || !s.trees) {
+                free(s.fds);
+                free(s.trees);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < s.n; i++) {
+                const MountEntry *e = &p->entries[i];
+
+                s.fds[i] = -EBADF;
+                if (source_is_host(e) && e->source && e->source[0] == '/')
+                        s.fds[i] = RET_NERRNO(open(e->source, O_PATH | O_CLOEXEC));
+        }
+        *ret = s;
+        return 0;
+}
+
+void mount_sources_set_tree(MountSources *s, size_t i, int fd) {
+        safe_close(s->fds[i]);
+        s->fds[i] = fd;
+        s->trees[i] = true;
+}
+
+void mount_sources_done(MountSources *s) {
+        for (size_t i = 0; s->fds && i < s->n; i++)
+                safe_close(s->fds[i]);
+        free(s->fds);
+        free(s->trees);
+        *s = (MountSources) {};
+}
+
+/* The source of a host bind: given (opened early, or an idmapped tree), or opened now. Returns a
+ * descriptor to close (ret_owned) or to borrow. */
+static int bind_source(int root_fd, const MountEntry *e, int given, int *ret_owned) {
+        *ret_owned = -EBADF;
+        if (e->flags & MOUNT_SOURCE_IN_ROOT)
+                return *ret_owned = open_in_root(root_fd, e->source, 0);
+        if (given != -EBADF)
+                return given;   /* opened in advance (or the error of that) */
+        return *ret_owned = RET_NERRNO(open(e->source, O_PATH | O_CLOEXEC));
+}
+
+static int apply_bind(int root_fd, const MountEntry *e, int given_source, bool tree) {
+        _cleanup_close_ int fd = -EBADF, owned = -EBADF;
+        int source_fd;
         FdPath p, s;
 
         fd = open_in_root(root_fd, e->target, 0);
         if (fd < 0)
                 return fd;
-        if (e->flags & MOUNT_SOURCE_IN_ROOT)
-                source_fd = open_in_root(root_fd, e->source, 0);
-        else if ((source_fd = open(e->source, O_PATH | O_CLOEXEC)) < 0)
-                source_fd = -errno;
+        source_fd = bind_source(root_fd, e, given_source, &owned);
         if (source_fd < 0)
                 return source_fd;
+        /* A detached (idmapped) tree is attached where it belongs, not bound. */
+        if (tree)
+                return RET_NERRNO(syscall(SYS_move_mount, source_fd, "", fd, "",
+                                          MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
         return RET_NERRNO(mount(fd_path(source_fd, &s), fd_path(fd, &p), NULL,
                                 MS_BIND | (e->flags & MOUNT_RECURSIVE ? MS_REC : 0), NULL));
 }
 
-static int apply_create(int root_fd, const MountEntry *e) {
+static int apply_create(int root_fd, const MountEntry *e, int given_source) {
         _cleanup_close_ int parent_fd = -EBADF, fd = -EBADF;
         const char *base;
         size_t n;
@@ -127,7 +181,7 @@ static int apply_create(int root_fd, const MountEntry *e) {
                 fd = openat(parent_fd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
                 if (fd < 0)
                         return -errno;
-                return apply_bind(root_fd, e);
+                return apply_bind(root_fd, e, given_source, false);
         case MOUNT_WRITE_FILE:
                 fd = openat(parent_fd, base, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, e->mode);
                 if (fd < 0)
@@ -141,7 +195,7 @@ static int apply_create(int root_fd, const MountEntry *e) {
         }
 }
 
-static int apply_entry(int root_fd, const MountEntry *e) {
+static int apply_entry(int root_fd, const MountEntry *e, int given_source, bool tree) {
         int r;
 
         r = make_mount_point(root_fd, e);
@@ -152,13 +206,13 @@ static int apply_entry(int root_fd, const MountEntry *e) {
                 r = apply_fs(root_fd, e);
                 break;
         case MOUNT_BIND:
-                r = apply_bind(root_fd, e);
+                r = apply_bind(root_fd, e, given_source, tree);
                 break;
         case MOUNT_READ_ONLY:
                 r = make_read_only(root_fd, e->target, e->flags & MOUNT_RECURSIVE);
                 break;
         default:
-                r = apply_create(root_fd, e);
+                r = apply_create(root_fd, e, given_source);
         }
         /* Only a missing target is excused: "/proc/kcore" may not exist, but a present one that we
          * fail to mask is a hole. */
@@ -167,9 +221,10 @@ static int apply_entry(int root_fd, const MountEntry *e) {
         return r;
 }
 
-int mount_plan_apply(const MountPlan *p, int root_fd, size_t *ret_failed) {
+int mount_plan_apply(const MountPlan *p, int root_fd, const MountSources *sources, size_t *ret_failed) {
         for (size_t i = 0; i < p->n_entries; i++) {
-                int r = apply_entry(root_fd, &p->entries[i]);
+                int r = apply_entry(root_fd, &p->entries[i], sources ? sources->fds[i] : -EBADF,
+                                    sources && sources->trees[i]);
 
                 if (r >= 0 || (p->entries[i].flags & MOUNT_BEST_EFFORT))
                         continue;

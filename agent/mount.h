@@ -32,6 +32,9 @@ typedef enum MountEntryFlags {
         MOUNT_TOUCH_TARGET = 1 << 3,    /* create the mount point as an empty file if missing */
         MOUNT_SOURCE_IN_ROOT = 1 << 4,  /* source is a path in the new root, not a host path */
         MOUNT_RECURSIVE = 1 << 5,
+        /* MOUNT_BIND of a host path through an idmapped tree that the agent makes (bind.h ":idmap"):
+         * host root's files are the container root's. Without a user namespace, a plain bind. */
+        MOUNT_IDMAP = 1 << 6,
 } MountEntryFlags;
 
 typedef struct MountEntry {
@@ -87,16 +90,32 @@ bool mount_target_is_valid(const char *target);
 /* The overlay mount options for the container's root. Layer paths that contain characters with a
  * meaning in overlayfs' option syntax (",", ":", "\", "=", newline) are refused with -EINVAL rather
  * than escaped: escaping rules differ between kernel versions. */
-int mount_overlay_options(const char *lower, const char *upper, const char *work, char **ret);
+int mount_overlay_options(const char *lower, const char *upper, const char *work, bool userxattr, char **ret);
 
 /* --- mount.c: the apply layer (needs privileges; runs in the container's child) --- */
 
 /* Mount the overlay on where (a directory on the host side, in the child's private namespace). */
 int mount_overlay(const char *options, const char *where);
 
-/* Apply every entry relative to root_fd. On failure, *ret_failed (if not NULL) is the index of the
- * failing entry. */
-int mount_plan_apply(const MountPlan *p, int root_fd, size_t *ret_failed);
+/* The host side of the binds, one slot per plan entry: a descriptor of the source opened in advance
+ * (-errno where that failed, -EBADF where there is none), or a detached tree to attach instead. */
+typedef struct MountSources {
+        int *fds;
+        bool *trees;
+        size_t n;
+} MountSources;
+
+/* Open the host paths the plan binds (sources of MOUNT_BIND without MOUNT_SOURCE_IN_ROOT, and of
+ * MOUNT_MKNOD's fallback) as O_PATH descriptors: a child that is about to become the root of a user
+ * namespace opens them while it still may. */
+int mount_sources_open(const MountPlan *p, MountSources *ret);
+/* Entry i takes the detached tree fd (an idmapped bind), which it owns from now on. */
+void mount_sources_set_tree(MountSources *s, size_t i, int fd);
+void mount_sources_done(MountSources *s);
+
+/* Apply every entry relative to root_fd. sources: from mount_sources_open(), or NULL to open sources
+ * as they are needed. On failure, *ret_failed (if not NULL) is the index of the failing entry. */
+int mount_plan_apply(const MountPlan *p, int root_fd, const MountSources *sources, size_t *ret_failed);
 
 /* Switch the calling process's root to the directory root_fd refers to (a mount point) and detach
  * the old root. */

@@ -38,7 +38,7 @@ static bool path_startswith_dir(const char *p, const char *dir) {
 int bind_spec_parse(const char *s, BindSpec *ret) {
         _cleanup_free_ char *copy = NULL;
         char *src, *dst, *opt;
-        bool ro = false;
+        bool ro = false, idmap = false, mode_given = false;
 
         if (!s || strlen(s) > 4096)
                 return -EINVAL;
@@ -53,10 +53,19 @@ int bind_spec_parse(const char *s, BindSpec *ret) {
         opt = strchr(dst, ':');
         if (opt) {
                 *opt++ = '\0';
-                if (streq(opt, "ro"))
-                        ro = true;
-                else if (!streq(opt, "rw"))
+                if (opt[0] == '\0' || opt[0] == ',' || opt[strlen(opt) - 1] == ',' || strstr(opt, ",,"))
                         return -EINVAL;
+                /* A comma-separated list: rw or ro, and idmap; each at most once. */
+                for (char *save = NULL, *o = strtok_r(opt, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+                        bool *flag = streq(o, "ro") || streq(o, "rw") ? &ro : streq(o, "idmap") ? &idmap : NULL;
+
+                        bool *given = flag == &ro ? &mode_given : &idmap;
+
+                        if (!flag || *given)
+                                return -EINVAL;
+                        *flag = !streq(o, "rw");
+                        *given = true;
+                }
         }
         if (!path_is_normalized_absolute(src) || !path_is_normalized_absolute(dst) || streq(dst, "/") ||
             path_startswith_dir(dst, "/proc") || path_startswith_dir(dst, "/sys") ||
@@ -69,6 +78,7 @@ int bind_spec_parse(const char *s, BindSpec *ret) {
                 ret->source = strdup(src);
                 ret->target = strdup(dst);
                 ret->read_only = ro;
+                ret->idmap = idmap;
                 if (!ret->source || !ret->target) {
                         bind_spec_done(ret);
                         return -ENOMEM;

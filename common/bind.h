@@ -5,8 +5,11 @@
 
 #include "macro.h"
 
-/* Bind mounts from the host into a container, as Docker's "-v SRC:DST[:ro]": "SRC:DST" or
- * "SRC:DST:ro" (or ":rw"). Both paths absolute and normalized (no "." or ".." components, no "//",
+/* Bind mounts from the host into a container, as Docker's "-v SRC:DST[:OPTIONS]": "SRC:DST" or
+ * "SRC:DST:ro" (or ":rw"), and ":idmap" (also "ro,idmap"): in an unprivileged container the files
+ * are seen through the container's ID mapping (an idmapped mount), so that what host root owns is
+ * owned by the container's root; without it they keep their host owners, as nobody where those are
+ * outside the container's range. Both paths absolute and normalized (no "." or ".." components, no "//",
  * no trailing "/"), no ':' in them; DST not "/" and not inside /proc, /sys or /dev, which the agent
  * owns. The config keeps the spec strings ("binds:" in config.yaml). */
 
@@ -14,6 +17,7 @@ typedef struct BindSpec {
         char *source;
         char *target;
         bool read_only;
+        bool idmap;             /* unprivileged containers: host root's files are the container root's */
 } BindSpec;
 
 void bind_spec_done(BindSpec *b);

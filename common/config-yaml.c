@@ -4,6 +4,7 @@
  * container entry parser (config_node_to_container()) can later be reused for the entries of a
  * fleet file. */
 #include <assert.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -39,6 +40,7 @@ typedef enum FieldType {
         FIELD_CPUS,             /* uint32_t, thousandths of a CPU: "1.5" (parse_cpus()) */
         FIELD_COUNT,            /* uint64_t, a plain positive integer (parse_count()) */
         FIELD_TIMESTAMP,        /* uint64_t, µs since the epoch: "2026-11-30T08:36:15Z" (UTC) */
+        FIELD_ID,               /* uint32_t, a host ID: a plain integer from 65536 to 4294901759 */
         FIELD_CUSTOM,           /* parsed by the field's own parse() */
 } FieldType;
 
@@ -81,13 +83,14 @@ static const Field container_fields[] = {
         { "init",         FIELD_COMMAND, offsetof(ContainerConfig, init) },
         { "stop-signal",  FIELD_SIGNAL,  offsetof(ContainerConfig, stop_signal) },
         { "stop-timeout", FIELD_SECONDS, offsetof(ContainerConfig, stop_timeout_sec) },
+        { "privileged",   FIELD_BOOL,    offsetof(ContainerConfig, privileged) },
+        { "id-base",      FIELD_ID,      offsetof(ContainerConfig, id_base) },
         { "autostart",    FIELD_BOOL,    offsetof(ContainerConfig, autostart) },
         { "memory",       FIELD_SIZE,    offsetof(ContainerConfig, memory_max) },
         { "cpus",         FIELD_CPUS,    offsetof(ContainerConfig, cpu_millis) },
         { "pids",         FIELD_COUNT,   offsetof(ContainerConfig, tasks_max) },
         { "binds",        FIELD_STRV,    offsetof(ContainerConfig, binds),    bind_spec_is_valid,
           "bind", .unique = true },
-        { "privileged",   FIELD_BOOL,    offsetof(ContainerConfig, privileged) },
         { "network-mode", FIELD_CUSTOM,  0, .parse = parse_network_mode },
         { "networks",     FIELD_CUSTOM,  0, .parse = parse_networks },
         { "publish",      FIELD_STRV,    offsetof(ContainerConfig, publish),  port_spec_is_valid,
@@ -385,6 +388,24 @@ static int parse_timestamp(const ParseContext *ctx, const Field *f, const yaml_n
         return 0;
 }
 
+static int parse_id(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        uint32_t *target = (uint32_t *) ((uint8_t *) obj + f->offset);
+        const char *s;
+        uint64_t v;
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "a host ID");
+        if (r < 0)
+                return r;
+        s = scalar_value(node);
+        /* The block of 65,536 IDs must lie above the host's own IDs and below (uid_t) -1. */
+        if (!scalar_is_plain(node) || parse_count(s, &v) < 0 || v < CONFIG_ID_BASE_MIN ||
+            v > CONFIG_ID_BASE_MAX)
+                return parse_error_value(ctx, node, f->key, s, "expected a host ID from 65536 to 4294901759");
+        *target = (uint32_t) v;
+        return 0;
+}
+
 static int parse_field(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
         switch (f->type) {
         case FIELD_STRING:
@@ -404,6 +425,8 @@ static int parse_field(const ParseContext *ctx, const Field *f, const yaml_node_
                 return parse_limit(ctx, f, node, obj);
         case FIELD_TIMESTAMP:
                 return parse_timestamp(ctx, f, node, obj);
+        case FIELD_ID:
+                return parse_id(ctx, f, node, obj);
         case FIELD_CUSTOM:
                 return f->parse(ctx, f, node, obj);
         }
@@ -1125,8 +1148,6 @@ static int emit_networking(yaml_emitter_t *e, const ContainerConfig *c) {
         yaml_event_t ev;
         int r = 0;
 
-        if (c->privileged && (r = emit_key_bool(e, "privileged", true)) < 0)
-                return r;
         if (c->network_mode != NETWORK_MODE_PRIVATE) {
                 if (c->network_mode == NETWORK_MODE_CONTAINER)
                         r = asprintf(&mode, NETWORK_MODE_CONTAINER_PREFIX "%s", c->network_container);
@@ -1158,10 +1179,11 @@ static int emit_networking(yaml_emitter_t *e, const ContainerConfig *c) {
 }
 
 static int emit_container_fields(yaml_emitter_t *e, const ContainerConfig *c) {
-        char sig[SIGNAL_STRING_MAX], timeout[16], created[FORMAT_TIMESTAMP_MAX];
+        char sig[SIGNAL_STRING_MAX], timeout[16], created[FORMAT_TIMESTAMP_MAX], id_base[16];
         int r;
 
         snprintf(timeout, sizeof(timeout), "%u", c->stop_timeout_sec);
+        snprintf(id_base, sizeof(id_base), "%" PRIu32, c->id_base);
         if (!signal_to_string(c->stop_signal, sig))
                 return -EINVAL;
 
@@ -1178,6 +1200,8 @@ static int emit_container_fields(yaml_emitter_t *e, const ContainerConfig *c) {
             (r = emit_key_string(e, "stop-signal", sig)) < 0 ||
             (r = emit_scalar(e, "stop-timeout", YAML_PLAIN_SCALAR_STYLE)) < 0 ||
             (r = emit_scalar(e, timeout, YAML_PLAIN_SCALAR_STYLE)) < 0 ||
+            (c->privileged && (r = emit_key_plain(e, "privileged", "true")) < 0) ||
+            (c->id_base > 0 && (r = emit_key_plain(e, "id-base", id_base)) < 0) ||
             (r = emit_scalar(e, "autostart", YAML_PLAIN_SCALAR_STYLE)) < 0 ||
             (r = emit_scalar(e, c->autostart ? "true" : "false", YAML_PLAIN_SCALAR_STYLE)) < 0)
                 return r;

@@ -273,6 +273,8 @@ int container_config_verify(const ContainerConfig *c, char **ret_error) {
         if (c->stop_timeout_sec == 0)
                 return config_error(ret_error,
                                     "Invalid stop timeout 0: must be a positive number of seconds");
+        if (c->privileged && c->id_base > 0)
+                return config_error(ret_error, "A privileged container has no id-base (its IDs are the host's)");
 
         r = verify_binds(c->binds, ret_error);
         if (r < 0)

@@ -22,12 +22,14 @@
  *   init: [/sbin/init]         # optional sequence of strings, default [/sbin/init]
  *   stop-signal: SIGRTMIN+3    # optional, default SIGRTMIN+3
  *   stop-timeout: 10           # optional, seconds (integer > 0), default 10
+ *   privileged: false          # optional bool: no user namespace (not safe against a hostile root)
+ *   id-base: 1073741824        # unprivileged only, set by sysctrd: host ID of the container's root;
+ *                              # its IDs 0..65535 are host IDs id-base..id-base+65535
  *   autostart: false           # optional bool
  *   memory: 512M               # optional memory limit (K, M, G, T suffixes, powers of 1024)
  *   cpus: 1.5                  # optional CPU limit, in CPUs (up to three decimals)
  *   pids: 2048                 # optional limit of processes/threads
  *   binds: ["/srv/data:/data", "/etc/ssl/certs:/etc/ssl/certs:ro"]   # optional bind mounts (bind.h)
- *   privileged: false          # optional bool: no user namespace; may use network-mode host
  *   network-mode: private      # optional: private (default) | none | host | container:NAME
  *   networks:                  # private mode: a link per entry, in order (eth0, eth1...); the
  *     - name: lan0             #   first carries the default routes. sysctrd fills in ip, ip6 and
@@ -41,6 +43,11 @@
  * Unknown keys and wrong types are errors with "FILE:LINE: message" naming the key or value. */
 
 #define CONFIG_DEFAULT_STOP_TIMEOUT_SEC 10U
+/* An unprivileged container's user namespace maps this many IDs. */
+#define CONFIG_ID_COUNT 65536U
+/* id-base: above the host's own IDs; its last ID below (uid_t) -1. */
+#define CONFIG_ID_BASE_MIN CONFIG_ID_COUNT
+#define CONFIG_ID_BASE_MAX (UINT32_MAX - CONFIG_ID_COUNT)
 
 typedef struct ContainerConfig {
         char *name;
@@ -53,12 +60,13 @@ typedef struct ContainerConfig {
         char **init;            /* strv, never empty after load/defaults */
         int stop_signal;
         unsigned stop_timeout_sec;
+        bool privileged;
+        uint32_t id_base;       /* unprivileged: host ID of the container's root, 0: not allocated */
         bool autostart;
         uint64_t memory_max;    /* bytes, 0: no limit */
         uint32_t cpu_millis;    /* thousandths of a CPU, 0: no limit */
         uint64_t tasks_max;     /* 0: no limit */
         char **binds;           /* "SRC:DST[:ro]" specs (bind.h), NULL: none */
-        bool privileged;
         /* Networking (network-config.h) */
         NetworkMode network_mode;
         char *network_container;        /* NETWORK_MODE_CONTAINER: whose namespace it joins */

@@ -41,6 +41,18 @@ const char *sysctr_cgroup_parent(void) {
         return env_or("SYSCTR_CGROUP_PARENT", "sysctr.slice");
 }
 
+const char *sysctr_subuid_path(void) {
+        return env_or("SYSCTR_SUBUID", "/etc/subuid");
+}
+
+const char *sysctr_proc_sys_dir(void) {
+        return env_or("SYSCTR_PROC_SYS", "/proc/sys");
+}
+
+const char *sysctr_subgid_path(void) {
+        return env_or("SYSCTR_SUBGID", "/etc/subgid");
+}
+
 _printf_(1, 2) static char *path_format(const char *format, ...) {
         va_list ap;
         char *r;

@@ -30,6 +30,12 @@ const char *sysctr_template_dir(void);
 const char *sysctr_agent_path(void);
 const char *sysctr_enter_path(void);
 const char *sysctr_cgroup_parent(void);
+/* subuid(5)/subgid(5): where root's ranges for unprivileged containers are ($SYSCTR_SUBUID,
+ * $SYSCTR_SUBGID for tests; /etc/subuid, /etc/subgid otherwise). */
+const char *sysctr_subuid_path(void);
+const char *sysctr_subgid_path(void);
+/* Where sysctrd reads the host's limits: /proc/sys ($SYSCTR_PROC_SYS: a fake tree, for tests). */
+const char *sysctr_proc_sys_dir(void);
 
 /* --- <state> --- */
 char *sysctr_containers_dir(void);                     /* <state>/containers */
@@ -74,6 +80,8 @@ char *sysctr_container_console_log(const char *name);  /* .../NAME/console.log *
 #define SYSCTR_CONSOLE_SOCKET "console.sock"
 #define SYSCTR_CONSOLE_LOG "console.log"
 #define SYSCTR_ROOTFS_DIR "rootfs"
+#define SYSCTR_LOWER_DIR "lower"                       /* unprivileged: the idmapped image */
+#define SYSCTR_APIVFS_DIR "apivfs"                     /* unprivileged, nested: proc and sysfs */
 #define SYSCTR_NOTIFY_DIR "notify"                     /* bound onto the guest's /run/host/notify */
 #define SYSCTR_NOTIFY_SOCKET "notify"
 #define SYSCTR_NOTIFY_GUEST_SOCKET "/run/host/notify/notify"

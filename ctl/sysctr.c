@@ -34,6 +34,9 @@ typedef enum CtlOption {
         OPTION_REBUILD,
         OPTION_FOLLOW,
         OPTION_LINES,
+        OPTION_PRIVILEGED,
+        OPTION_ID_BASE,
+        OPTION_SHARED_IDS,
         OPTION_NETWORK,
         OPTION_PUBLISH,
         OPTION_ALLOW_HOST,
@@ -71,7 +74,7 @@ static const struct {
         [OPTION_MEMORY] = { "memory", 0, "SIZE", N_("Memory limit, e.g. 512M or 2G") },
         [OPTION_CPUS] = { "cpus", 0, "N", N_("CPU time limit in CPUs, e.g. 1.5") },
         [OPTION_PIDS] = { "pids", 0, "N", N_("Limit of processes and threads") },
-        [OPTION_BIND] = { "bind", 0, "SRC:DST[:ro]",
+        [OPTION_BIND] = { "bind", 0, "SRC:DST[:OPTS]",
                           N_("Bind a host directory into the container (may be repeated)") },
         [OPTION_TIMEOUT] = { "timeout", 0, "SEC", N_("Seconds to wait before killing (0: kill at once)") },
         [OPTION_FORCE] = { "force", 'f', NULL, N_("Stop the container first if it is running") },
@@ -82,6 +85,13 @@ static const struct {
         [OPTION_REBUILD] = { "rebuild", 0, NULL, N_("Build the image anew even if it is cached") },
         [OPTION_FOLLOW] = { "follow", 'f', NULL, N_("Show new log lines as they come, until interrupted") },
         [OPTION_LINES] = { "lines", 'n', "N", N_("Show only the last N lines of each log") },
+        [OPTION_PRIVILEGED] = { "privileged", 0, NULL,
+                                N_("No user namespace: the guest's root is the host's (not safe against a "
+                                   "hostile guest)") },
+        [OPTION_ID_BASE] = { "id-base", 0, "ID",
+                             N_("First of the 65536 host IDs of the container (default: allocated)") },
+        [OPTION_SHARED_IDS] = { "shared-ids", 0, NULL,
+                                N_("Allow --id-base to overlap the IDs of another container") },
         [OPTION_NETWORK] = { "network", 0, "NET[:ip=A,ip6=A,mac=M]",
                              N_("Attach to a network (may be repeated; the first has the default route), or "
                                 "host, none, container:NAME") },
@@ -117,10 +127,12 @@ typedef struct Verb {
 static const Verb verbs[] = {
         { "create", 2, 2,
           OPT(RELEASE) | OPT(HOSTNAME) | OPT(INIT) | OPT(STOP_SIGNAL) | OPT(STOP_TIMEOUT) | OPT(AUTOSTART) |
-          OPT(MEMORY) | OPT(CPUS) | OPT(PIDS) | OPT(BIND) | OPT(NETWORK) | OPT(PUBLISH) | OPT(ALLOW_HOST),
+          OPT(MEMORY) | OPT(CPUS) | OPT(PIDS) | OPT(BIND) | OPT(PRIVILEGED) | OPT(ID_BASE) | OPT(SHARED_IDS) |
+          OPT(NETWORK) | OPT(PUBLISH) | OPT(ALLOW_HOST),
           false, EXIT_FAILURE, "TEMPLATE NAME", N_("Create a container from a template"), verb_create,
-          N_("Without --network the container joins the default network, sysctr0 (a bridge with NAT, DNS and "
-             "DHCP, IPv4 and IPv6).") },
+          N_("A container is unprivileged unless --privileged is given: its IDs 0-65535 are 65536 host IDs "
+             "of its own, from the ranges /etc/subuid and /etc/subgid give root. Without --network it joins "
+             "the default network, sysctr0 (a bridge with NAT, DNS and DHCP, IPv4 and IPv6).") },
         { "start", 1, UINT_MAX, 0, false, EXIT_FAILURE, "NAME...", N_("Start containers"), verb_start },
         { "stop", 1, UINT_MAX, OPT(TIMEOUT), false, EXIT_FAILURE, "NAME...", N_("Stop containers"),
           verb_stop },
@@ -136,7 +148,7 @@ static const Verb verbs[] = {
         { "set", 2, UINT_MAX, 0, false, EXIT_FAILURE, "NAME KEY=VALUE...",
           N_("Change the settings of a container"), verb_set,
           N_("Keys: autostart=true|false, memory=SIZE|infinity, cpus=N|infinity, pids=N|infinity, "
-             "stop-signal=SIGNAL, stop-timeout=SEC, hostname=NAME, init=PATH, bind=SRC:DST[:ro] (may be "
+             "stop-signal=SIGNAL, stop-timeout=SEC, hostname=NAME, init=PATH, bind=SRC:DST[:ro,idmap] (may be "
              "repeated; \"bind=\" alone removes all binds), network=NET[:ip=A,ip6=A,mac=M] (may be repeated; "
              "while stopped), publish=[ADDR:]HOST:CTR[/udp] (may be repeated; \"publish=\" alone removes all), "
              "allow-host=true|false. All changes are made at once, or none; limits, published ports and host "
@@ -262,9 +274,9 @@ static int apply_limit_option(CtlOption id, const char *arg, CtlOptions *o) {
                 return 0;
         case OPTION_BIND:
                 if (!bind_spec_is_valid(arg)) {
-                        log_error(_("Invalid bind \"%s\": expected SOURCE:TARGET or SOURCE:TARGET:ro with "
-                                    "absolute, normalized paths, the target not /, nor in /proc, /sys or "
-                                    "/dev."),
+                        log_error(_("Invalid bind \"%s\": expected SOURCE:TARGET[:OPTIONS] (options ro, "
+                                    "rw, idmap, comma-separated) with absolute, normalized paths, the "
+                                    "target not /, nor in /proc, /sys or /dev."),
                                   arg);
                         return -EINVAL;
                 }
@@ -418,6 +430,18 @@ static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
                 return 0;
         case OPTION_AUTOSTART:
                 o->autostart = true;
+                return 0;
+        case OPTION_PRIVILEGED:
+                o->privileged = true;
+                return 0;
+        case OPTION_SHARED_IDS:
+                o->shared_ids = true;
+                return 0;
+        case OPTION_ID_BASE:
+                if (ctl_parse_uint32(arg, &o->id_base) < 0 || o->id_base == 0) {
+                        log_error(_("Invalid host ID \"%s\" for --id-base."), arg);
+                        return -EINVAL;
+                }
                 return 0;
         case OPTION_MEMORY:
         case OPTION_CPUS:

@@ -39,6 +39,9 @@ typedef struct CtlOptions {
         uint32_t cpu_millis;            /* thousandths of a CPU, 0: not given */
         uint64_t tasks_max;             /* 0: not given */
         char **binds;                   /* "SRC:DST[:ro]", checked, in the order given */
+        bool privileged;
+        uint32_t id_base;               /* 0: not given */
+        bool shared_ids;
         char **networks;                /* --network, checked, in the order given */
         char **publish;                 /* --publish, checked */
         bool allow_host;

@@ -142,8 +142,8 @@ static int collect_list_value(SetKey k, const char *value, char ***list) {
         case SET_BIND:
                 if (!bind_spec_is_valid(value))
                         return log_bad_value("bind", value,
-                                             _("SOURCE:TARGET or SOURCE:TARGET:ro with absolute paths, the "
-                                               "target not /, nor in /proc, /sys or /dev"));
+                                             _("SOURCE:TARGET[:OPTIONS] (options ro, rw, idmap) with "
+                                               "absolute paths, the target not /, nor in /proc, /sys or /dev"));
                 break;
         case SET_NETWORK:
                 r = ctl_check_network_arg(value);

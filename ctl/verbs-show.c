@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <time.h>
 
+#include "bus-names.h"
 #include "log.h"
 #include "parse-util.h"
 #include "strv.h"
@@ -12,92 +14,6 @@ static int log_parse_error(int r) {
         return log_error_errno(r, _("Failed to parse the reply of sysctrd: %m"));
 }
 
-/* Column headers and field names are not translated: scripts match on them (see sysctr(1)). */
-static const char *const list_header[3] = { "NAME", "STATE", "TEMPLATE" };
-
-static int list_measure(sd_bus_message *reply, size_t width[static 3]) {
-        const char *v[3];
-        int r;
-
-        for (size_t i = 0; i < 3; i++)
-                width[i] = strlen(list_header[i]);
-
-        r = sd_bus_message_enter_container(reply, 'a', "(ssso)");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_read(reply, "(ssso)", &v[0], &v[1], &v[2], NULL)) > 0)
-                for (size_t i = 0; i < 3; i++)
-                        width[i] = MAX(width[i], strlen(v[i]));
-        if (r < 0)
-                return r;
-        return sd_bus_message_exit_container(reply);
-}
-
-static int list_print_table(sd_bus_message *reply) {
-        const char *v[3];
-        size_t width[3];
-        int r;
-
-        r = list_measure(reply, width);
-        if (r >= 0)
-                r = sd_bus_message_rewind(reply, true);
-        if (r >= 0)
-                r = sd_bus_message_enter_container(reply, 'a', "(ssso)");
-        if (r < 0)
-                return log_parse_error(r);
-
-        /* One space between columns and none after the last, as machinectl(1) does. */
-        printf("%-*s %-*s %s\n", (int) width[0], list_header[0], (int) width[1], list_header[1],
-               list_header[2]);
-        while ((r = sd_bus_message_read(reply, "(ssso)", &v[0], &v[1], &v[2], NULL)) > 0)
-                printf("%-*s %-*s %s\n", (int) width[0], v[0], (int) width[1], v[1], v[2]);
-        if (r < 0)
-                return log_parse_error(r);
-        return 0;
-}
-
-static int list_print_json(sd_bus_message *reply) {
-        const char *name, *state, *template;
-        bool first = true;
-        int r;
-
-        r = sd_bus_message_enter_container(reply, 'a', "(ssso)");
-        if (r < 0)
-                return log_parse_error(r);
-
-        fputc('[', stdout);
-        while ((r = sd_bus_message_read(reply, "(ssso)", &name, &state, &template, NULL)) > 0) {
-                fputs(first ? "{\"name\":" : ",{\"name\":", stdout);
-                json_print_string(stdout, name);
-                fputs(",\"state\":", stdout);
-                json_print_string(stdout, state);
-                fputs(",\"template\":", stdout);
-                json_print_string(stdout, template);
-                fputc('}', stdout);
-                first = false;
-        }
-        fputs("]\n", stdout);
-        if (r < 0)
-                return log_parse_error(r);
-        return 0;
-}
-
-int verb_list(char **args, const CtlOptions *o) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r;
-
-        r = ctl_bus_open(&bus);
-        if (r < 0)
-                return r;
-
-        r = ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, &reply, "ListContainers", NULL);
-        if (r < 0)
-                return r;
-
-        return o->json ? list_print_json(reply) : list_print_table(reply);
-}
-
 typedef struct ContainerInfo {
         /* Strings point into the reply message. */
         const char *name, *id, *template, *release, *image, *state, *result, *unit, *stop_signal, *hostname,
@@ -105,7 +21,8 @@ typedef struct ContainerInfo {
         int allow_host;
         uint32_t leader;
         uint64_t creation_usec, last_start_usec;
-        int autostart;
+        int autostart, privileged;
+        uint32_t id_base, id_count;
         uint64_t stop_timeout_usec;
         /* UINT64_MAX: no limit, or unknown usage */
         uint64_t memory_max, cpu_quota_per_sec_usec, tasks_max;
@@ -146,6 +63,9 @@ static const struct {
         { "LastStartTimestamp", 't', offsetof(ContainerInfo, last_start_usec)        },
         { "Leader",             'u', offsetof(ContainerInfo, leader)                 },
         { "Autostart",          'b', offsetof(ContainerInfo, autostart)              },
+        { "Privileged",         'b', offsetof(ContainerInfo, privileged)             },
+        { "IdBase",             'u', offsetof(ContainerInfo, id_base)                },
+        { "IdCount",            'u', offsetof(ContainerInfo, id_count)               },
         { "StopTimeoutUSec",    't', offsetof(ContainerInfo, stop_timeout_usec)      },
         { "MemoryMax",          't', offsetof(ContainerInfo, memory_max)             },
         { "CPUQuotaPerSecUSec", 't', offsetof(ContainerInfo, cpu_quota_per_sec_usec) },
@@ -207,6 +127,147 @@ static int info_read(sd_bus_message *reply, ContainerInfo *info) {
         return sd_bus_message_exit_container(reply);
 }
 
+/* --- list: every container, from one GetManagedObjects call --- */
+
+/* Column headers and field names are not translated: scripts match on them (see sysctr(1)). */
+static const char *const list_header[] = { "NAME", "STATE", "TEMPLATE", "PRIVILEGED" };
+
+typedef struct ContainerList {
+        ContainerInfo *items;
+        size_t n;
+} ContainerList;
+
+static void container_list_done(ContainerList *l) {
+        for (size_t i = 0; i < l->n; i++)
+                container_info_done(&l->items[i]);
+        l->items = mfree(l->items);
+        l->n = 0;
+}
+
+/* One object's a{sa{sv}}: the container interface's properties, the rest skipped. */
+static int list_read_object(sd_bus_message *reply, ContainerList *l) {
+        bool found = false;
+        int r;
+
+        r = sd_bus_message_enter_container(reply, 'a', "{sa{sv}}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sa{sv}")) > 0) {
+                const char *interface;
+
+                r = sd_bus_message_read(reply, "s", &interface);
+                if (r < 0)
+                        return r;
+                if (streq(interface, SYSCTR_CONTAINER_INTERFACE) && !found) {
+                        ContainerInfo *n = reallocarray(l->items, l->n + 1, sizeof(ContainerInfo));
+
+                        if (!n)
+                                return -ENOMEM;
+                        l->items = n;
+                        l->items[l->n] = CONTAINER_INFO_INIT;
+                        r = info_read(reply, &l->items[l->n++]);
+                        found = true;
+                } else
+                        r = sd_bus_message_skip(reply, "a{sv}");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(reply);
+}
+
+static int list_read(sd_bus_message *reply, ContainerList *l) {
+        int r;
+
+        r = sd_bus_message_enter_container(reply, 'a', "{oa{sa{sv}}}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "oa{sa{sv}}")) > 0) {
+                r = sd_bus_message_skip(reply, "o");
+                if (r >= 0)
+                        r = list_read_object(reply, l);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(reply);
+}
+
+static int compare_by_name(const void *a, const void *b) {
+        return strcmp(strempty(((const ContainerInfo *) a)->name), strempty(((const ContainerInfo *) b)->name));
+}
+
+static void list_print_table(const ContainerList *l) {
+        size_t width[ELEMENTSOF(list_header) - 1];
+
+        for (size_t c = 0; c < ELEMENTSOF(width); c++)
+                width[c] = strlen(list_header[c]);
+        for (size_t i = 0; i < l->n; i++) {
+                width[0] = MAX(width[0], strlen(strempty(l->items[i].name)));
+                width[1] = MAX(width[1], strlen(strempty(l->items[i].state)));
+                width[2] = MAX(width[2], strlen(strempty(l->items[i].template)));
+        }
+        /* One space between columns and none after the last, as machinectl(1) does. */
+        printf("%-*s %-*s %-*s %s\n", (int) width[0], list_header[0], (int) width[1], list_header[1],
+               (int) width[2], list_header[2], list_header[3]);
+        for (size_t i = 0; i < l->n; i++)
+                printf("%-*s %-*s %-*s %s\n", (int) width[0], strempty(l->items[i].name), (int) width[1],
+                       strempty(l->items[i].state), (int) width[2], strempty(l->items[i].template),
+                       yes_no(l->items[i].privileged));
+}
+
+static void list_print_json(const ContainerList *l) {
+        fputc('[', stdout);
+        for (size_t i = 0; i < l->n; i++) {
+                const ContainerInfo *c = &l->items[i];
+
+                fputs(i == 0 ? "{\"name\":" : ",{\"name\":", stdout);
+                json_print_string(stdout, c->name);
+                fputs(",\"state\":", stdout);
+                json_print_string(stdout, c->state);
+                fputs(",\"template\":", stdout);
+                json_print_string(stdout, c->template);
+                printf(",\"privileged\":%s", c->privileged ? "true" : "false");
+                fputc('}', stdout);
+        }
+        fputs("]\n", stdout);
+}
+
+int verb_list(char **args, const CtlOptions *o) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(container_list_done) ContainerList l = {};
+        int r;
+
+        r = ctl_bus_open(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_call_method(bus, SYSCTR_BUS_NAME, SYSCTR_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+                               "GetManagedObjects", &error, &reply, NULL);
+        if (r < 0)
+                return ctl_log_bus_error(&error, r, "GetManagedObjects");
+        r = list_read(reply, &l);
+        if (r == -ENOMEM)
+                return log_oom();
+        if (r < 0)
+                return log_parse_error(r);
+        if (l.n > 0)
+                qsort(l.items, l.n, sizeof(ContainerInfo), compare_by_name);
+        if (o->json)
+                list_print_json(&l);
+        else
+                list_print_table(&l);
+        return 0;
+}
+
 static void info_print_line(const char *key, const char *value) {
         /* No trailing blank after an empty value. */
         if (isempty(value))
@@ -264,6 +325,14 @@ static const char *format_time(uint64_t usec, char buf[static 64]) {
         return buf;
 }
 
+/* "Privileged: no", "IDs: 1073741824-1073807359 (65536, mapped to 0-65535)". */
+static void info_print_ids(const ContainerInfo *i) {
+        info_print_line("Privileged", i->privileged ? "yes (not safe against a hostile guest root)" : "no");
+        if (i->id_count > 0)
+                printf("IDs: %" PRIu32 "-%" PRIu32 " (%" PRIu32 " host IDs for the container's 0-%" PRIu32 ")\n",
+                       i->id_base, i->id_base + (i->id_count - 1), i->id_count, i->id_count - 1);
+}
+
 static int info_print_text(const ContainerInfo *i) {
         _cleanup_free_ char *addresses = NULL, *init = NULL, *binds = NULL, *networks = NULL, *publish = NULL;
         char t[64];
@@ -289,6 +358,7 @@ static int info_print_text(const ContainerInfo *i) {
         info_print_line("Created", format_time(i->creation_usec, t));
         info_print_line("LastStart", format_time(i->last_start_usec, t));
         info_print_line("Autostart", yes_no(i->autostart));
+        info_print_ids(i);
         info_print_line("StopSignal", i->stop_signal);
         if (i->stop_timeout_usec % USEC_PER_SEC == 0)
                 printf("StopTimeout: %" PRIu64 "s\n", i->stop_timeout_usec / USEC_PER_SEC);
@@ -356,6 +426,8 @@ static int info_print_json(const ContainerInfo *i) {
         printf(",\"creation_usec\":%" PRIu64 ",\"last_start_usec\":%" PRIu64, i->creation_usec,
                i->last_start_usec);
         printf(",\"autostart\":%s", i->autostart ? "true" : "false");
+        printf(",\"privileged\":%s,\"id_base\":%" PRIu32 ",\"id_count\":%" PRIu32, i->privileged ? "true" : "false",
+               i->id_base, i->id_count);
         json_print_field("stop_signal", i->stop_signal, false);
         printf(",\"stop_timeout_usec\":%" PRIu64, i->stop_timeout_usec);
         json_print_field("result", i->result, false);

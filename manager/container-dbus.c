@@ -7,6 +7,7 @@
 #include "fileio.h"
 #include "job.h"
 #include "limits.h"
+#include "logs.h"
 #include "manager.h"
 #include "network.h"
 #include "paths.h"
@@ -121,6 +122,24 @@ static int property_get_autostart(sd_bus *bus, const char *path, const char *int
 
         return sd_bus_message_append(reply, "b", streq(property, "AllowHost") ? c->config->allow_host :
                                                  c->config->autostart);
+}
+
+static int property_get_privileged(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        return sd_bus_message_append(reply, "b", c->config->privileged);
+}
+
+/* IdBase, IdCount: the host IDs that the container's IDs 0..IdCount-1 map to; 0 and 0 when privileged. */
+static int property_get_ids(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+        bool mapped = !c->config->privileged && c->config->id_base > 0;
+
+        if (streq(property, "IdBase"))
+                return sd_bus_message_append(reply, "u", mapped ? c->config->id_base : 0);
+        return sd_bus_message_append(reply, "u", mapped ? CONFIG_ID_COUNT : 0);
 }
 
 static int property_get_stop_signal(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -269,6 +288,7 @@ CONTAINER_OBJECT_METHOD(method_exec_pty, SYSCTR_POLKIT_SHELL, container_method_e
 CONTAINER_OBJECT_METHOD(method_open_shell, SYSCTR_POLKIT_SHELL, container_method_open_shell)
 CONTAINER_OBJECT_METHOD(method_open_console, SYSCTR_POLKIT_CONSOLE, container_method_open_console)
 CONTAINER_OBJECT_METHOD(method_get_logs, SYSCTR_POLKIT_LOGS, container_method_get_logs)
+CONTAINER_OBJECT_METHOD(method_watch_logs, SYSCTR_POLKIT_LOGS, container_method_watch_logs)
 
 static int method_get_config(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         return container_method_get_config(userdata, message, error);
@@ -299,6 +319,9 @@ const sd_bus_vtable container_vtable[] = {
         SD_BUS_PROPERTY("Publish", "as", property_get_publish, 0, CHANGE),
         SD_BUS_PROPERTY("AllowHost", "b", property_get_autostart, 0, CHANGE),
         SD_BUS_PROPERTY("Autostart", "b", property_get_autostart, 0, CHANGE),
+        SD_BUS_PROPERTY("Privileged", "b", property_get_privileged, 0, CONST),
+        SD_BUS_PROPERTY("IdBase", "u", property_get_ids, 0, CONST),
+        SD_BUS_PROPERTY("IdCount", "u", property_get_ids, 0, CONST),
         SD_BUS_PROPERTY("StopSignal", "s", property_get_stop_signal, 0, CHANGE),
         SD_BUS_PROPERTY("StopTimeoutUSec", "t", property_get_usec, 0, CHANGE),
         SD_BUS_PROPERTY("MemoryMax", "t", property_get_limit, 0, CHANGE),
@@ -331,6 +354,8 @@ const sd_bus_vtable container_vtable[] = {
                                 UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("GetLogs", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("h", logs), method_get_logs,
                                 UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("WatchLogs", SD_BUS_ARGS("a{sv}", options), SD_BUS_RESULT("o", watch),
+                                method_watch_logs, UNPRIV),
         SD_BUS_VTABLE_END,
 };
 

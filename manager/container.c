@@ -438,6 +438,7 @@ int container_start(Container *c, Job **ret_job, sd_bus_error *error) {
         } else {
                 /* Shown as starting at once, also while it waits for its turn. */
                 container_set_state(c, CONTAINER_STARTING, 0, NULL);
+                manager_check_host_limits(c->manager, false);
                 if (job_acquire_start_slot(j)) {
                         r = container_do_start(c);
                         if (r < 0) {

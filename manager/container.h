@@ -91,3 +91,4 @@ int container_method_exec_pty(Container *c, sd_bus_message *message, sd_bus_erro
 int container_method_open_shell(Container *c, sd_bus_message *message, sd_bus_error *error);
 int container_method_open_console(Container *c, sd_bus_message *message, sd_bus_error *error);
 int container_method_get_logs(Container *c, sd_bus_message *message, sd_bus_error *error);
+/* logs.h has container_method_watch_logs(). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "create.h"
 #include "fileio.h"
 #include "id.h"
+#include "idrange.h"
 #include "image.h"
 #include "job.h"
 #include "log.h"
@@ -87,6 +89,13 @@ static int container_disk_create(const ContainerConfig *cfg) {
         /* upper/ becomes the container's "/": it must not be 0700 (mkdirat() obeys the umask). */
         if (mkdirat(fd, SYSCTR_UPPER_DIR, 0755) < 0 || fchmodat(fd, SYSCTR_UPPER_DIR, 0755, 0) < 0 ||
             mkdirat(fd, SYSCTR_WORK_DIR, 0700) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        /* Unprivileged: both belong to the guest's root, who mounts the overlay in its namespace. */
+        if (!cfg->privileged &&
+            (fchownat(fd, SYSCTR_UPPER_DIR, cfg->id_base, cfg->id_base, AT_SYMLINK_NOFOLLOW) < 0 ||
+             fchownat(fd, SYSCTR_WORK_DIR, cfg->id_base, cfg->id_base, AT_SYMLINK_NOFOLLOW) < 0)) {
                 r = -errno;
                 goto fail;
         }
@@ -203,6 +212,77 @@ static bool container_dir_exists(const char *name) {
         return d && lstat(d, &st) >= 0;
 }
 
+/* The host ID bases of the other unprivileged containers (also those still being created). */
+static int used_id_bases(Manager *m, uint32_t **ret, size_t *ret_n) {
+        _cleanup_free_ Container **all = manager_sorted_containers(m);
+        _cleanup_free_ uint32_t *used = NULL;
+        size_t n = 0, total = hashmap_size(m->containers);
+
+        if (!all && total > 0)
+                return -ENOMEM;
+        used = calloc(total + 1, sizeof(uint32_t));
+        if (!used)
+                return -ENOMEM;
+        for (size_t i = 0; i < total; i++)
+                if (!all[i]->config->privileged && all[i]->config->id_base > 0)
+                        used[n++] = all[i]->config->id_base;
+        *ret = TAKE_PTR(used);
+        *ret_n = n;
+        return 0;
+}
+
+/* An unprivileged container's block of 65,536 host IDs: the one asked for (checked against root's
+ * ranges and, unless sharing is asked for, against the others' blocks), or the lowest free one. There
+ * is no falling back to privileged. */
+static int assign_ids(Manager *m, ContainerConfig *cfg, bool explicit, bool shared, sd_bus_error *error) {
+        _cleanup_(subid_file_freep) SubIdFile *uids = NULL, *gids = NULL;
+        _cleanup_free_ uint32_t *used = NULL;
+        _cleanup_free_ char *err = NULL;
+        uint32_t other;
+        size_t n_used;
+        int r;
+
+        r = subid_file_load(sysctr_subuid_path(), &uids, &err);
+        if (r >= 0)
+                r = subid_file_load(sysctr_subgid_path(), &gids, &err);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_NO_ID_RANGE, "%s", err ?: strerror(-r));
+        r = used_id_bases(m, &used, &n_used);
+        if (r < 0)
+                return r;
+
+        if (!explicit) {
+                r = idrange_allocate(uids, gids, used, n_used, &cfg->id_base, &err);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return sd_bus_error_setf(error, SYSCTR_ERROR_NO_ID_RANGE,
+                                                 "Cannot create container \"%s\" unprivileged: %s", cfg->name,
+                                                 err ?: strerror(-r));
+                return 0;
+        }
+        r = idrange_check_base(uids, gids, cfg->id_base, &err);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_NO_ID_RANGE, "%s", err ?: strerror(-r));
+        if (!shared && idrange_find_overlap(cfg->id_base, used, n_used, &other)) {
+                _cleanup_free_ Container **all = manager_sorted_containers(m);
+                const char *who = "another container";
+
+                for (size_t i = 0; all && i < hashmap_size(m->containers); i++)
+                        if (!all[i]->config->privileged && all[i]->config->id_base == other)
+                                who = all[i]->name;
+                return sd_bus_error_setf(error, SYSCTR_ERROR_NO_ID_RANGE,
+                                         "Host IDs %" PRIu32 "-%" PRIu32 " (id-base %" PRIu32 ") overlap those of "
+                                         "container %s (id-base %" PRIu32 "); give shared-ids to share them.",
+                                         cfg->id_base, cfg->id_base + (CONFIG_ID_COUNT - 1), cfg->id_base, who, other);
+        }
+        return 0;
+}
+
 /* Read and check everything the call says; the complete config. */
 static int create_config(Manager *m, sd_bus_message *message, ContainerConfig **ret, sd_bus_error *error) {
         _cleanup_(container_config_freep) ContainerConfig *cfg = NULL;
@@ -210,6 +290,7 @@ static int create_config(Manager *m, sd_bus_message *message, ContainerConfig **
         const char *name, *template;
         char id[ID_STRING_MAX];
         struct timespec now;
+        OptionExtra extra = {};
         OptionMask given;
         int r;
 
@@ -225,9 +306,16 @@ static int create_config(Manager *m, sd_bus_message *message, ContainerConfig **
         cfg = container_config_new();
         if (!cfg)
                 return -ENOMEM;
-        r = options_parse(cfg, message, OPTIONS_CREATE, &given, error);
+        r = options_parse(cfg, message, OPTIONS_CREATE, &given, &extra, error);
         if (r < 0)
                 return r;
+        if (cfg->privileged && (given & (OPTION_ID_BASE | OPTION_SHARED_IDS)))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Option \"%s\" is for unprivileged containers; a privileged one uses the "
+                                         "host's IDs.", given & OPTION_ID_BASE ? "id-base" : "shared-ids");
+        if (extra.shared_ids && !(given & OPTION_ID_BASE))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Option \"shared-ids\" needs \"id-base\": the block to share.");
         if (manager_get_container(m, name) || container_dir_exists(name))
                 return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_EXISTS, "Container \"%s\" already exists.",
                                          name);
@@ -245,6 +333,11 @@ static int create_config(Manager *m, sd_bus_message *message, ContainerConfig **
         r = apply_template(cfg, given & OPTION_INIT, given & OPTION_STOP_SIGNAL, error);
         if (r < 0)
                 return r;
+        if (!cfg->privileged) {
+                r = assign_ids(m, cfg, given & OPTION_ID_BASE, extra.shared_ids, error);
+                if (r < 0)
+                        return r;
+        }
         r = container_config_verify(cfg, &err);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err ?: "Invalid configuration.");

@@ -34,8 +34,8 @@ static int method_cancel(sd_bus_message *message, void *userdata, sd_bus_error *
 
         /* A job of a container is that container's business; an image build, anyone's who may manage
          * containers. */
-        AUTHORIZE(j->manager, message, SYSCTR_POLKIT_MANAGE_CONTAINERS, method_cancel,
-                  streq(j->object, "/") ? NULL : j->target, error);
+        AUTHORIZE_FULL(j->manager, message, SYSCTR_POLKIT_MANAGE_CONTAINERS, method_cancel,
+                       streq(j->object, "/") ? NULL : j->target, POLKIT_RERUN_JOB, error);
         r = job_cancel(j, error);
         return r < 0 ? r : sd_bus_reply_method_return(message, NULL);
 }

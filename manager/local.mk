@@ -16,7 +16,8 @@ manager_libsysctrd_a_SOURCES = \
 	manager/process.c manager/process.h \
 	manager/process-dbus.c \
 	manager/console.c \
-	manager/logs.c \
+	manager/logs.c manager/logs.h \
+	manager/logwatch.c \
 	manager/options.c manager/options.h \
 	manager/limits.c manager/limits.h \
 	manager/settings.c \
@@ -44,7 +45,17 @@ TESTS += test-idrange tests/unit/test-setup-subids.sh
 test_idrange_SOURCES = tests/unit/test-idrange.c tests/unit/tap.h
 test_idrange_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
 test_idrange_LDADD = $(SYSCTRD_LIBS)
-EXTRA_DIST += tools/setup-subids tests/unit/test-setup-subids.sh
+EXTRA_DIST += tests/unit/test-setup-subids.sh
+dist_pkglibexec_SCRIPTS = tools/setup-subids
+
+# An install onto this system (no DESTDIR, /etc, as root) gives root its subordinate IDs, which
+# unprivileged containers need; a staged install (packages, distcheck) leaves that to the package's
+# postinst: "$(pkglibexecdir)/setup-subids".
+install-exec-hook:
+	@if test -z "$(DESTDIR)" && test "$(sysconfdir)" = /etc && test "$$(id -u)" = 0; then \
+		echo "  SETUP    /etc/subuid /etc/subgid (root's subordinate IDs)"; \
+		$(SHELL) $(srcdir)/tools/setup-subids; \
+	fi
 
 # Host limits that guests share, against fake /proc/sys trees and units/sysctl.d/60-sysctr.conf.
 check_PROGRAMS += test-host-limits

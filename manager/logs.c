@@ -21,6 +21,7 @@
 #include "container.h"
 #include "guest-path.h"
 #include "log.h"
+#include "logs.h"
 #include "manager.h"
 #include "paths.h"
 
@@ -498,15 +499,6 @@ static int logs_follow(Logs *l) {
 
 /* ---------------------------------------------------------------------------------------------- */
 
-typedef struct LogsRequest {
-        const char *name;
-        bool systemd;           /* the agent logs to the journal, not to <log dir>/NAME.log */
-        pid_t leader;           /* the running init, or 0 */
-        bool lines_set;
-        uint32_t lines;
-        bool follow;
-} LogsRequest;
-
 static int logs_open(Logs *l, const LogsRequest *req) {
         _cleanup_close_ int root_fd = -EBADF;
         const char *name = req->name;
@@ -643,22 +635,12 @@ static int read_logs_options(sd_bus_message *m, LogsRequest *req, sd_bus_error *
         return sd_bus_message_exit_container(m);
 }
 
-int container_method_get_logs(Container *c, sd_bus_message *message, sd_bus_error *error) {
+int logs_spawn(Manager *m, const LogsRequest *req, int *ret_fd) {
         _cleanup_close_pair_ int pipe_fds[2] = { -EBADF, -EBADF };
-        LogsRequest req = {
-                .name = c->name,
-                .systemd = c->manager->backend->units,
-                .leader = container_is_active(c) ? c->leader : 0,
-        };
         sd_event_source *child = NULL;
         pid_t pid;
         int r;
 
-        r = read_logs_options(message, &req, error);
-        if (r < 0)
-                return r;
-        if (c->state == CONTAINER_CREATING)
-                return sd_bus_error_setf(error, SYSCTR_ERROR_BUSY, "Container \"%s\" is being created.", c->name);
         if (pipe2(pipe_fds, O_CLOEXEC) < 0)
                 return -errno;
         pid = fork();
@@ -666,15 +648,47 @@ int container_method_get_logs(Container *c, sd_bus_message *message, sd_bus_erro
                 return -errno;
         if (pid == 0) {
                 pipe_fds[0] = safe_close(pipe_fds[0]);
-                logs_child(pipe_fds[1], &req);
+                logs_child(pipe_fds[1], req);
         }
         pipe_fds[1] = safe_close(pipe_fds[1]);
-        /* The source belongs to its callback, which ends it. */
-        r = sd_event_add_child(c->manager->event, &child, pid, WEXITED, on_logs_child_exit, NULL);
+        /* The source belongs to its callback, which ends it. The child ends when the reader has
+         * closed the pipe (it notices at its next write, or at once when following). */
+        r = sd_event_add_child(m->event, &child, pid, WEXITED, on_logs_child_exit, NULL);
         if (r < 0) {
                 (void) kill(pid, SIGKILL);
                 (void) waitpid(pid, NULL, 0);
                 return r;
         }
-        return sd_bus_reply_method_return(message, "h", pipe_fds[0]);
+        *ret_fd = TAKE_FD(pipe_fds[0]);
+        return 0;
+}
+
+int logs_request_init(Container *c, sd_bus_message *message, LogsRequest *ret, sd_bus_error *error) {
+        int r;
+
+        *ret = (LogsRequest) {
+                .name = c->name,
+                .systemd = c->manager->backend->units,
+                .leader = container_is_active(c) ? c->leader : 0,
+        };
+        r = read_logs_options(message, ret, error);
+        if (r < 0)
+                return r;
+        if (c->state == CONTAINER_CREATING)
+                return sd_bus_error_setf(error, SYSCTR_ERROR_BUSY, "Container \"%s\" is being created.", c->name);
+        return 0;
+}
+
+int container_method_get_logs(Container *c, sd_bus_message *message, sd_bus_error *error) {
+        _cleanup_close_ int fd = -EBADF;
+        LogsRequest req;
+        int r;
+
+        r = logs_request_init(c, message, &req, error);
+        if (r < 0)
+                return r;
+        r = logs_spawn(c->manager, &req, &fd);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Failed to read the logs of \"%s\": %m", c->name);
+        return sd_bus_reply_method_return(message, "h", fd);
 }

@@ -6,6 +6,7 @@
 #include "image-dbus.h"
 #include "job.h"
 #include "log.h"
+#include "logs.h"
 #include "manager.h"
 #include "name.h"
 #include "network.h"
@@ -62,6 +63,7 @@ MANAGER_CONTAINER_METHOD(method_exec_pty, SYSCTR_POLKIT_SHELL, container_method_
 MANAGER_CONTAINER_METHOD(method_open_shell, SYSCTR_POLKIT_SHELL, container_method_open_shell)
 MANAGER_CONTAINER_METHOD(method_open_console, SYSCTR_POLKIT_CONSOLE, container_method_open_console)
 MANAGER_CONTAINER_METHOD(method_get_logs, SYSCTR_POLKIT_LOGS, container_method_get_logs)
+MANAGER_CONTAINER_METHOD(method_watch_logs, SYSCTR_POLKIT_LOGS, container_method_watch_logs)
 
 static int method_get(sd_bus_message *message, void *userdata, sd_bus_error *error) {
         Container *c;
@@ -240,12 +242,21 @@ static int property_get_mode(sd_bus *bus, const char *path, const char *interfac
         return sd_bus_message_append(reply, "s", manager_mode_to_string(m->mode));
 }
 
+static int property_get_host_warnings(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        return sd_bus_message_append_strv(reply, m->host_warnings);
+}
+
 #define UNPRIV SD_BUS_VTABLE_UNPRIVILEGED
 
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Mode", "s", property_get_mode, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("HostWarnings", "as", property_get_host_warnings, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("CreateContainer", SD_BUS_ARGS("s", name, "s", template, "a{sv}", options),
                                 SD_BUS_RESULT("o", container), method_create, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("DeleteContainer", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_delete, UNPRIV),
@@ -285,6 +296,8 @@ static const sd_bus_vtable manager_vtable[] = {
                                 method_open_console, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("GetContainerLogs", SD_BUS_ARGS("s", name, "a{sv}", options),
                                 SD_BUS_RESULT("h", logs), method_get_logs, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("WatchContainerLogs", SD_BUS_ARGS("s", name, "a{sv}", options),
+                                SD_BUS_RESULT("o", watch), method_watch_logs, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("ListTemplates", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ss)", templates),
                                 method_list_templates, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("ListImages", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sssst)", images), method_list_images,
@@ -331,6 +344,8 @@ static const ObjectType object_types[] = {
         { SYSCTR_JOB_PATH_PREFIX, SYSCTR_JOB_INTERFACE, job_vtable, job_object_find, job_node_enumerator },
         { SYSCTR_PROCESS_PATH_PREFIX, SYSCTR_PROCESS_INTERFACE, process_vtable, process_object_find,
           process_node_enumerator },
+        { SYSCTR_LOGWATCH_PATH_PREFIX, SYSCTR_LOGWATCH_INTERFACE, log_watch_vtable, log_watch_object_find,
+          log_watch_node_enumerator },
         { SYSCTR_NETWORK_PATH_PREFIX, SYSCTR_NETWORK_INTERFACE, network_vtable, network_object_find,
           network_node_enumerator },
 };

@@ -13,6 +13,7 @@
 #include "cgroup-util.h"
 #include "container.h"
 #include "fileio.h"
+#include "host-limits.h"
 #include "image.h"
 #include "job.h"
 #include "log.h"
@@ -21,7 +22,9 @@
 #include "network.h"
 #include "paths.h"
 #include "polkit.h"
+#include "logs.h"
 #include "process.h"
+#include "strv.h"
 
 /* Start jobs that run at once; the others wait their turn. A booting guest is mostly CPU work of its
  * own systemd, so more at once than a few per CPU only makes each of them slower. */
@@ -49,13 +52,19 @@ int manager_new(ManagerMode mode, Manager **ret) {
         m->inotify_fd = -EBADF;
         m->enter_fd = -EBADF;
         m->max_parallel_starts = MAX(STARTS_MIN, STARTS_PER_CPU * (unsigned) MAX(cpus, 1L));
+        /* For benchmarks of the bound itself. */
+        const char *e = getenv("SYSCTR_MAX_PARALLEL_STARTS");
+        if (e && atoi(e) > 0)
+                m->max_parallel_starts = (unsigned) atoi(e);
 
         m->containers = hashmap_new(&string_hash_ops);
         m->container_leaders = hashmap_new(&trivial_hash_ops);
         m->jobs = hashmap_new(&trivial_hash_ops);
         m->processes = hashmap_new(&trivial_hash_ops);
+        m->log_watches = hashmap_new(&trivial_hash_ops);
         m->networks = hashmap_new(&string_hash_ops);
-        if (!m->containers || !m->container_leaders || !m->jobs || !m->processes || !m->networks)
+        if (!m->containers || !m->container_leaders || !m->jobs || !m->processes || !m->log_watches ||
+            !m->networks)
                 return -ENOMEM;
 
         /* sd-event watches our children (image builders, sysctr-enter, log readers) through
@@ -77,6 +86,7 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         manager_free_processes(m);
+        manager_free_log_watches(m);
         /* The owners of jobs end them as they go; then what is left. */
         while (hashmap_size(m->containers) > 0) {
                 size_t i = 0;
@@ -95,6 +105,8 @@ Manager *manager_free(Manager *m) {
         hashmap_free(m->container_leaders);
         hashmap_free(m->jobs);
         hashmap_free(m->processes);
+        hashmap_free(m->log_watches);
+        strv_free(m->host_warnings);
         sd_bus_slot_unref(m->job_removed_slot);
         sd_event_source_disable_unref(m->inotify_source);
         safe_close(m->inotify_fd);
@@ -225,6 +237,22 @@ static int load_container(Manager *m, const char *name) {
         if (r == -ENOMEM)
                 return log_oom();
 
+        if (r >= 0 && !cfg->privileged && cfg->id_base == 0) {
+                _cleanup_free_ char *text = NULL;
+
+                /* Made before containers had user namespaces: it stays as it was, and says so. */
+                cfg->privileged = true;
+                r = container_config_format(cfg, &text);
+                if (r >= 0)
+                        r = write_file_atomic(path, text, strlen(text), 0600);
+                if (r < 0)
+                        log_container_full_errno(name, LOG_WARNING, r, "Failed to record container %s as privileged: %m",
+                                                    name);
+                else
+                        log_container_info(name, "Container %s predates user namespaces: it stays privileged "
+                                           "(privileged: true in its config.yaml).", name);
+                r = 0;
+        }
         if (r < 0) {
                 log_container_warning(name, "Container %s is broken: %s", name, strna(why));
                 r = container_new_broken(m, name, why ?: "its config.yaml cannot be read", &c);
@@ -363,6 +391,57 @@ int manager_connect(Manager *m) {
         return 0;
 }
 
+void manager_check_host_limits(Manager *m, bool log_all) {
+        _cleanup_free_ Container **all = manager_sorted_containers(m);
+        _cleanup_strv_free_ char **text = NULL;
+        HostShortfall *s = NULL;
+        HostDemand d = {
+                /* The agent creates each user namespace as root (agent/container.c): its inotify use
+                 * is charged to root as well. */
+                .userns_owned_by_root = true,
+        };
+        size_t n = 0;
+        int r;
+
+        if (!all)
+                return (void) log_oom();
+        for (size_t i = 0; i < hashmap_size(m->containers); i++)
+                if (container_is_active(all[i])) {
+                        if (all[i]->config->privileged)
+                                d.n_privileged++;
+                        else
+                                d.n_unprivileged++;
+                }
+        r = host_limits_check(sysctr_proc_sys_dir(), &d, &s, &n);
+        if (r < 0) {
+                log_debug_errno(r, "Failed to check the host's limits: %m");
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                char *t;
+
+                if (host_shortfall_format(&s[i], &t) < 0 || strv_push(&text, t) < 0) {
+                        host_shortfalls_free(s, n);
+                        return (void) log_oom();
+                }
+        }
+        host_shortfalls_free(s, n);
+
+        if (!log_all && strv_equal(text, m->host_warnings))
+                return;
+        STRV_FOREACH(t, text)
+                log_warning("Host limit short: %s", *t);
+        if (!strv_equal(text, m->host_warnings)) {
+                if (!text && m->host_warnings)
+                        log_info("The host's limits suffice again for the containers that run.");
+                strv_free(m->host_warnings);
+                m->host_warnings = TAKE_PTR(text);
+                if (m->bus)
+                        (void) sd_bus_emit_properties_changed(m->bus, SYSCTR_MANAGER_PATH, SYSCTR_MANAGER_INTERFACE,
+                                                              "HostWarnings", NULL);
+        }
+}
+
 int manager_startup(Manager *m) {
         int r;
 
@@ -380,6 +459,7 @@ int manager_startup(Manager *m) {
         if (r < 0)
                 return r;
         m->backend->startup(m);
+        manager_check_host_limits(m, true);
         return 0;
 }
 

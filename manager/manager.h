@@ -53,8 +53,13 @@ typedef struct Manager {
         uint32_t last_process_id;
         int enter_fd;                   /* a sealed in-memory copy of sysctr-enter (process.c) */
 
+        Hashmap *log_watches;           /* id → LogWatch (logwatch.c) */
+        uint32_t last_log_watch_id;
+
         int inotify_fd;
         sd_event_source *inotify_source;
+
+        char **host_warnings;           /* host limits that are short (HostWarnings), NULL: none */
 
         sd_bus_slot *job_removed_slot;  /* systemd mode */
         PolkitQuery *polkit_queries;    /* callers waiting for polkit's answer */
@@ -78,6 +83,11 @@ int manager_connect(Manager *m);
 /* Both, then what is done once everything is there (autostart, reconciliation). */
 int manager_startup(Manager *m);
 int manager_run(Manager *m);
+
+/* Check the host limits that guests share (host-limits.h) for the containers that are active now
+ * (starting ones included): the shortfalls, as text, become HostWarnings and are logged when they
+ * change (always when log_all). */
+void manager_check_host_limits(Manager *m, bool log_all);
 
 Container *manager_get_container(Manager *m, const char *name);
 int manager_add_container(Manager *m, Container *c);
@@ -106,9 +116,10 @@ void manager_emit_object_removed(Manager *m, const char *path);
                         return _r_ < 0 ? _r_ : 1;                                                       \
         } while (0)
 #define AUTHORIZE(m, message, action, handler, container_name, error) \
-        AUTHORIZE_FULL(m, message, action, handler, container_name, (container_name) != NULL, error)
+        AUTHORIZE_FULL(m, message, action, handler, container_name,                                   \
+                       (container_name) ? POLKIT_RERUN_CONTAINER : POLKIT_RERUN_MANAGER, error)
 #define AUTHORIZE_BY_NAME(m, message, action, handler, container_name, error) \
-        AUTHORIZE_FULL(m, message, action, handler, container_name, false, error)
+        AUTHORIZE_FULL(m, message, action, handler, container_name, POLKIT_RERUN_MANAGER, error)
 /* A manager method about the network named in its arguments (org.sysctr1.manage-networks). */
 #define AUTHORIZE_NETWORK(m, message, handler, network_name, error)                                     \
         do {                                                                                            \

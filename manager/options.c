@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "bind.h"
@@ -26,6 +27,9 @@ static const Option options[] = {
         { "cpus", OPTION_CPUS, "ds" },
         { "pids", OPTION_PIDS, "ts" },
         { "binds", OPTION_BINDS, "as" },
+        { "privileged", OPTION_PRIVILEGED, "b" },
+        { "id-base", OPTION_ID_BASE, "u" },
+        { "shared-ids", OPTION_SHARED_IDS, "b" },
         { "networks", OPTION_NETWORKS, "as" },
         { "publish", OPTION_PUBLISH, "as" },
         { "allow-host", OPTION_ALLOW_HOST, "b" },
@@ -110,8 +114,8 @@ static int parse_binds(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *er
         STRV_FOREACH(b, l)
                 if (!bind_spec_is_valid(*b))
                         return invalid(error, "binds", *b,
-                                       "expected SOURCE:TARGET[:ro] with absolute paths, the target not /, /proc, "
-                                       "/sys or /dev");
+                                       "expected SOURCE:TARGET[:OPTIONS] (options ro, rw, idmap) with absolute "
+                                       "paths, the target not /, /proc, /sys or /dev");
         strv_free(cfg->binds);
         cfg->binds = strv_length(l) > 0 ? TAKE_PTR(l) : NULL;
         return 0;
@@ -194,7 +198,8 @@ static int parse_init(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *err
         return 0;
 }
 
-static int parse_one(ContainerConfig *cfg, sd_bus_message *m, const Option *o, char type, sd_bus_error *error) {
+static int parse_one(ContainerConfig *cfg, OptionExtra *extra, sd_bus_message *m, const Option *o, char type,
+                     sd_bus_error *error) {
         const char *s;
         uint32_t u;
         int b, r;
@@ -243,11 +248,30 @@ static int parse_one(ContainerConfig *cfg, sd_bus_message *m, const Option *o, c
                 cfg->stop_timeout_sec = u;
                 return 0;
         case OPTION_AUTOSTART:
+        case OPTION_PRIVILEGED:
+        case OPTION_SHARED_IDS:
                 r = sd_bus_message_read(m, "v", "b", &b);
                 if (r < 0)
                         return r;
-                cfg->autostart = b;
+                if (o->mask == OPTION_AUTOSTART)
+                        cfg->autostart = b;
+                else if (o->mask == OPTION_PRIVILEGED)
+                        cfg->privileged = b;
+                else
+                        extra->shared_ids = b;
                 return 0;
+        case OPTION_ID_BASE: {
+                char buf[16];
+
+                r = sd_bus_message_read(m, "v", "u", &u);
+                if (r < 0)
+                        return r;
+                (void) snprintf(buf, sizeof(buf), "%" PRIu32, u);
+                if (u < CONFIG_ID_BASE_MIN || u > CONFIG_ID_BASE_MAX)
+                        return invalid(error, o->key, buf, "expected a host ID from 65536 to 4294901759");
+                cfg->id_base = u;
+                return 0;
+        }
         default:
                 return parse_limit(cfg, m, o, type, error);
         }
@@ -261,7 +285,7 @@ static const Option *option_find(const char *key) {
 }
 
 int options_parse(ContainerConfig *cfg, sd_bus_message *message, OptionMask allowed, OptionMask *ret_given,
-                  sd_bus_error *error) {
+                  OptionExtra *extra, sd_bus_error *error) {
         OptionMask given = 0;
         int r;
 
@@ -286,7 +310,8 @@ int options_parse(ContainerConfig *cfg, sd_bus_message *message, OptionMask allo
                                                  "Unknown option \"%s\" (known: %s).", key,
                                                  allowed & OPTION_RELEASE ?
                                                  "release, hostname, init, stop-signal, stop-timeout, autostart, "
-                                                 "memory, cpus, pids, binds, networks, publish, allow-host" :
+                                                 "memory, cpus, pids, binds, privileged, id-base, shared-ids, "
+                                                 "networks, publish, allow-host" :
                                                  "hostname, init, stop-signal, stop-timeout, autostart, memory, "
                                                  "cpus, pids, binds, networks, publish, allow-host");
                 if (given & o->mask)
@@ -299,7 +324,7 @@ int options_parse(ContainerConfig *cfg, sd_bus_message *message, OptionMask allo
                                            : strlen(contents) != 1 || !strchr(o->types, contents[0]))
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                  "Option \"%s\" cannot be of type '%s'.", key, contents);
-                r = parse_one(cfg, message, o, contents[0], error);
+                r = parse_one(cfg, extra, message, o, contents[0], error);
                 if (r < 0)
                         return r;
                 given |= o->mask;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "container.h"
+#include "job.h"
 #include "bus-names.h"
 #include "log.h"
 #include "polkit.h"
@@ -11,7 +12,7 @@ struct PolkitQuery {
         char *action;
         const char *details_key;        /* "container", "network": static strings */
         char *container_name;           /* the object's name, whatever its kind */
-        bool rerun_with_container;
+        PolkitRerun rerun;
         AuthorizedHandler handler;
         sd_bus_slot *slot;
         bool authorized;
@@ -51,7 +52,7 @@ static void polkit_query_rerun(PolkitQuery *q) {
         void *userdata = q->manager;
         int r;
 
-        if (q->rerun_with_container) {
+        if (q->rerun == POLKIT_RERUN_CONTAINER) {
                 Container *c = manager_get_container(q->manager, q->container_name);
 
                 if (!c) {
@@ -60,6 +61,16 @@ static void polkit_query_rerun(PolkitQuery *q) {
                         return;
                 }
                 userdata = c;
+        } else if (q->rerun == POLKIT_RERUN_JOB) {
+                const char *path = sd_bus_message_get_path(q->message);
+                void *j = NULL;
+
+                if (!path || job_object_find(q->manager->bus, path, NULL, q->manager, &j, NULL) <= 0 || !j) {
+                        (void) sd_bus_reply_method_errorf(q->message, SYSCTR_ERROR_NO_SUCH_JOB,
+                                                          "The job %s has ended.", strna(path));
+                        return;
+                }
+                userdata = j;
         }
         r = sd_bus_message_rewind(q->message, true);
         if (r >= 0)
@@ -139,8 +150,7 @@ static int check_authorization_async(Manager *m, PolkitQuery *q) {
 }
 
 static int authorize(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
-                     const char *details_key, const char *container_name, bool rerun_with_container,
-                     sd_bus_error *error) {
+                     const char *details_key, const char *container_name, PolkitRerun rerun, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         PolkitQuery *q;
         uid_t uid;
@@ -170,7 +180,7 @@ static int authorize(Manager *m, sd_bus_message *message, const char *action, Au
         q->action = strdup(action);
         q->details_key = details_key;
         q->container_name = container_name ? strdup(container_name) : NULL;
-        q->rerun_with_container = rerun_with_container;
+        q->rerun = rerun;
         if (!q->action || (container_name && !q->container_name)) {
                 polkit_query_free(q);
                 return -ENOMEM;
@@ -186,11 +196,11 @@ static int authorize(Manager *m, sd_bus_message *message, const char *action, Au
 }
 
 int manager_authorize(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
-                      const char *container_name, bool rerun_with_container, sd_bus_error *error) {
-        return authorize(m, message, action, handler, "container", container_name, rerun_with_container, error);
+                      const char *container_name, PolkitRerun rerun, sd_bus_error *error) {
+        return authorize(m, message, action, handler, "container", container_name, rerun, error);
 }
 
 int manager_authorize_object(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
                              const char *key, const char *name, sd_bus_error *error) {
-        return authorize(m, message, action, handler, key, name, false, error);
+        return authorize(m, message, action, handler, key, name, POLKIT_RERUN_MANAGER, error);
 }

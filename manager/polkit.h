@@ -15,13 +15,19 @@
  * "container" = the container's name when there is one, so that a rule can grant one user one
  * container. */
 
-/* Runs again with userdata = the container called container_name if rerun_with_container, else the
- * manager. */
 typedef int (*AuthorizedHandler)(sd_bus_message *message, void *userdata, sd_bus_error *error);
+
+/* What the handler gets as userdata when it runs again: looked up anew, since it may be gone by the
+ * time polkit answers (then the caller gets the NoSuch... error). */
+typedef enum PolkitRerun {
+        POLKIT_RERUN_MANAGER,
+        POLKIT_RERUN_CONTAINER,         /* the container called container_name */
+        POLKIT_RERUN_JOB,               /* the job whose object the message was sent to */
+} PolkitRerun;
 
 /* 1: go on; 0: a polkit query is running, return 1 from the method handler; < 0: error is set. */
 int manager_authorize(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
-                      const char *container_name, bool rerun_with_container, sd_bus_error *error);
+                      const char *container_name, PolkitRerun rerun, sd_bus_error *error);
 /* The same about another kind of object: the details carry key = name ("network" = "lan0"); the
  * handler runs again with the manager. */
 int manager_authorize_object(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,

@@ -36,7 +36,7 @@ int container_method_set(Container *c, sd_bus_message *message, sd_bus_error *er
         r = config_copy(c->config, &new);
         if (r < 0)
                 return r;
-        r = options_parse(new, message, OPTIONS_SET, &given, error);
+        r = options_parse(new, message, OPTIONS_SET, &given, NULL, error);
         if (r < 0)
                 return r;
         r = container_config_verify(new, &err);

@@ -4,5 +4,6 @@
 include $(srcdir)/tests/unit/local.mk
 include $(srcdir)/tests/dbus/local.mk
 include $(srcdir)/tests/integration/local.mk
+include $(srcdir)/tests/cockpit/local.mk
 include $(srcdir)/tests/systemd-host/local.mk
 EXTRA_DIST += tests/README

@@ -9,6 +9,8 @@
  *   dbus-client get NAME PROPERTY          GetContainer, then Properties.Get on the container
  *   dbus-client start NAME / stop NAME     StartContainer / StopContainer, then waits for the job's
  *                                          JobRemoved signal: prints its result, exit 0 if "done"
+ *   dbus-client watch-logs NAME            WatchContainerLogs, then Start(): prints the lines that come
+ *                                          as Lines signals, until Done
  *   dbus-client exec NAME CMD [ARG...]     ExecContainer: the command's stdout and stderr (from the
  *                                          pipes handed back) on ours; Process.Wait() gives its
  *                                          status, which is our exit status (128+N for signal N)
@@ -16,6 +18,7 @@
  * Exit status: 0 success, 1 the daemon answered with an error (printed as "ERROR.NAME: message" on
  * stderr), 2 usage or protocol errors. The bus is the system bus: DBUS_SYSTEM_BUS_ADDRESS. */
 #include <dbus/dbus.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -362,6 +365,69 @@ static int verb_exec(DBusConnection *bus, char **args) {
         return streq(code, "exited") ? exit_status : 128 + exit_status;
 }
 
+static int verb_watch_logs(DBusConnection *bus, char **args) {
+        _cleanup_(dbus_message_unrefp) DBusMessage *m = NULL, *reply = NULL, *start = NULL, *started = NULL;
+        DBusError error = DBUS_ERROR_INIT;
+        DBusMessageIter it, a;
+        const char *watch;
+        char match[512];
+        int r;
+
+        m = dbus_message_new_method_call(BUS_NAME, MANAGER_PATH, MANAGER_INTERFACE, "WatchContainerLogs");
+        if (!m)
+                return EXIT_USAGE;
+        dbus_message_iter_init_append(m, &it);
+        if (!dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &args[0]) ||
+            !dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "{sv}", &a) ||
+            !dbus_message_iter_close_container(&it, &a))
+                return EXIT_USAGE;
+        r = call(bus, m, &reply);
+        if (r != 0)
+                return r;
+        if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_OBJECT_PATH, &watch, DBUS_TYPE_INVALID))
+                return bad_reply("WatchContainerLogs", reply);
+        /* Subscribed before Start(): no line can pass unseen. */
+        (void) snprintf(match, sizeof(match), "type='signal',sender='" BUS_NAME "',path='%s'", watch);
+        dbus_bus_add_match(bus, match, &error);
+        if (dbus_error_is_set(&error)) {
+                fprintf(stderr, "%s: %s\n", error.name, error.message);
+                dbus_error_free(&error);
+                return EXIT_USAGE;
+        }
+        start = dbus_message_new_method_call(BUS_NAME, watch, "org.sysctr1.LogWatch", "Start");
+        if (!start)
+                return EXIT_USAGE;
+        r = call(bus, start, &started);
+        if (r != 0)
+                return r;
+
+        while (dbus_connection_read_write(bus, CALL_TIMEOUT_MSEC)) {
+                DBusMessage *msg;
+
+                while ((msg = dbus_connection_pop_message(bus))) {
+                        _cleanup_(dbus_message_unrefp) DBusMessage *signal = msg;
+                        DBusMessageIter si, lines;
+
+                        if (dbus_message_is_signal(signal, "org.sysctr1.LogWatch", "Done"))
+                                return 0;
+                        if (!dbus_message_is_signal(signal, "org.sysctr1.LogWatch", "Lines") ||
+                            !dbus_message_has_signature(signal, "as"))
+                                continue;
+                        dbus_message_iter_init(signal, &si);
+                        dbus_message_iter_recurse(&si, &lines);
+                        for (; dbus_message_iter_get_arg_type(&lines) == DBUS_TYPE_STRING;
+                             dbus_message_iter_next(&lines)) {
+                                const char *line;
+
+                                dbus_message_iter_get_basic(&lines, &line);
+                                printf("%s\n", line);
+                        }
+                }
+        }
+        fprintf(stderr, "The connection to the bus was lost.\n");
+        return EXIT_USAGE;
+}
+
 static const struct {
         const char *name;
         int n_args;             /* -1: at least one more, the rest is a command */
@@ -374,6 +440,7 @@ static const struct {
         { "start", 1, verb_start },
         { "stop", 1, verb_stop },
         { "exec", -1, verb_exec },
+        { "watch-logs", 1, verb_watch_logs },
 };
 
 int main(int argc, char *argv[]) {
@@ -398,6 +465,6 @@ int main(int argc, char *argv[]) {
                 return verbs[i].run(bus, argv + 2);
         }
         fprintf(stderr, "Usage: %s list | create NAME TEMPLATE | delete NAME | get NAME PROPERTY | start NAME | "
-                "stop NAME | exec NAME CMD [ARG...]\n", argv[0]);
+                "stop NAME | exec NAME CMD [ARG...] | watch-logs NAME\n", argv[0]);
         return EXIT_USAGE;
 }

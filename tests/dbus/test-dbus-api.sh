@@ -168,7 +168,8 @@ is "$(cprop d1 Binds)" 'as 0' "d1: Binds"
 like "$(cprop d1 CreationTimestamp)" '^t [1-9][0-9]{15}$' "d1: CreationTimestamp"
 o=$(gdbus call --system --dest org.sysctr1 --object-path /org/sysctr1 --method org.sysctr1.Manager.GetContainerConfig d1 2>&1)
 like "$o" "^\\('# sysctr container configuration" "GetContainerConfig: the YAML as stored"
-like "$o" "name: d1\\\\nid: \"?$(config_field d1 id)\"?\\\\n" "... with its name and id (quoted only when it starts with a digit)"
+# (An id that starts with a digit is quoted, so that YAML cannot read it as a number.)
+like "$o" "name: d1\\\\nid: \"?$(config_field d1 id)\"?\\\\n" "... with its name and id"
 like "$(busctl --system call org.sysctr1 "$CPATH/d1" org.sysctr1.Container GetConfig)" '^s "# sysctr container' \
         "Container.GetConfig()"
 

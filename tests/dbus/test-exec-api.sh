@@ -40,6 +40,13 @@ like "$err" '^org\.sysctr1\.Error\.ContainerNotRunning: ' "exec in a stopped con
 run "$client" start t2
 is "$rc" 0 "libdbus: start t2 again"
 
+# Logs for clients without file descriptors: Lines signals of a watch object, to its caller alone.
+run "$client" watch-logs t1
+is "$rc" 0 "watch-logs: the watch ends with Done"
+like "$out" 'Container started' "watch-logs: the agent's lines come as signals"
+is "$(busctl --system call org.sysctr1 /org/sysctr1 org.freedesktop.DBus.ObjectManager GetManagedObjects 2>&1 |
+      grep -c logwatch)" 0 "... and the watch object is gone after Done"
+
 # The command runs in the container's cgroup, so GetContainerByPID finds its container.
 "$client" exec t1 sleep 30 > /dev/null 2>&1 &
 client_pid=$!
@@ -65,6 +72,9 @@ ok "... and its process object is gone" wait_for 5 eval \
 start_polkit '
 polkit.addRule(function(action, subject) {
         if (action.id == "org.sysctr1.shell" && action.lookup("container") == "t1" &&
+            subject.isInGroup("nogroup"))
+                return polkit.Result.YES;
+        if (action.id == "org.sysctr1.manage-containers" && action.lookup("container") == "slowjob" &&
             subject.isInGroup("nogroup"))
                 return polkit.Result.YES;
         if (subject.user == "daemon")
@@ -95,3 +105,21 @@ tmux_start daemon "setpriv --reuid=1 --regid=1 --clear-groups env HOME=/ TERM=xt
 ok "daemon's sysctr shell ends" wait_for 15 tmux_exited daemon
 isnt "$(tmux_exit_status daemon)" 0 "... with a failure"
 like "$(tmux_screen daemon)" 'Access denied' "... saying access was denied"
+
+# --- Job.Cancel by a user whom polkit allows: once polkit has answered, the method runs again on
+# the job (which must still be looked up: it may have ended meanwhile).
+mkdir -p "$T/templates/slowbox" && cp -r "$top_srcdir/templates/busybox" "$T/templates/" &&
+        cp "$top_srcdir/templates/busybox/template.yaml" "$T/templates/slowbox/" || bail "cannot make templates"
+printf '#!/bin/sh\nfor p in 10 20 30 40 50 60 70 80 90; do echo "PROGRESS=$p"; sleep 1; done\nexec "$(dirname "$0")/../busybox/build" "$@"\n' \
+        > "$T/templates/slowbox/build"
+chmod -R a+rX "$T/templates" && chmod +x "$T/templates/slowbox/build"
+export SYSCTR_TEMPLATE_DIR="$T/templates"
+stop_sysctrd
+start_sysctrd
+busctl --system call org.sysctr1 /org/sysctr1 org.sysctr1.Manager CreateContainer 'ssa{sv}' slowjob slowbox 0 >/dev/null
+job=$(busctl --system get-property org.sysctr1 /org/sysctr1/container/slowjob org.sysctr1.Container Job | sed 's/^o "\(.*\)"$/\1/')
+like "$job" '^/org/sysctr1/job/[0-9]+$' "creating slowjob from a slow template is a job ($job)"
+run as_user 65534 busctl --system call org.sysctr1 "$job" org.sysctr1.Job Cancel
+is "$rc" 0 "nobody (allowed by polkit for slowjob) cancels the job with Job.Cancel" || diag "$err"
+ok "sysctrd is still there" pid_alive "$SYSCTRD_PID"
+ok "... and slowjob is gone" wait_for 10 eval '! busctl --system call org.sysctr1 /org/sysctr1 org.sysctr1.Manager GetContainer s slowjob >/dev/null 2>&1'

@@ -404,6 +404,13 @@ setup_instance() {
         export SYSCTR_AGENT="$top_builddir/sysctr-agent"
         export SYSCTR_ENTER="$top_builddir/sysctr-enter"
         export SYSCTR_CGROUP_PARENT="$CG_NAME"
+        # Root's subordinate IDs for this instance's unprivileged containers: files of our own, not the
+        # host's /etc/subuid. 2^30 and up, as tools/setup-subids gives root (room for 16382).
+        if [ -z "${SYSCTR_SUBUID:-}" ]; then
+                echo "root:1073741824:1073610752" >"$T/subuid" && cp "$T/subuid" "$T/subgid" ||
+                        bail "cannot write $T/subuid"
+                export SYSCTR_SUBUID="$T/subuid" SYSCTR_SUBGID="$T/subgid"
+        fi
         local cg2
         cg2=$(_cg2_mount)
         [ -z "$cg2" ] || CG_ROOT="$cg2/$CG_NAME"

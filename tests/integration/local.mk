@@ -7,10 +7,12 @@
 INTEGRATION_TESTS = \
 	tests/integration/test-debian-boot.sh \
 	tests/integration/test-debian-confine.sh \
+	tests/integration/test-hostile-root.sh \
 	tests/integration/test-debian-stop.sh \
 	tests/integration/test-debian-interactive.sh \
 	tests/integration/test-image-build.sh \
 	tests/integration/test-settings.sh \
+	tests/integration/test-host-limits.sh \
 	tests/integration/test-lifecycle.sh \
 	tests/integration/test-stop-timeout.sh \
 	tests/integration/test-reboot.sh \
@@ -21,7 +23,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test-network.sh
 
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS) tests/integration/net-peer.py
+EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS) tests/integration/net-peer.py \
+	tests/integration/hostile-probe.sh
 
 # The network data plane (root; network namespaces of its own): the driver does each step with the
 # real modules (common/rtnl, manager/nft, ipam, dnsmasq-config), the script checks traffic.
@@ -29,3 +32,18 @@ check_PROGRAMS += net-driver
 net_driver_SOURCES = tests/integration/net-driver.c
 net_driver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
 net_driver_LDADD = $(NET_LIBS) $(RTNL_LIBS) $(COMMON_LIBS)
+
+# Many guests at once (tests/integration/test-scale.sh, 100 Debian containers by default): minutes
+# on this 2-CPU machine, so a target of its own that tools/run-tests runs after "make check".
+EXTRA_DIST += tests/integration/test-scale.sh
+CLEANFILES += tests/integration/test-scale.log tests/integration/test-scale.trs
+
+check-scale: all
+	@$(MKDIR_P) tests/integration
+	@$(AM_TESTS_ENVIRONMENT) $(LOG_DRIVER) --test-name tests/integration/test-scale.sh \
+		--log-file tests/integration/test-scale.log --trs-file tests/integration/test-scale.trs \
+		--color-tests no --enable-hard-errors yes --expect-failure no -- \
+		$(srcdir)/tests/integration/test-scale.sh
+	@if grep -q '^:test-result: \(FAIL\|ERROR\|XPASS\)' tests/integration/test-scale.trs; then \
+		echo "check-scale: failures; see tests/integration/test-scale.log" >&2; exit 1; fi
+.PHONY: check-scale

@@ -139,6 +139,13 @@ like "$(sed -n 's/^0:://p' "/proc/$leader/cgroup")" "^${ucg#"$(_cg2_mount)"}/pay
         "the guest's init $leader is in payload/ (or below it)"
 n=$(find "$ucg/payload" -mindepth 2 -name cgroup.procs -exec cat {} + | wc -l)
 cmp_ok "$n" '>' 0 "the guest's services run in cgroups systemd made below payload/ ($n processes)"
+# Unprivileged (the default): payload/ is delegated to the container's root, a host ID of its own.
+base=$(config_field web1 id-base)
+like "$base" '^[0-9]+$' "web1 is unprivileged, its root is host ID $base"
+is "$(stat -c '%u:%g' "$ucg/payload" "$ucg/payload/cgroup.procs" "$ucg/payload/cgroup.subtree_control" | sort -u)" \
+        "$base:$base" "payload/ and its delegation files belong to the container's root"
+run sysctr exec web1 -- sh -c 'stat -c %u:%g /sys/fs/cgroup /sys/fs/cgroup/cgroup.procs | sort -u'
+is "$out" "0:0" "inside, the cgroup tree is root's"
 
 # --- restart: a new boot of the same machine
 run sysctr restart web1

@@ -15,7 +15,7 @@ use_cached_image debian bookworm
 host_settings() {
         local f
         # Not the host's mounts or ip_forward: other tests running at the same time change them.
-        for f in /proc/sys/kernel/core_pattern /proc/sys/kernel/hostname /sys/kernel/uevent_helper \
+        for f in /proc/sys/kernel/core_pattern /proc/sys/kernel/hostname /sys/kernel/mm/ksm/pages_to_scan \
                  /proc/sys/kernel/pid_max /proc/sys/kernel/modprobe /proc/modules; do
                 [ -r "$f" ] && printf '%s: %s\n' "$f" "$(cat "$f")"
         done
@@ -33,6 +33,9 @@ mkdir -p "$upper/etc" "$T/host"
 touch -d '2001-01-01 00:00:00' "$T/host/hostname-target" "$T/host/machine-id-target"
 ln -s "$T/host/hostname-target" "$upper/etc/hostname"
 ln -s "$T/host/machine-id-target" "$upper/etc/machine-id"
+# Planted as the guest's root would: owned by the container's first host ID.
+base=$(config_field sym1 id-base)
+chown -h "$base:$base" "$upper/etc" "$upper/etc/hostname" "$upper/etc/machine-id"
 stamp() { stat -c '%s %Y' "$1"; }
 before=$(stamp "$T/host/hostname-target")/$(stamp "$T/host/machine-id-target")
 run sysctr start sym1
@@ -84,8 +87,10 @@ is "$rc" 0 "/proc/sysrq-trigger is absent or not writable"
 
 # --- /sys
 like "$(mount_of /sys)" '^/sys sysfs ro(,|$)' "/sys is a read-only sysfs"
-guest_sh sec1 'v=$(cat /sys/kernel/uevent_helper) && printf "%s\n" "$v" > /sys/kernel/uevent_helper'
-isnt "$rc" 0 "writing /sys/kernel/uevent_helper back fails"
+guest_sh sec1 'cat /sys/kernel/mm/ksm/pages_to_scan'
+like "$out" '^[0-9]+$' "/sys/kernel/mm/ksm/pages_to_scan is readable"
+guest_sh sec1 'v=$(cat /sys/kernel/mm/ksm/pages_to_scan) && printf "%s\n" "$v" > /sys/kernel/mm/ksm/pages_to_scan'
+isnt "$rc" 0 "writing /sys/kernel/mm/ksm/pages_to_scan back fails"
 guest_sh sec1 'touch /sys/sctest'
 isnt "$rc" 0 "nothing can be created in /sys"
 

@@ -165,21 +165,35 @@ is "$(leader_of t1)" "$leader" "t1 was not touched by the restart of sysctrd"
 run sysctr set t0 autostart=false
 is "$(config_field t0 autostart)" false "set t0 autostart=false"
 
-# --- binds
-src="$T/bind-src" rosrc="$T/bind-ro"
-mkdir -p "$src" "$rosrc" && echo hello-from-host > "$src/file" && echo read-only > "$rosrc/file"
-run sysctr create busybox t2 --bind "$src:/mnt/data" --bind "$rosrc:/mnt/ro:ro"
-is "$rc" 0 "create t2 with two binds" || diag "$err"
+# --- binds (t2 is unprivileged: a plain bind shows host owners through its ID mapping, an idmap
+# bind shows host root's files as its root's)
+src="$T/bind-src" rosrc="$T/bind-ro" plain="$T/bind-plain"
+mkdir -p "$src" "$rosrc" "$plain" && echo hello-from-host > "$src/file" && echo read-only > "$rosrc/file"
+echo root-owned > "$plain/root-file" && echo mapped > "$plain/mapped-file"
+run sysctr create busybox t2 --bind "$src:/mnt/data:idmap" --bind "$rosrc:/mnt/ro:ro" --bind "$plain:/mnt/plain"
+is "$rc" 0 "create t2 with three binds" || diag "$err"
 binds=$(sed -n '/^binds:/,/^[^ -]/p' "$SYSCTR_STATE_DIR/containers/t2/config.yaml")
-ok "config.yaml lists $src:/mnt/data" mentions "$binds" "$src:/mnt/data"
+ok "config.yaml lists $src:/mnt/data:idmap" mentions "$binds" "$src:/mnt/data:idmap"
 ok "config.yaml lists $rosrc:/mnt/ro:ro" mentions "$binds" "$rosrc:/mnt/ro:ro"
+base=$(config_field t2 id-base)
+like "$base" '^[0-9]+$' "t2 has an id-base ($base)"
+chown "$((base + 1000)):$((base + 1000))" "$plain/mapped-file"
 run sysctr start t2
 is "$rc" 0 "start t2" || diag "$err" "$(tail -n 20 "$SYSCTR_LOG_DIR/t2.log" 2>/dev/null)"
 run sysctr exec t2 -- cat /mnt/data/file
 is "$out" hello-from-host "the host's file shows in /mnt/data" || diag "$err"
+run sysctr exec t2 -- stat -c '%u:%g' /mnt/data/file
+is "$out" 0:0 "through the idmap bind, host root's file is the container root's"
 run sysctr exec t2 -- sh -c 'echo from-guest > /mnt/data/new'
-is "$rc" 0 "the guest writes to /mnt/data"
+is "$rc" 0 "the guest writes to /mnt/data" || diag "$err"
 is "$(cat "$src/new" 2>/dev/null)" from-guest "the host sees what the guest wrote"
+is "$(stat -c '%u:%g' "$src/new" 2>/dev/null)" 0:0 "... owned by host root (the idmap bind maps it back)"
+run sysctr exec t2 -- stat -c '%u:%g' /mnt/plain/root-file /mnt/plain/mapped-file
+is "$out" "65534:65534
+1000:1000" "through a plain bind, host root's file is nobody's, a file of a mapped ID its user's"
+run sysctr exec t2 -- sh -c 'echo x >> /mnt/plain/root-file'
+isnt "$rc" 0 "the guest's root cannot write host root's file through a plain bind"
+is "$(cat "$plain/root-file")" root-owned "... which is unchanged"
 run sysctr exec t2 -- cat /mnt/ro/file
 is "$out" read-only "the read-only bind shows the host's file"
 run sysctr exec t2 -- sh -c 'echo x > /mnt/ro/new'

@@ -98,6 +98,9 @@ sdhost_install_tree() {
         install -m 0755 "$SDHOST_INSIDE_SRC"/*.sh "$stage$SDHOST_TESTS_DIR/" || return 1
         _sdhost_merge_usr "$stage" && mkdir -p "$root" && cp -a "$stage/." "$root/" || return 1
         rm -rf "$stage"
+        # What "make install" does without DESTDIR: root's subordinate IDs, in the host's /etc.
+        mkdir -p -m 0755 "$root/etc" && "$top_srcdir/tools/setup-subids" --root "$root" >>"$log" 2>&1 ||
+                { diag "setup-subids failed:" "$(tail -n 5 "$log")"; return 1; }
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -116,8 +119,11 @@ _sdhost_inner_state() {         # DEBIAN-IMAGE
 # only, not on how the CLI spells its options.
 _sdhost_create() {              # BIND...
         local n=$#
+        # Privileged: it runs sysctr, whose unprivileged containers need host IDs of their own beyond
+        # the 65,536 an unprivileged container has.
         busctl --system --timeout=120 call org.sysctr1 /org/sysctr1 org.sysctr1.Manager CreateContainer \
-                'ssa{sv}' "$SDHOST" sdhost 2 release s "$SDHOST_RELEASE" binds as "$n" "$@" >/dev/null
+                'ssa{sv}' "$SDHOST" sdhost 3 release s "$SDHOST_RELEASE" privileged b true \
+                binds as "$n" "$@" >/dev/null
 }
 
 # sdhost_require: before setup_instance (a skip after it would leave the instance's daemons behind).

@@ -217,13 +217,18 @@ static void test_overlay(void) {
         char *bad = NULL;
         int r;
 
-        r = mount_overlay_options("/i/rootfs", "/c/upper", "/c/work", &o);
+        r = mount_overlay_options("/i/rootfs", "/c/upper", "/c/work", false, &o);
         ok(r == 0 && str_eq(o, "lowerdir=/i/rootfs,upperdir=/c/upper,workdir=/c/work,index=off,xino=off"),
            "overlay options: %s", strna(o));
-        ok(mount_overlay_options("/i,x", "/u", "/w", &bad) == -EINVAL &&
-                   mount_overlay_options("/i", "/u:x", "/w", &bad) == -EINVAL &&
-                   mount_overlay_options("/i", "/u", "w", &bad) == -EINVAL &&
-                   mount_overlay_options("/i", "/u", "/w\\", &bad) == -EINVAL && !bad,
+        o = mfree(o);
+        r = mount_overlay_options("/r/lower", "/proc/self/fd/7", "/proc/self/fd/8", true, &o);
+        ok(r == 0 && str_eq(o, "lowerdir=/r/lower,upperdir=/proc/self/fd/7,workdir=/proc/self/fd/8,index=off,xino=off,"
+                               "userxattr"),
+           "overlay options in a user namespace: %s", strna(o));
+        ok(mount_overlay_options("/i,x", "/u", "/w", false, &bad) == -EINVAL &&
+                   mount_overlay_options("/i", "/u:x", "/w", false, &bad) == -EINVAL &&
+                   mount_overlay_options("/i", "/u", "w", false, &bad) == -EINVAL &&
+                   mount_overlay_options("/i", "/u", "/w\\", false, &bad) == -EINVAL && !bad,
            "overlay layer paths with option syntax characters or relative paths are refused");
 }
 

@@ -1,0 +1,368 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The browser half of tests/cockpit/test-cockpit.sh: the page in headless Chromium.
+
+Every check is printed as one line, "PASS<TAB>what" or "FAIL<TAB>what<TAB>why" ("DIAG<TAB>text"
+for measurements); the shell script turns them into TAP. Steps that depend on an earlier one are
+skipped by failing it, never by passing it. Traffic goes only to 127.0.0.1.
+
+Environment: COCKPIT_URL_ALLOWED, COCKPIT_URL_DENIED (cockpit-ws of a user whom polkit allows,
+and of one whom it refuses), SYSCTR (the CLI), BAD_NAME_MESSAGE (the CLI's message for
+"Bad_Name"), SHOTS (where screenshots go), CHROMIUM_DIR (a fresh profile), CHROMEDRIVER.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+import traceback
+
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+PAGE = "/cockpit/@localhost/sysctr/index.html"
+ENV = os.environ
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-default-apps", "--disable-extensions", "--window-size=1100,720",
+         "--force-device-scale-factor=1"]
+
+
+def report(ok, what, why=""):
+    status = "PASS" if ok else "FAIL"
+    print(f"{status}\t{what}\t{' | '.join(str(why).splitlines())}".replace("\r", ""), flush=True)
+    return ok
+
+
+def diag(text):
+    print(f"DIAG\t{text}", flush=True)
+
+
+def cli(*args):
+    return subprocess.run([ENV["SYSCTR"], *args], capture_output=True, text=True, timeout=60)
+
+
+def prop(name, prop_name):
+    p = subprocess.run(["busctl", "--system", "get-property", "org.sysctr1",
+                        "/org/sysctr1/container/" + name, "org.sysctr1.Container", prop_name],
+                       capture_output=True, text=True, timeout=10)
+    return p.stdout.strip()
+
+
+def cli_state(name):
+    p = cli("list")
+    for line in p.stdout.splitlines()[1:]:
+        f = line.split()
+        if f and f[0] == name:
+            return f[1]
+    return None
+
+
+def wait(cond, timeout=10.0, interval=0.02):
+    """cond()'s first true value within timeout seconds, else None (exceptions count as false)."""
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            v = cond()
+            if v:
+                return v
+        except (WebDriverException, AttributeError, TypeError, ValueError):
+            pass        # not there yet
+        if time.monotonic() > end:
+            return None
+        time.sleep(interval)
+
+
+class Browser:
+    def __init__(self):
+        o = webdriver.ChromeOptions()
+        for f in FLAGS:
+            o.add_argument(f)
+        o.add_argument("--user-data-dir=" + ENV["CHROMIUM_DIR"])
+        o.add_argument("--lang=en-US")
+        o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        # Chromium needs no bus: keep it off the test's private one.
+        env = {k: v for k, v in ENV.items() if not k.startswith("DBUS_")}
+        env["HOME"] = ENV["CHROMIUM_DIR"]
+        self.d = webdriver.Chrome(service=Service(ENV["CHROMEDRIVER"], env=env), options=o)
+        self.d.set_page_load_timeout(30)
+
+    def open(self, base, fragment=""):
+        self.d.get(base + PAGE + fragment)
+        return wait(lambda: self.d.execute_script("return document.body.dataset.ready === '1'"), 20)
+
+    def css(self, sel):
+        return self.d.find_elements(By.CSS_SELECTOR, sel)
+
+    def one(self, sel):
+        els = self.css(sel)
+        return els[0] if els else None
+
+    def text(self, sel):
+        el = self.one(sel)
+        return el.text if el else ""
+
+    def row_state(self, name):
+        el = self.one(f'#containers tr[data-name="{name}"]')
+        return el.get_attribute("data-state") if el else None
+
+    def go(self, fragment):
+        self.d.execute_script("window.location.hash = arguments[0]", fragment)
+
+    def shot(self, name):
+        if ENV.get("SHOTS"):
+            self.d.save_screenshot(os.path.join(ENV["SHOTS"], name + ".png"))
+
+    def console_log(self):
+        try:
+            return [f"{e['level']}: {e['message']}" for e in self.d.get_log("browser")]
+        except WebDriverException:
+            return []
+
+    def terminal_text(self, which):
+        # xterm.js's accessibility tree holds the rows as text (screenReaderMode, terminal.js).
+        return self.d.execute_script(
+            "return [...document.querySelectorAll(arguments[0] + ' .xterm-accessibility-tree > div')]"
+            ".map(r => r.textContent.replace(/\\u00a0/g, ' ').trimEnd()).join('\\n')", "#" + which)
+
+    def quit(self):
+        self.d.quit()
+
+
+def step(fn):
+    """Runs one step; an exception fails it (with the browser's console) instead of ending the run."""
+    def run(b, *args):
+        try:
+            return fn(b, *args)
+        except Exception as e:  # noqa: BLE001 - any error of a step is that step's failure
+            report(False, fn.__name__ + ": ran to its end",
+                   "".join(traceback.format_exception_only(type(e), e))[:600] + " ".join(b.console_log()[-5:]))
+            # A dialog left open would stand in the way of the next steps.
+            for close in b.css(".pf-c-modal-box__footer .pf-m-link"):
+                close.click()
+            return None
+    return run
+
+
+@step
+def list_shows_containers(b):
+    allowed = ENV["COCKPIT_URL_ALLOWED"]
+    t0 = time.monotonic()
+    report(b.open(allowed), "the page loads through cockpit-ws and the bridge", b.console_log())
+    rows = wait(lambda: b.row_state("b1") and b.row_state("b2"), 10)
+    diag(f"page ready with its list in {time.monotonic() - t0:.2f} s")
+    report(rows, "the list shows the containers made with the CLI", b.text("main"))
+    report(b.row_state("b1") == "running" and b.row_state("b2") == "stopped",
+           "... with their states (b1 running, b2 stopped)", f"{b.row_state('b1')} {b.row_state('b2')}")
+    report(b.text('#containers tr[data-name="b1"] [data-label="template"]') == "busybox", "... and template")
+    mem = wait(lambda: b.text('#containers tr[data-name="b1"] [data-label="memory"]'), 8)
+    report(mem and "B" in mem, "... and the memory use of the running one", mem)
+    cpu = wait(lambda: b.text('#containers tr[data-name="b1"] [data-label="cpu"]'), 8)
+    report(cpu and "%" in cpu, "... and its CPU use", cpu)
+
+
+@step
+def cli_changes_show_live(b):
+    p = cli("start", "b2")
+    t0 = time.monotonic()
+    report(p.returncode == 0, "CLI: start b2", p.stderr)
+    shown = wait(lambda: b.row_state("b2") == "running", 5, 0.005)
+    dt = time.monotonic() - t0
+    diag(f"a start made with the CLI showed on the page {dt * 1000:.0f} ms after the CLI returned")
+    report(shown and dt < 1.0, "a container started with the CLI turns running on the page within a second",
+           f"state {b.row_state('b2')} after {dt:.3f} s")
+    p = cli("stop", "b2")
+    t0 = time.monotonic()
+    shown = wait(lambda: b.row_state("b2") == "stopped", 5, 0.005)
+    dt = time.monotonic() - t0
+    report(p.returncode == 0 and shown and dt < 1.0, "... and stopped again, live",
+           f"{p.stderr} state {b.row_state('b2')} after {dt:.3f} s")
+
+
+def open_create_dialog(b):
+    b.one("#create-container").click()
+    return wait(lambda: b.one("#create-dialog") and b.one("#create-template option"), 10)
+
+
+def close_create_dialog(b):
+    if b.one("#create-dialog"):
+        b.one("#create-close").click()
+    wait(lambda: not b.one("#create-dialog"), 5)
+
+
+@step
+def bad_name_refused(b):
+    report(open_create_dialog(b), "the create dialog opens with the templates")
+    name = b.one("#create-name")
+    name.send_keys("Bad_Name")
+    msg = wait(lambda: b.text("#create-name-error"), 3)
+    report(msg == ENV["BAD_NAME_MESSAGE"], "a bad name is refused as it is typed, with the CLI's message",
+           f"page: {msg!r} CLI: {ENV['BAD_NAME_MESSAGE']!r}")
+    report(not b.one("#create-submit").is_enabled(), "... and Create is disabled")
+    name.clear()
+    name.send_keys("123")
+    report("123" in b.text("#create-name-error"), "an all-digits name is refused too")
+    name.clear()
+    name.send_keys("web1")
+    report(wait(lambda: b.text("#create-name-error") == "" and b.one("#create-submit").is_enabled(), 3),
+           "a good name clears the message and enables Create")
+    close_create_dialog(b)
+
+
+@step
+def create_on_page(b):
+    open_create_dialog(b)
+    b.one("#create-name").send_keys("web1")
+    b.one('#create-template option[value="busybox"]').click()
+    b.one("#create-memory").send_keys("64M")
+    t0 = time.monotonic()
+    b.one("#create-submit").click()
+    ok = wait(lambda: b.row_state("web1") == "running" and not b.one("#create-dialog"), 20)
+    diag(f"create and start of web1 from the page took {time.monotonic() - t0:.2f} s")
+    report(ok, "a container created on the page appears and boots (running, dialog closed)",
+           b.text("#create-dialog") or b.row_state("web1"))
+    report(cli_state("web1") == "running", "... the CLI sees it running")
+    report(prop("web1", "MemoryMax") == "t 67108864", "... with the memory limit given (64M)", prop("web1", "MemoryMax"))
+    b.shot("list")
+
+
+@step
+def create_progress_and_cancel(b):
+    open_create_dialog(b)
+    b.one("#create-name").send_keys("slow1")
+    b.one('#create-template option[value="slowbox"]').click()
+    b.one("#create-submit").click()
+    pct = wait(lambda: int(b.one("#create-dialog .ct-job [role=progressbar]").get_attribute("aria-valuenow") or 0)
+               >= 20 and b.one("#create-dialog .ct-job"), 15)
+    report(pct, "creating from a template whose image is not built shows the job's progress",
+           b.text("#create-dialog"))
+    b.shot("create-progress")
+    b.one("#create-dialog .ct-job button").click()
+    canceled = wait(lambda: "Canceled" in b.text("#create-dialog .pf-c-alert"), 10)
+    report(canceled, "the job can be canceled from the dialog, which says so", b.text("#create-dialog"))
+    report(wait(lambda: cli_state("slow1") is None, 10), "... and the container is gone", cli("list").stdout)
+    close_create_dialog(b)
+
+
+@step
+def details_limits_autostart(b):
+    b.go("#/container/web1")
+    report(wait(lambda: "busybox" in b.text("#properties"), 10), "the container's page shows its properties",
+           b.text("main"))
+    mem = b.one("#limit-memory")
+    mem.clear()
+    mem.send_keys("128M")
+    b.one("#limits-apply").click()
+    report(wait(lambda: prop("web1", "MemoryMax") == "t 134217728", 5), "a limit changed on the page applies live",
+           prop("web1", "MemoryMax"))
+    b.one("label.pf-c-switch").click()
+    report(wait(lambda: prop("web1", "Autostart") == "b true", 5), "autostart is toggled on the page",
+           prop("web1", "Autostart"))
+    wait(lambda: b.text('#properties [data-label="Memory"]'), 5)
+    b.d.execute_script("window.scrollTo(0, 0)")
+    b.shot("details")
+
+
+@step
+def terminal_runs_hostname(b):
+    b.one("#tab-terminal").click()
+    prompt = wait(lambda: "#" in b.terminal_text("terminal"), 15)
+    report(prompt, "the terminal opens a shell in the container", b.terminal_text("terminal"))
+    b.one("#terminal textarea").send_keys("hostname" + Keys.ENTER)
+    seen = wait(lambda: "web1" in b.terminal_text("terminal").splitlines(), 10)
+    report(seen, "the terminal runs hostname inside and shows the answer (web1)", b.terminal_text("terminal"))
+    b.shot("terminal")
+
+
+@step
+def console_attaches(b):
+    b.one("#tab-console").click()
+    seen = wait(lambda: "Connected to the console of web1" in b.terminal_text("console"), 15)
+    report(seen, "the console tab attaches to the container's console", b.terminal_text("console"))
+
+
+@step
+def logs_follow(b):
+    b.one("#tab-logs").click()
+    first = wait(lambda: b.text("#logs"), 10)
+    report(first, "the logs tab shows the container's logs", b.text("#details"))
+    before = b.text("#logs")
+    p = cli("restart", "web1")
+    grew = wait(lambda: "Container started" in b.text("#logs")[len(before):], 10)
+    report(p.returncode == 0 and grew, "... and follows them live (a restart adds lines)", b.text("#logs")[-300:])
+    b.shot("logs")
+
+
+@step
+def stop_and_delete(b):
+    b.one("#tab-overview").click()
+    b.one('#details [data-verb="stop"]').click()
+    report(wait(lambda: cli_state("web1") == "stopped", 15), "Stop on the page stops the container", cli_state("web1"))
+    delete = wait(lambda: b.one('#details [data-verb="delete"]').is_enabled() and b.one('#details [data-verb="delete"]'), 5)
+    delete.click()
+    confirm = wait(lambda: b.one("#delete-confirm"), 5)
+    report(confirm and cli_state("web1") == "stopped", "Delete asks for a confirmation first")
+    confirm.click()
+    gone = wait(lambda: cli_state("web1") is None and b.one("#containers") and b.row_state("web1") is None, 10)
+    report(gone, "... then deletes it: gone from the CLI's list and the page's", cli("list").stdout)
+
+
+@step
+def denied_user_read_only(b):
+    report(b.open(ENV["COCKPIT_URL_DENIED"]), "the page loads for a user whom polkit refuses")
+    report(wait(lambda: b.row_state("b1") == "running" and b.row_state("b2") == "stopped", 10),
+           "... who sees the list", b.text("main"))
+    b.one('#containers tr[data-name="b2"] [data-verb="start"]').click()
+    msg = wait(lambda: b.text("#alerts .pf-c-alert"), 10)
+    report(msg and "not authorized" in msg, "... and gets a clear message on an action", msg)
+    banner = b.text("#banner")
+    report("Read-only" in banner, "... the page turns read-only and says why", banner)
+    report(all(not e.is_enabled() for e in b.css('[data-action="manage"]')), "... every action is disabled")
+    time.sleep(0.5)
+    report(cli_state("b2") == "stopped", "... and nothing happened: b2 is still stopped", cli_state("b2"))
+    b.shot("read-only")
+
+
+@step
+def german(b):
+    b.open(ENV["COCKPIT_URL_ALLOWED"])
+    b.d.add_cookie({"name": "CockpitLang", "value": "de"})
+    b.open(ENV["COCKPIT_URL_ALLOWED"])
+    label = wait(lambda: b.text("#create-container"), 10)
+    report(label == "Container erstellen", "in German (CockpitLang=de) the page's strings come from po/de.po", label)
+    open_create_dialog(b)
+    b.one("#create-name").send_keys("Bad_Name")
+    msg = wait(lambda: b.text("#create-name-error"), 3)
+    report(msg.startswith("Ungültiger Containername „Bad_Name“"), "... the name check's message too", msg)
+    close_create_dialog(b)
+
+
+def main():
+    os.setpgid(0, 0)        # chromedriver and chromium join this group: the test ends it whole
+    signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(TimeoutError("browser.py: 300 s")))
+    signal.alarm(300)
+    b = Browser()
+    try:
+        list_shows_containers(b)
+        cli_changes_show_live(b)
+        bad_name_refused(b)
+        create_on_page(b)
+        create_progress_and_cancel(b)
+        details_limits_autostart(b)
+        terminal_runs_hostname(b)
+        console_attaches(b)
+        logs_follow(b)
+        stop_and_delete(b)
+        denied_user_read_only(b)
+        german(b)
+    finally:
+        for line in b.console_log():
+            if "SEVERE" in line:
+                print("browser console: " + line, file=sys.stderr)
+        b.quit()
+
+
+main()

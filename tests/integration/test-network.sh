@@ -261,11 +261,9 @@ like "$err" 'shares the network namespace of "a1", which is not running' "...say
 start_ok a1
 serve a1 a1 80 || bail "no server in a1"
 
-# host mode, for a privileged container only (made privileged the way an administrator would).
-run sysctr create busybox hostc --network none
-stop_sysctrd
-sed -i 's/^network-mode: none$/privileged: true\nnetwork-mode: host/' "$SYSCTR_STATE_DIR/containers/hostc/config.yaml"
-start_sysctrd
+# host mode, for a privileged container only.
+run sysctr create busybox hostc --privileged --network host
+is "$rc" 0 "create --privileged --network host" || diag "$err"
 start_ok hostc
 like "$(sysctr exec hostc -- ip -o link)" 'up0' "a privileged container with --network host sees the host's links"
 

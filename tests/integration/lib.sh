@@ -370,7 +370,13 @@ in_netns() {
 # Start sysctrd in the background and wait until it owns org.sysctr1. Standalone mode even on a
 # systemd host (a CI runner): the private bus has no systemd to start units with.
 start_sysctrd() {
-        in_netns "$top_builddir/sysctrd" --mode=standalone >>"$T/sysctrd.log" 2>&1 &
+        # Not through in_netns (a function would run in a subshell of its own): $! must be sysctrd,
+        # which nsenter becomes.
+        if [ -n "$NETNS" ]; then
+                nsenter --net="/run/netns/$NETNS" "$top_builddir/sysctrd" --mode=standalone >>"$T/sysctrd.log" 2>&1 &
+        else
+                "$top_builddir/sysctrd" --mode=standalone >>"$T/sysctrd.log" 2>&1 &
+        fi
         SYSCTRD_PID=$!
         if ! wait_for 10 sysctrd_has_name; then
                 diag "sysctrd log:" "$(tail -n 30 "$T/sysctrd.log")"

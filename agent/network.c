@@ -15,6 +15,7 @@
 #include "network.h"
 #include "paths.h"
 #include "rtnl.h"
+#include "time-util.h"
 
 /* The executor of the network plan (network.h). Everything here runs in the agent, as host root:
  * with the user namespace the child may get, its network namespace belongs to that user namespace,
@@ -127,9 +128,9 @@ static int check_masters(Agent *a) {
         if (r < 0)
                 return agent_fail(a, r, "Failed to open rtnetlink: %m");
         for (size_t i = 0; i < a->net->n_links; i++) {
-                const NetLink *l = &a->net->links[i];
+                NetLink *l = &a->net->links[i];
 
-                r = rtnl_link_index(host, l->master);
+                r = l->master_ifindex = rtnl_link_index(host, l->master);
                 if (r == -ENODEV && l->kind == NET_LINK_VETH)
                         return agent_fail(a, r, "The bridge %s of network %s does not exist: sysctrd makes it when "
                                           "it starts (is sysctrd running?).", l->master, l->network);
@@ -191,32 +192,32 @@ static void sleep_nsec(long nsec) {
         (void) nanosleep(&t, NULL);
 }
 
-/* A veth pair: its peer born in the container under its name there; then the host side becomes a
- * port of the bridge, with hairpin mode (a container reaching its own published port with
- * br_netfilter on; rtnl.h), and up. */
+/* A veth pair in one request: the host side a port of the bridge and up, its peer born in the
+ * container under its name there (up only later: the kernel refuses a veth peer that is made up
+ * with ENOTCONN); then hairpin mode on the port (a container reaching its own
+ * published port with br_netfilter on; rtnl.h). A start is a handful of requests: they count. */
 static int make_veth(Agent *a, Rtnl *host, int netns_fd, const NetLink *l) {
         int r;
 
-        /* A leftover of ours (a namespace that outlived its container, or one still being freed). */
         for (unsigned i = 0;; i++) {
-                r = rtnl_link_delete(host, l->host_name);
-                if (r >= 0)
-                        log_debug("Removed a leftover link %s.", l->host_name);
-                r = rtnl_veth_create(host, l->host_name, &(RtnlLinkParams) { .mtu = l->mtu }, l->guest_name, netns_fd,
+                r = rtnl_veth_create(host, l->host_name,
+                                     &(RtnlLinkParams) { .mtu = l->mtu, .master = l->master_ifindex, .up = true },
+                                     l->guest_name, netns_fd,
                                      &(RtnlLinkParams) { .mtu = l->mtu, .mac = l->has_mac ? &l->mac : NULL });
                 if (r != -EEXIST || i >= LINK_BUSY_RETRIES)
                         break;
-                sleep_nsec(LINK_BUSY_WAIT_NSEC);
+                /* A leftover of ours: a namespace that outlived its container, or the previous
+                 * boot's of a rebooting one, which the kernel frees asynchronously. */
+                if (rtnl_link_delete(host, l->host_name) >= 0)
+                        log_debug("Removed a leftover link %s.", l->host_name);
+                else
+                        sleep_nsec(LINK_BUSY_WAIT_NSEC);
         }
         if (r < 0)
                 return rtnl_fail(a, host, r, "Failed to create the veth %s of network %s", l->host_name, l->network);
-        r = rtnl_link_set_master(host, l->host_name, l->master);
-        if (r >= 0)
-                r = rtnl_bridge_port_set_hairpin(host, l->host_name, true);
-        if (r >= 0)
-                r = rtnl_link_set_up(host, l->host_name, true);
+        r = rtnl_bridge_port_set_hairpin(host, l->host_name, true);
         if (r < 0)
-                return rtnl_fail(a, host, r, "Failed to plug %s into the bridge of network %s", l->host_name,
+                return rtnl_fail(a, host, r, "Failed to set up the bridge port %s of network %s", l->host_name,
                                  l->network);
         return 0;
 }
@@ -225,14 +226,15 @@ static int make_macvlan(Agent *a, Rtnl *host, int netns_fd, const NetLink *l) {
         int r;
 
         r = rtnl_macvlan_create(host, l->guest_name, l->master, (RtnlMacvlanMode) l->macvlan_mode, netns_fd,
-                                &(RtnlLinkParams) { .mtu = l->mtu, .mac = l->has_mac ? &l->mac : NULL });
+                                &(RtnlLinkParams) { .mtu = l->mtu, .mac = l->has_mac ? &l->mac : NULL, .up = true });
         if (r < 0)
                 return rtnl_fail(a, host, r, "Failed to create a macvlan on %s for network %s", l->master, l->network);
         return 0;
 }
 
 /* Inside: the addresses (no duplicate address detection: sysctr allocated them, and DAD would keep
- * an IPv6 address unusable for a second or more), the link up, the default routes. */
+ * an IPv6 address unusable for a second or more), the link up (a macvlan is born up), the default
+ * routes (through a gateway of the link's subnet: the kernel finds the link itself). */
 static int configure_inside(Agent *a, Rtnl *in, const NetLink *l) {
         int r;
 
@@ -242,12 +244,11 @@ static int configure_inside(Agent *a, Rtnl *in, const NetLink *l) {
                         return rtnl_fail(a, in, r, "Failed to add an address to %s (network %s)", l->guest_name,
                                          l->network);
         }
-        r = rtnl_link_set_up(in, l->guest_name, true);
-        if (r < 0)
+        if (l->kind == NET_LINK_VETH && (r = rtnl_link_set_up(in, l->guest_name, true)) < 0)
                 return rtnl_fail(a, in, r, "Failed to bring up %s (network %s)", l->guest_name, l->network);
         for (int family = AF_INET; family != 0; family = family == AF_INET ? AF_INET6 : 0) {
                 bool has = family == AF_INET ? l->has_gateway4 : l->has_gateway6;
-                RtnlRoute route = { .dst.family = family, .has_gateway = true, .ifname = l->guest_name,
+                RtnlRoute route = { .dst.family = family, .has_gateway = true,
                                     .gateway = family == AF_INET ? l->gateway4 : l->gateway6 };
 
                 if (!has)
@@ -276,6 +277,7 @@ static int remember_host_ifindex(Agent *a, Rtnl *host, const char *name) {
 int agent_network_setup(pid_t child, void *userdata) {
         _cleanup_(rtnl_freep) Rtnl *host = NULL, *in = NULL;
         _cleanup_close_ int netns_fd = -EBADF;
+        uint64_t t0 = now(CLOCK_MONOTONIC);
         Agent *a = userdata;
         char path[64];
         int r;
@@ -308,7 +310,8 @@ int agent_network_setup(pid_t child, void *userdata) {
                         return r;
         }
         if (a->net->n_links > 0)
-                log_info("Network: %zu link%s plumbed.", a->net->n_links, a->net->n_links == 1 ? "" : "s");
+                log_info("Network: %zu link%s plumbed in %.1f ms.", a->net->n_links, a->net->n_links == 1 ? "" : "s",
+                         (double) (now(CLOCK_MONOTONIC) - t0) / 1000.0);
         return 0;
 }
 

@@ -36,6 +36,7 @@ typedef struct NetLink {
         char host_name[IFNAMSIZ];       /* veth: the host side (paths.h: sysctr_veth_name()) */
         char guest_name[IFNAMSIZ];      /* eth0, eth1... */
         char master[IFNAMSIZ];          /* veth: the bridge; macvlan: the parent */
+        int master_ifindex;             /* looked up by the executor before the clone */
         NetworkMacvlanMode macvlan_mode;
         bool has_mac;
         struct ether_addr mac;

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <systemd/sd-bus.h>
 #include <unistd.h>
 
 #include "agent.h"
+#include "bus-names.h"
 #include "fileio.h"
 #include "log.h"
 #include "netlink-util.h"
@@ -22,6 +24,8 @@
  * and we still hold every capability over it. */
 
 #define HOST_RESOLV_CONF "/etc/resolv.conf"
+/* sysctrd's start (its networks brought up) under D-Bus activation, at boot on a slow machine. */
+#define SYSCTRD_ACTIVATION_TIMEOUT_USEC (90 * USEC_PER_SEC)
 /* systemd-resolved's list of the real upstream servers, for hosts whose /etc/resolv.conf points at
  * its stub 127.0.0.53, which a container cannot reach. */
 #define RESOLVED_RESOLV_CONF "/run/systemd/resolve/resolv.conf"
@@ -117,9 +121,31 @@ static int load_networks(Agent *a, NetworkConfig ***ret) {
         return 0;
 }
 
+/* A bridge is missing: the host booted and sysctrd has not run yet (the container starts at boot, as
+ * a unit of machines.target). sysctrd makes the bridges before it takes its bus name, so a call to
+ * it, which D-Bus activation answers by starting it, returns once they are there. With sysctrd
+ * running, or without a bus, this changes nothing and the caller says what is missing. */
+static void ask_sysctrd(void) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        log_info("A bridge is missing: asking sysctrd to bring up its networks.");
+        r = sd_bus_open_system(&bus);
+        if (r >= 0)
+                r = sd_bus_message_new_method_call(bus, &m, SYSCTR_BUS_NAME, SYSCTR_MANAGER_PATH,
+                                                   "org.freedesktop.DBus.Peer", "Ping");
+        if (r >= 0)
+                r = sd_bus_call(bus, m, SYSCTRD_ACTIVATION_TIMEOUT_USEC, &error, NULL);
+        if (r < 0)
+                log_debug("sysctrd could not be reached: %s", error.message ?: strerror(-r));
+}
+
 /* What the links hang on must be there: sysctrd makes the bridges, the parents are the host's. */
 static int check_masters(Agent *a) {
         _cleanup_(rtnl_freep) Rtnl *host = NULL;
+        bool asked = false;
         int r;
 
         if (a->net->n_links == 0)
@@ -131,6 +157,11 @@ static int check_masters(Agent *a) {
                 NetLink *l = &a->net->links[i];
 
                 r = l->master_ifindex = rtnl_link_index(host, l->master);
+                if (r == -ENODEV && l->kind == NET_LINK_VETH && !asked) {
+                        ask_sysctrd();
+                        asked = true;
+                        r = l->master_ifindex = rtnl_link_index(host, l->master);
+                }
                 if (r == -ENODEV && l->kind == NET_LINK_VETH)
                         return agent_fail(a, r, "The bridge %s of network %s does not exist: sysctrd makes it when "
                                           "it starts (is sysctrd running?).", l->master, l->network);

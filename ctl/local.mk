@@ -11,6 +11,7 @@ sysctr_SOURCES = \
 	ctl/verbs-set.c \
 	ctl/polkit-agent.c \
 	ctl/verbs-template.c \
+	ctl/verbs-network.c \
 	ctl/exec.c \
 	ctl/relay.c ctl/relay.h \
 	ctl/json.c

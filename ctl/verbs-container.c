@@ -40,6 +40,13 @@ static int append_create_options(sd_bus_message *m, const CtlOptions *o) {
                 r = sd_bus_message_append(m, "{sv}", "id-base", "u", o->id_base);
         if (r >= 0 && o->shared_ids)
                 r = sd_bus_message_append(m, "{sv}", "shared-ids", "b", 1);
+        /* Without --network sysctrd attaches the default network. */
+        if (r >= 0 && o->networks)
+                r = ctl_append_strv_option(m, "networks", o->networks);
+        if (r >= 0 && o->publish)
+                r = ctl_append_strv_option(m, "publish", o->publish);
+        if (r >= 0 && o->allow_host)
+                r = sd_bus_message_append(m, "{sv}", "allow-host", "b", 1);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         return r;

@@ -16,8 +16,10 @@ static int log_parse_error(int r) {
 
 typedef struct ContainerInfo {
         /* Strings point into the reply message. */
-        const char *name, *id, *template, *release, *image, *state, *result, *unit, *stop_signal, *hostname;
+        const char *name, *id, *template, *release, *image, *state, *result, *unit, *stop_signal, *hostname,
+                *network_mode;
         const char *guest_state;
+        int allow_host;
         uint32_t leader;
         uint64_t creation_usec, last_start_usec;
         int autostart, privileged;
@@ -26,7 +28,7 @@ typedef struct ContainerInfo {
         /* UINT64_MAX: no limit, or unknown usage */
         uint64_t memory_max, cpu_quota_per_sec_usec, tasks_max;
         uint64_t memory_current, cpu_usage_nsec, tasks_current;
-        char **addresses, **init, **binds;
+        char **addresses, **init, **binds, **networks, **publish;
 } ContainerInfo;
 
 #define CONTAINER_INFO_INIT                                                                             \
@@ -39,6 +41,8 @@ static void container_info_done(ContainerInfo *i) {
         i->addresses = strv_free(i->addresses);
         i->init = strv_free(i->init);
         i->binds = strv_free(i->binds);
+        i->networks = strv_free(i->networks);
+        i->publish = strv_free(i->publish);
 }
 
 static const struct {
@@ -71,13 +75,16 @@ static const struct {
         { "MemoryCurrent",      't', offsetof(ContainerInfo, memory_current)         },
         { "CPUUsageNSec",       't', offsetof(ContainerInfo, cpu_usage_nsec)         },
         { "TasksCurrent",       't', offsetof(ContainerInfo, tasks_current)          },
+        { "NetworkMode",        's', offsetof(ContainerInfo, network_mode)           },
+        { "AllowHost",          'b', offsetof(ContainerInfo, allow_host)             },
 };
 
 static int info_read_property(sd_bus_message *m, const char *key, ContainerInfo *info) {
         int r;
 
         char ***strv = streq(key, "Addresses") ? &info->addresses : streq(key, "Init") ? &info->init :
-                       streq(key, "Binds") ? &info->binds : NULL;
+                       streq(key, "Binds") ? &info->binds : streq(key, "Networks") ? &info->networks :
+                       streq(key, "Publish") ? &info->publish : NULL;
 
         if (strv) {
                 *strv = strv_free(*strv);
@@ -338,13 +345,15 @@ static void info_print_ids(const ContainerInfo *i) {
 }
 
 static int info_print_text(const ContainerInfo *i) {
-        _cleanup_free_ char *addresses = NULL, *init = NULL, *binds = NULL;
+        _cleanup_free_ char *addresses = NULL, *init = NULL, *binds = NULL, *networks = NULL, *publish = NULL;
         char t[64];
 
         addresses = strv_join(i->addresses, " ");
         init = strv_join(i->init, " ");
         binds = strv_join(i->binds, " ");
-        if (!addresses || !init || !binds)
+        networks = strv_join(i->networks, " ");
+        publish = strv_join(i->publish, " ");
+        if (!addresses || !init || !binds || !networks || !publish)
                 return log_oom();
 
         info_print_line("Name", i->name);
@@ -372,6 +381,14 @@ static int info_print_text(const ContainerInfo *i) {
                 info_print_line("Result", i->result);
         info_print_limits(i);
         info_print_line("Binds", binds);
+        /* Networks only in the default mode: the others name the namespace instead. */
+        if (streq_ptr(i->network_mode, "private") || !i->network_mode)
+                info_print_line("Networks", networks);
+        else
+                info_print_line("NetworkMode", i->network_mode);
+        info_print_line("Publish", publish);
+        if (i->allow_host)
+                info_print_line("AllowHost", "yes");
         info_print_line("Addresses", addresses);
         return 0;
 }
@@ -438,6 +455,10 @@ static int info_print_json(const ContainerInfo *i) {
         json_print_u64("memory_current", i->memory_current);
         json_print_u64("cpu_usage_nsec", i->cpu_usage_nsec);
         json_print_u64("tasks_current", i->tasks_current);
+        json_print_field("network_mode", i->network_mode, false);
+        json_print_strv("networks", i->networks);
+        json_print_strv("publish", i->publish);
+        printf(",\"allow_host\":%s", i->allow_host ? "true" : "false");
         json_print_strv("addresses", i->addresses);
         fputs("}\n", stdout);
         return 0;

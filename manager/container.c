@@ -13,6 +13,7 @@
 #include "job.h"
 #include "log.h"
 #include "manager.h"
+#include "network.h"
 #include "paths.h"
 #include "strv.h"
 
@@ -232,6 +233,7 @@ void container_set_state(Container *c, ContainerState state, pid_t leader, const
                 if (r < 0)
                         log_debug_errno(r, "Failed to ask the guest of %s how its boot went: %m", c->name);
         }
+        network_container_state_changed(c);
         container_state_reached(c);
 }
 
@@ -430,6 +432,11 @@ int container_start(Container *c, Job **ret_job, sd_bus_error *error) {
         if (c->state == CONTAINER_STOPPING || c->job)
                 return sd_bus_error_setf(error, SYSCTR_ERROR_BUSY,
                                          "Container \"%s\" is stopping; start it once it has stopped.", c->name);
+        if (!container_is_active(c)) {
+                r = network_check_start(c, error);
+                if (r < 0)
+                        return r;
+        }
 
         r = container_new_job(c, JOB_START, &j);
         if (r < 0)

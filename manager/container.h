@@ -39,6 +39,8 @@ typedef struct Container {
 
         char *unit_job;                 /* systemd mode: the StartUnit/StopUnit job we wait for */
         sd_bus_slot *unit_job_slot;
+
+        bool net_published;             /* its published ports and host access are in our nft table */
 } Container;
 
 int container_new(Manager *m, const char *name, ContainerConfig *config, Container **ret);

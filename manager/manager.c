@@ -20,6 +20,7 @@
 #include "log.h"
 #include "manager.h"
 #include "name.h"
+#include "network.h"
 #include "paths.h"
 #include "polkit.h"
 #include "logs.h"
@@ -62,7 +63,9 @@ int manager_new(ManagerMode mode, Manager **ret) {
         m->jobs = hashmap_new(&trivial_hash_ops);
         m->processes = hashmap_new(&trivial_hash_ops);
         m->log_watches = hashmap_new(&trivial_hash_ops);
-        if (!m->containers || !m->container_leaders || !m->jobs || !m->processes || !m->log_watches)
+        m->networks = hashmap_new(&string_hash_ops);
+        if (!m->containers || !m->container_leaders || !m->jobs || !m->processes || !m->log_watches ||
+            !m->networks)
                 return -ENOMEM;
 
         /* sd-event watches our children (image builders, sysctr-enter, log readers) through
@@ -95,6 +98,8 @@ Manager *manager_free(Manager *m) {
                 container_free(c);
         }
         image_builds_free(m);
+        manager_networks_free(m);
+        hashmap_free(m->networks);
         manager_free_jobs(m);
         polkit_queries_free(m);
         hashmap_free(m->containers);
@@ -449,6 +454,10 @@ int manager_startup(Manager *m) {
         if (r < 0)
                 return r;
         r = manager_load(m);
+        if (r < 0)
+                return r;
+        /* Before the bus: the networks are up, and their table synced, before anything can start. */
+        r = manager_networks_startup(m);
         if (r < 0)
                 return r;
         r = manager_connect(m);

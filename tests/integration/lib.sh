@@ -6,6 +6,9 @@
 # dir, speaks TAP, and cleans up on every exit path: it stops the instance's containers, kills the
 # daemons it started, removes the cgroups it made and the temp dir, then checks (as TAP tests) that
 # nothing was left behind: no mount mentioning the temp dir, no agent of this instance, no cgroup.
+# As root, sysctrd runs in a network namespace of the instance's own (sysctr-test-PID): its
+# default bridge, its nftables table and its dnsmasq never touch the host's network, and the
+# agents it spawns (and so the containers' links) live there too. Cleanup removes the namespace.
 #
 # Usage in a test:
 #       . "$(dirname "$0")/../integration/lib.sh"   (or ./lib.sh)
@@ -37,6 +40,7 @@ SYSCTRD_PID=
 DBUS_PID=
 CG_NAME="sysctr-test-$$"
 CG_ROOT=                # the cgroup2 directory of this instance (cleanup removes it)
+NETNS=                  # root: the network namespace sysctrd runs in (/run/netns/$NETNS)
 
 # ---------------------------------------------------------------------------------------------------
 # TAP: ok, not_ok, is, isnt, like, unlike, cmp_ok, pass, fail, skip, diag, bail, skip_all, tap_end.
@@ -256,10 +260,26 @@ sysctrd_has_name() {
                 NameHasOwner s org.sysctr1 2>/dev/null | grep -qx 'b true'
 }
 
+# in_netns CMD...: run CMD in the instance's network namespace (only that: nsenter keeps the mount
+# namespace, where "ip netns exec" would remount /sys without the cgroup file systems).
+in_netns() {
+        if [ -n "$NETNS" ]; then
+                nsenter --net="/run/netns/$NETNS" "$@"
+        else
+                "$@"
+        fi
+}
+
 # Start sysctrd in the background and wait until it owns org.sysctr1. Standalone mode even on a
 # systemd host (a CI runner): the private bus has no systemd to start units with.
 start_sysctrd() {
-        "$top_builddir/sysctrd" --mode=standalone >>"$T/sysctrd.log" 2>&1 &
+        # Not through in_netns (a function would run in a subshell of its own): $! must be sysctrd,
+        # which nsenter becomes.
+        if [ -n "$NETNS" ]; then
+                nsenter --net="/run/netns/$NETNS" "$top_builddir/sysctrd" --mode=standalone >>"$T/sysctrd.log" 2>&1 &
+        else
+                "$top_builddir/sysctrd" --mode=standalone >>"$T/sysctrd.log" 2>&1 &
+        fi
         SYSCTRD_PID=$!
         if ! wait_for 10 sysctrd_has_name; then
                 diag "sysctrd log:" "$(tail -n 30 "$T/sysctrd.log")"
@@ -303,6 +323,12 @@ setup_instance() {
         local cg2
         cg2=$(_cg2_mount)
         [ -z "$cg2" ] || CG_ROOT="$cg2/$CG_NAME"
+        if is_root; then
+                require_commands ip nsenter
+                ip netns add "sysctr-test-$$" || bail "cannot create the network namespace sysctr-test-$$"
+                NETNS="sysctr-test-$$"
+                ip -n "$NETNS" link set lo up || bail "cannot bring up lo in $NETNS"
+        fi
 
         start_dbus
         start_sysctrd
@@ -359,6 +385,11 @@ instance_pids() {
                 p=${p%/environ}
                 [ "$p" != $$ ] && [ "$p" != "$BASHPID" ] && echo "$p"
         done
+}
+
+# Processes in the instance's network namespace (sysctrd, agents, dnsmasq: all ours).
+netns_pids() {
+        [ -n "$NETNS" ] && ip netns pids "$NETNS" 2>/dev/null
 }
 
 instance_agent_pids() {
@@ -450,9 +481,19 @@ _cleanup() {
                 _remove_cgroups
                 leaked=$(_instance_cgroups)
                 is "$leaked" "" "cleanup: $CG_NAME could be removed"
+                if [ -n "$NETNS" ]; then
+                        # What outlives sysctrd by design (the networks' dnsmasq) ends with the instance.
+                        for p in $(netns_pids); do kill_wait "$p" 5; done
+                        leaked=$(netns_pids)
+                        is "$leaked" "" "cleanup: no process is left in the network namespace $NETNS"
+                        ip netns del "$NETNS" 2>/dev/null
+                        leaked=$(ip netns list | awk -v n="$NETNS" '$1 == n')
+                        is "$leaked" "" "cleanup: the network namespace $NETNS is gone"
+                fi
 
                 # Then make sure, whatever the checks found.
-                for p in $(instance_pids); do kill -KILL "$p" 2>/dev/null; done
+                for p in $(instance_pids) $(netns_pids); do kill -KILL "$p" 2>/dev/null; done
+                [ -z "$NETNS" ] || ip netns del "$NETNS" 2>/dev/null
                 _instance_mounts | awk '{ print $5 }' | sort -r | while read -r p; do
                         umount -l "$p" 2>/dev/null
                 done

@@ -5,6 +5,7 @@ UNIT_TESTS = \
 	test-signal \
 	test-id \
 	test-config \
+	test-network-config \
 	test-template-info \
 	test-fileio \
 	test-strv \
@@ -14,6 +15,7 @@ UNIT_TESTS = \
 	test-bus-limits \
 	test-in-addr-util \
 	test-ipam \
+	test-network-alloc \
 	test-dnsmasq-config \
 	test-nft
 
@@ -37,6 +39,10 @@ test_id_LDADD = $(COMMON_LIBS)
 test_config_SOURCES = tests/unit/test-config.c tests/unit/tap.h
 test_config_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_config_LDADD = $(COMMON_LIBS)
+
+test_network_config_SOURCES = tests/unit/test-network-config.c tests/unit/tap.h
+test_network_config_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_network_config_LDADD = $(COMMON_LIBS)
 
 test_template_info_SOURCES = tests/unit/test-template-info.c tests/unit/tap.h
 test_template_info_CFLAGS = $(UNIT_TEST_CFLAGS)
@@ -70,6 +76,11 @@ test_bus_limits_LDADD = $(COMMON_LIBS)
 test_in_addr_util_SOURCES = tests/unit/test-in-addr-util.c tests/unit/tap.h
 test_in_addr_util_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_in_addr_util_LDADD = $(COMMON_LIBS)
+
+test_network_alloc_SOURCES = tests/unit/test-network-alloc.c tests/unit/tap.h
+test_network_alloc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_network_alloc_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_network_alloc_LDADD = $(NET_LIBS) $(COMMON_LIBS)
 
 test_ipam_SOURCES = tests/unit/test-ipam.c tests/unit/tap.h
 test_ipam_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager

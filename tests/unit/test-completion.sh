@@ -36,8 +36,8 @@ options_from_help() {
                 on && /^  +-/ {
                         for (i = 1; i <= NF; i++) {
                                 w = $i
-                                if (w ~ /^--[a-z][a-z-]*=/) { sub(/=.*/, "=", w); long = w }
-                                else if (w ~ /^--[a-z][a-z-]*$/) long = w
+                                if (w ~ /^--[a-z][a-z0-9-]*=/) { sub(/=.*/, "=", w); long = w }
+                                else if (w ~ /^--[a-z][a-z0-9-]*$/) long = w
                                 else if (w ~ /^-[a-zA-Z]$/) short = w
                                 else break
                         }

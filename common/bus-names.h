@@ -53,6 +53,9 @@
 #define SYSCTR_ERROR_SNAPSHOT_EXISTS "org.sysctr1.Error.SnapshotExists"
 #define SYSCTR_ERROR_NO_SPACE "org.sysctr1.Error.NoSpace"
 #define SYSCTR_ERROR_BAD_ARCHIVE "org.sysctr1.Error.BadArchive"
+#define SYSCTR_ERROR_NO_SUCH_NETWORK "org.sysctr1.Error.NoSuchNetwork"
+#define SYSCTR_ERROR_NETWORK_EXISTS "org.sysctr1.Error.NetworkExists"
+#define SYSCTR_ERROR_NETWORK_IN_USE "org.sysctr1.Error.NetworkInUse"
 
 /* polkit actions (units/org.sysctr1.policy). The details of each check carry the object's name under
  * the key of its kind ("container", "network", "volume", "image"), so that a rule can grant one user

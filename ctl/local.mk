@@ -12,6 +12,7 @@ sysctr_SOURCES = \
 	ctl/polkit-agent.c \
 	ctl/verbs-template.c \
 	ctl/verbs-storage.c \
+	ctl/verbs-network.c \
 	ctl/exec.c \
 	ctl/relay.c ctl/relay.h \
 	ctl/json.c

@@ -49,6 +49,14 @@ typedef struct CtlOptions {
         /* export */
         bool export_volumes;
         bool no_image;
+        char **networks;                /* --network, checked, in the order given */
+        char **publish;                 /* --publish, checked */
+        bool allow_host;
+        /* network create */
+        const char *type, *subnet, *ipv6, *domain, *parent, *mode;
+        char **gateways;                /* one per family */
+        bool nat, dns, host_access;
+        uint32_t mtu;
         /* stop */
         bool timeout_set;
         uint64_t timeout_usec;
@@ -145,8 +153,19 @@ int verb_snapshot_delete(char **args, const CtlOptions *o);
 int verb_clone(char **args, const CtlOptions *o);
 int verb_export(char **args, const CtlOptions *o);
 int verb_import(char **args, const CtlOptions *o);
-/* Appends the entry {"key": <as>} (volumes, tmpfs; an empty array removes them all). No message. */
+/* verbs-network.c */
+int verb_network_create(char **args, const CtlOptions *o);
+int verb_network_list(char **args, const CtlOptions *o);
+int verb_network_show(char **args, const CtlOptions *o);
+int verb_network_delete(char **args, const CtlOptions *o);
+int verb_network_doctor(char **args, const CtlOptions *o);
+/* Appends {"KEY": <as>} (networks, publish, volumes, tmpfs; an empty array clears the list). No
+ * message. */
 int ctl_append_strv_option(sd_bus_message *m, const char *key, char * const *l);
+/* "lan0:ip=..." and "host", "none", "container:NAME", checked as sysctrd checks them: 0, or -EINVAL
+ * after a message naming the bad value. */
+int ctl_check_network_arg(const char *arg);
+int ctl_check_publish_arg(const char *arg);
 
 /* verbs-template.c */
 int verb_template_list(char **args, const CtlOptions *o);

@@ -23,8 +23,11 @@ typedef enum SetKey {
         SET_HOSTNAME,
         SET_INIT,
         SET_BIND,
+        SET_NETWORK,
+        SET_PUBLISH,
         SET_VOLUME,
         SET_TMPFS,
+        SET_ALLOW_HOST,
         _SET_KEY_MAX,
 } SetKey;
 
@@ -42,20 +45,23 @@ static const struct {
         [SET_HOSTNAME] = { "hostname", "hostname" },
         [SET_INIT] = { "init", "init" },
         [SET_BIND] = { "bind", "binds" },
+        [SET_NETWORK] = { "network", "networks" },
+        [SET_PUBLISH] = { "publish", "publish" },
         [SET_VOLUME] = { "volume", "volumes" },
         [SET_TMPFS] = { "tmpfs", "tmpfs" },
+        [SET_ALLOW_HOST] = { "allow-host", "allow-host" },
 };
 
-int ctl_append_binds(sd_bus_message *m, char * const *binds) {
-        return ctl_append_strv_option(m, "binds", binds);
-}
+/* The keys whose values are collected into a list ("bind=" alone empties it). */
+#define SET_LIST_KEYS                                                                                 \
+        ((1U << SET_BIND) | (1U << SET_NETWORK) | (1U << SET_PUBLISH) | (1U << SET_VOLUME) | (1U << SET_TMPFS))
 
-int ctl_append_strv_option(sd_bus_message *m, const char *key, char * const *binds) {
+int ctl_append_binds(sd_bus_message *m, char * const *binds) {
         int r;
 
         r = sd_bus_message_open_container(m, 'e', "sv");
         if (r >= 0)
-                r = sd_bus_message_append(m, "s", key);
+                r = sd_bus_message_append(m, "s", "binds");
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'v', "as");
         if (r >= 0)
@@ -130,25 +136,47 @@ static int append_limit(sd_bus_message *m, SetKey k, const char *value) {
         }
 }
 
-/* volume=, tmpfs=: collected like binds; an empty value removes those given before and the config's. */
-static int collect_mount(SetKey k, const char *value, char ***l) {
+/* bind=, network=, publish=, volume=, tmpfs=: one value more for the list, or "" to empty it. */
+static int collect_list_value(SetKey k, const char *value, char ***list) {
+        int r;
+
         if (isempty(value)) {
-                *l = strv_free(*l);
+                *list = strv_free(*list);
                 return 0;
         }
-        if (k == SET_VOLUME && !volume_spec_is_valid(value))
-                return log_bad_value("volume", value, _("VOLUME:TARGET[:ro] with an absolute target, not /, nor in "
-                                                        "/proc, /sys or /dev"));
-        if (k == SET_TMPFS && !tmpfs_spec_is_valid(value))
-                return log_bad_value("tmpfs", value, _("TARGET[:size=SIZE,mode=OCTAL] with an absolute target, "
-                                                       "not /, nor in /proc, /sys or /dev"));
-        return strv_extend(l, value);
+        switch (k) {
+        case SET_BIND:
+                if (!bind_spec_is_valid(value))
+                        return log_bad_value("bind", value,
+                                             _("SOURCE:TARGET[:OPTIONS] (options ro, rw, idmap) with "
+                                               "absolute paths, the target not /, nor in /proc, /sys or /dev"));
+                break;
+        case SET_NETWORK:
+                r = ctl_check_network_arg(value);
+                if (r < 0)
+                        return r;
+                break;
+        case SET_VOLUME:
+                if (!volume_spec_is_valid(value))
+                        return log_bad_value("volume", value, _("VOLUME:TARGET[:ro] with an absolute target, not /, "
+                                                                "nor in /proc, /sys or /dev"));
+                break;
+        case SET_TMPFS:
+                if (!tmpfs_spec_is_valid(value))
+                        return log_bad_value("tmpfs", value, _("TARGET[:size=SIZE,mode=OCTAL] with an absolute "
+                                                               "target, not /, nor in /proc, /sys or /dev"));
+                break;
+        default:
+                r = ctl_check_publish_arg(value);
+                if (r < 0)
+                        return r;
+                break;
+        }
+        return strv_extend(list, value);
 }
 
-/* Checks one assignment and appends its {sv} to m; binds, volumes and tmpfs mounts are only
- * collected (lists[k]). */
+/* Checks one assignment and appends its {sv} to m; list values are only collected. */
 static int append_setting(sd_bus_message *m, SetKey k, const char *value, char ***lists) {
-        char ***binds = &lists[SET_BIND];
         const char *option = set_keys[k].option;
         uint32_t u;
         int b, r;
@@ -186,19 +214,18 @@ static int append_setting(sd_bus_message *m, SetKey k, const char *value, char *
                 r = append_entry(m, option, "as", 1, value);
                 break;
         case SET_BIND:
-                /* "bind=" alone removes the binds given before it and those of the config. */
-                if (isempty(value)) {
-                        *binds = strv_free(*binds);
-                        return 0;
-                }
-                if (!bind_spec_is_valid(value))
-                        return log_bad_value("bind", value,
-                                             _("SOURCE:TARGET[:OPTIONS] (options ro, rw, idmap) with "
-                                               "absolute paths, the target not /, nor in /proc, /sys or /dev"));
-                return strv_extend(binds, value);
+        case SET_NETWORK:
+        case SET_PUBLISH:
         case SET_VOLUME:
         case SET_TMPFS:
-                return collect_mount(k, value, &lists[k]);
+                /* "bind=" alone removes the binds given before it and those of the config. */
+                return collect_list_value(k, value, &lists[k]);
+        case SET_ALLOW_HOST:
+                b = parse_boolean(value);
+                if (b < 0)
+                        return log_bad_value("allow-host", value, _("true or false"));
+                r = append_entry(m, option, "b", b);
+                break;
         default:
                 return -EINVAL;
         }
@@ -217,14 +244,13 @@ static int set_key_from_string(const char *s, size_t n) {
 static int append_settings(sd_bus_message *m, char **assignments) {
         char **lists[_SET_KEY_MAX] = {};
         unsigned given = 0;
-        int r;
+        int r = 0;
 
         if (m) {
                 r = sd_bus_message_open_container(m, 'a', "{sv}");
                 if (r < 0)
                         return log_error_errno(r, _("Failed to create a bus message: %m"));
         }
-        /* goto finish from here on: the lists are ours. */
 
         STRV_FOREACH(a, assignments) {
                 const char *eq = strchr(*a, '=');
@@ -233,46 +259,45 @@ static int append_settings(sd_bus_message *m, char **assignments) {
                 if (!eq || eq == *a) {
                         log_error(_("Invalid setting \"%s\": expected KEY=VALUE."), *a);
                         r = -EINVAL;
-                        goto finish;
+                        break;
                 }
                 k = set_key_from_string(*a, (size_t) (eq - *a));
                 if (k < 0) {
                         log_error(_("Unknown setting \"%.*s\" (known: autostart, memory, cpus, pids, "
-                                    "stop-signal, stop-timeout, hostname, init, bind, volume, tmpfs)."),
+                                    "stop-signal, stop-timeout, hostname, init, bind, network, publish, "
+                                    "allow-host, volume, tmpfs)."),
                                   (int) (eq - *a), *a);
                         r = -EINVAL;
-                        goto finish;
+                        break;
                 }
-                if (k != SET_BIND && k != SET_VOLUME && k != SET_TMPFS && (given & (1U << k))) {
+                if (!(SET_LIST_KEYS & (1U << k)) && (given & (1U << k))) {
                         log_error(_("Setting \"%s\" is given twice."), set_keys[k].key);
                         r = -EINVAL;
-                        goto finish;
+                        break;
                 }
                 given |= 1U << k;
 
                 r = append_setting(m, (SetKey) k, eq + 1, lists);
                 if (r == -EINVAL)
-                        goto finish;            /* the message is out */
+                        break;          /* the message is out */
                 if (r < 0) {
                         r = log_error_errno(r, _("Failed to create a bus message: %m"));
-                        goto finish;
+                        break;
                 }
+                r = 0;
         }
-
-        r = 0;
-        if (!m)
-                goto finish;
-        for (SetKey k = SET_BIND; r >= 0 && k <= SET_TMPFS; k++)
-                if (given & (1U << k))
-                        r = ctl_append_strv_option(m, set_keys[k].option, lists[k]);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
+        for (size_t k = 0; r >= 0 && m && k < _SET_KEY_MAX; k++)
+                if ((SET_LIST_KEYS & given & (1U << k)) &&
+                    (r = ctl_append_strv_option(m, set_keys[k].option, lists[k])) < 0)
+                        r = log_error_errno(r, _("Failed to create a bus message: %m"));
+        for (size_t k = 0; k < _SET_KEY_MAX; k++)
+                strv_free(lists[k]);
+        if (r < 0 || !m)
+                return r;
+        r = sd_bus_message_close_container(m);
         if (r < 0)
-                r = log_error_errno(r, _("Failed to create a bus message: %m"));
-finish:
-        for (size_t i = 0; i < _SET_KEY_MAX; i++)
-                strv_free(lists[i]);
-        return r;
+                return log_error_errno(r, _("Failed to create a bus message: %m"));
+        return 0;
 }
 
 int verb_set(char **args, const CtlOptions *o) {

@@ -72,7 +72,7 @@ static int method_delete(sd_bus_message *message, void *userdata, sd_bus_error *
         Volume *v = userdata;
         int r;
 
-        AUTHORIZE_BY_NAME(v->manager, message, SYSCTR_POLKIT_MANAGE_VOLUMES, method_delete, v->name, error);
+        AUTHORIZE_VOLUME(v->manager, message, method_delete, v->name, error);
         r = volume_do_delete(v, error);
         return r < 0 ? r : sd_bus_reply_method_return(message, NULL);
 }
@@ -364,7 +364,7 @@ int method_create_volume(sd_bus_message *message, void *userdata, sd_bus_error *
                 return sd_bus_error_setf(error, SYSCTR_ERROR_INVALID_NAME,
                                          "Invalid volume name \"%s\": names are 1-63 characters of a-z, 0-9 and \"-\", "
                                          "start and end with a letter or digit, and are not all digits.", name);
-        AUTHORIZE_BY_NAME(m, message, SYSCTR_POLKIT_MANAGE_VOLUMES, method_create_volume, name, error);
+        AUTHORIZE_VOLUME(m, message, method_create_volume, name, error);
         r = read_create_options(message, &size, error);
         if (r < 0)
                 return r;
@@ -421,7 +421,7 @@ int method_delete_volume(sd_bus_message *message, void *userdata, sd_bus_error *
         r = lookup_volume(userdata, message, &v, error);
         if (r < 0)
                 return r;
-        AUTHORIZE_BY_NAME(userdata, message, SYSCTR_POLKIT_MANAGE_VOLUMES, method_delete_volume, v->name, error);
+        AUTHORIZE_VOLUME(userdata, message, method_delete_volume, v->name, error);
         r = volume_do_delete(v, error);
         return r < 0 ? r : sd_bus_reply_method_return(message, NULL);
 }

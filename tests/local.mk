@@ -6,4 +6,4 @@ include $(srcdir)/tests/dbus/local.mk
 include $(srcdir)/tests/integration/local.mk
 include $(srcdir)/tests/cockpit/local.mk
 include $(srcdir)/tests/systemd-host/local.mk
-EXTRA_DIST += tests/README
+EXTRA_DIST += tests/README tests/tap.sh

@@ -397,7 +397,7 @@ int method_clone_container(sd_bus_message *message, void *userdata, sd_bus_error
         r = clone_check(m, source_name, snapshot, name, &source, error);
         if (r < 0)
                 return r;
-        AUTHORIZE_BY_NAME(m, message, SYSCTR_POLKIT_MANAGE_CONTAINERS, method_clone_container, name, error);
+        AUTHORIZE_BY_NAME(m, message, SYSCTR_POLKIT_MANAGE_VOLUMES, method_clone_container, name, error);
         /* No options yet: the a{sv} is there for what a clone may change later (limits, volumes). */
         r = sd_bus_message_enter_container(message, 'a', "{sv}");
         if (r < 0)

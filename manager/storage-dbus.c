@@ -57,7 +57,8 @@ int method_create_snapshot(sd_bus_message *message, void *userdata, sd_bus_error
         r = lookup(userdata, message, &c, &snapshot, error);
         if (r < 0)
                 return r;
-        AUTHORIZE_BY_NAME(userdata, message, SYSCTR_POLKIT_MANAGE_CONTAINERS, method_create_snapshot, c->name, error);
+        AUTHORIZE_BY_NAME(userdata, message, SYSCTR_POLKIT_MANAGE_VOLUMES,
+                          method_create_snapshot, c->name, error);
         r = container_snapshot_create(c, snapshot, error);
         return r < 0 ? r : reply_done_job(userdata, message, JOB_SNAPSHOT, c);
 }
@@ -70,7 +71,8 @@ int method_restore_snapshot(sd_bus_message *message, void *userdata, sd_bus_erro
         r = lookup(userdata, message, &c, &snapshot, error);
         if (r < 0)
                 return r;
-        AUTHORIZE_BY_NAME(userdata, message, SYSCTR_POLKIT_MANAGE_CONTAINERS, method_restore_snapshot, c->name, error);
+        AUTHORIZE_BY_NAME(userdata, message, SYSCTR_POLKIT_MANAGE_VOLUMES,
+                          method_restore_snapshot, c->name, error);
         r = container_snapshot_restore(c, snapshot, error);
         return r < 0 ? r : reply_done_job(userdata, message, JOB_RESTORE, c);
 }
@@ -83,7 +85,8 @@ int method_delete_snapshot(sd_bus_message *message, void *userdata, sd_bus_error
         r = lookup(userdata, message, &c, &snapshot, error);
         if (r < 0)
                 return r;
-        AUTHORIZE_BY_NAME(userdata, message, SYSCTR_POLKIT_MANAGE_CONTAINERS, method_delete_snapshot, c->name, error);
+        AUTHORIZE_BY_NAME(userdata, message, SYSCTR_POLKIT_MANAGE_VOLUMES,
+                          method_delete_snapshot, c->name, error);
         r = container_snapshot_delete(c, snapshot, error);
         return r < 0 ? r : sd_bus_reply_method_return(message, NULL);
 }

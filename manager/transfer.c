@@ -208,7 +208,7 @@ int method_export_container(sd_bus_message *message, void *userdata, sd_bus_erro
         c = container_name_is_valid(name) ? manager_get_container(m, name) : NULL;
         if (!c)
                 return sd_bus_error_setf(error, SYSCTR_ERROR_NO_SUCH_CONTAINER, "No container \"%s\".", name);
-        AUTHORIZE_BY_NAME(m, message, SYSCTR_POLKIT_MANAGE_CONTAINERS, method_export_container, c->name, error);
+        AUTHORIZE_BY_NAME(m, message, SYSCTR_POLKIT_MANAGE_VOLUMES, method_export_container, c->name, error);
         r = read_bool_options(message, keys, values, error);
         if (r < 0)
                 return r;
@@ -757,7 +757,7 @@ int method_import_container(sd_bus_message *message, void *userdata, sd_bus_erro
                 return r;
         if (!isempty(name) && !container_name_is_valid(name))
                 return sd_bus_error_setf(error, SYSCTR_ERROR_INVALID_NAME, "Invalid container name \"%s\".", name);
-        AUTHORIZE_BY_NAME(m, message, SYSCTR_POLKIT_MANAGE_CONTAINERS, method_import_container,
+        AUTHORIZE_BY_NAME(m, message, SYSCTR_POLKIT_MANAGE_VOLUMES, method_import_container,
                           isempty(name) ? NULL : name, error);
         r = read_bool_options(message, keys, NULL, error);
         if (r < 0)

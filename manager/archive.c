@@ -492,8 +492,11 @@ int archive_export(const ExportSpec *spec) {
         x->a = archive_write_new();
         if (!x->a)
                 return -ENOMEM;
-        /* pax: owners, nanoseconds and extended attributes as they are; zstd on both CPUs. */
+        /* pax: owners, nanoseconds and extended attributes as they are; zstd on both CPUs. Names
+         * are bytes, stored as they are (hdrcharset=BINARY): a guest's file names need not be
+         * UTF-8, and sysctrd's C locale could not convert them anyway. */
         if (archive_write_set_format_pax_restricted(x->a) != ARCHIVE_OK ||
+            archive_write_set_format_option(x->a, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK ||
             archive_write_add_filter_zstd(x->a) != ARCHIVE_OK ||
             archive_write_set_bytes_in_last_block(x->a, 1) != ARCHIVE_OK) {
                 r = archive_fail(x->a, -EIO, "Failed to set up the archive");

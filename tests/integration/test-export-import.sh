@@ -18,8 +18,9 @@ run sysctr create busybox e1 --volume data:/data --volume big:/big
 is "$rc" 0 "create e1 with two volumes" || diag "$err"
 run sysctr start e1
 guest_sh e1 'echo hello > /root/h && mkdir -p /home/u && echo u > /home/u/f && chown -R 1000:1000 /home/u &&
-        echo vd > /data/f && echo vb > /big/g && ln -s /etc/hostname /root/abs && ln /root/h /root/hard && echo ok'
-is "$out" ok "e1 has files, owners, links, and files in its volumes"
+        echo vd > /data/f && echo vb > /big/g && ln -s /etc/hostname /root/abs && ln /root/h /root/hard &&
+        touch "/root/$(printf "caf\351")" && ln -s "Fő.pem" "/root/$(printf "l\303\251")" && echo ok'
+is "$out" ok "e1 has files, owners, links, names that are not ASCII nor UTF-8, and files in its volumes"
 run sysctr export e1 "$T/e1.tar.zst"
 isnt "$rc" 0 "exporting a running container is refused"
 like "$err" 'stop it' "... saying to stop it"
@@ -68,6 +69,8 @@ vb
 1000:1000
 /etc/hostname
 2" "its files, owners, links and volumes are as they were"
+guest_sh e1 'test -e "/root/$(printf "caf\351")" && readlink "/root/$(printf "l\303\251")"'
+is "$out" "Fő.pem" "names and link targets are the same bytes (a Latin-1 name, a UTF-8 one)"
 run sysctr stop e1
 run sysctr snapshot restore e1 s1
 run sysctr start e1

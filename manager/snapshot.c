@@ -406,11 +406,12 @@ static int recover_restore(int dir_fd, const char *text, bool committed) {
                 if (r < 0)
                         return r;
         } else {
+                /* "restore NAME" then the chain: past the second space. */
                 const char *chain = strchr(text, ' ');
+                _cleanup_free_ char *copy = NULL;
 
                 chain = chain ? strchr(chain + 1, ' ') : NULL;
-                _cleanup_free_ char *copy = strdup(chain ? chain + 1 : "");
-
+                copy = strdup(chain ? chain + 1 : "");
                 if (!copy)
                         return -ENOMEM;
                 for (char *save = NULL, *w = strtok_r(copy, " \n", &save); w; w = strtok_r(NULL, " \n", &save))

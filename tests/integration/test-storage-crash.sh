@@ -167,3 +167,29 @@ isnt "$?" 0 "the client's import fails"
 like "$(cat "$T/slow.out")" 'canceled' "... as canceled"
 exec {writer}>&-
 ok "nothing of it is left" eval '[ ! -e "$cdir/slow" ] && no_leftovers'
+
+# --- an export whose reader stalls: a running job with its progress, then canceled
+run sysctr stop kc
+head -c 4M /dev/urandom > "$cdir/kc/upper/blob" && chown "$(config_field kc id-base):$(config_field kc id-base)" "$cdir/kc/upper/blob"
+mkfifo "$T/efifo"
+exec {reader}<>"$T/efifo"
+timeout 60 "$top_builddir/sysctr" export kc - >"$T/efifo" 2>"$T/export.out" &
+client=$!
+job_of() {              # TYPE: the object path of the running job of that type
+        busctl --system --json=short call org.sysctr1 /org/sysctr1 org.sysctr1.Manager ListJobs |
+                json_query "[x[4] for x in j['data'][0] if x[1] == '$1'][0]" 2>/dev/null
+}
+ok "the export job is running while nobody reads" wait_for 10 eval '[ -n "$(job_of export)" ]'
+sleep 1
+job=$(job_of export)
+progress=$(busctl --system get-property org.sysctr1 "$job" org.sysctr1.Job Progress | awk '{ print $2 }')
+ok "its Progress is known, between 0 and 1 ($progress)" awk -v p="$progress" 'BEGIN { exit !(p >= 0 && p <= 1) }'
+run busctl --system call org.sysctr1 "$job" org.sysctr1.Job Cancel
+is "$rc" 0 "Job.Cancel() of the export" || diag "$err"
+wait "$client"
+isnt "$?" 0 "the client's export fails"
+like "$(cat "$T/export.out")" 'canceled' "... as canceled"
+exec {reader}>&-
+run sysctr start kc
+is "$rc" 0 "the container is not held by the canceled export" || diag "$err"
+run sysctr stop kc

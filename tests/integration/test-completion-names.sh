@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Bash completion of the names that only sysctrd knows: containers, templates and cached images,
-# from a private instance (verbs and options: tests/unit/test-completion.sh, no root).
+# Bash completion of the names that only sysctrd knows: containers, templates, cached images,
+# volumes and snapshots, from a private instance (verbs and options: tests/unit/test-completion.sh,
+# no root).
 . "$(dirname "$0")/lib.sh"
 require_root
 setup_instance
@@ -32,6 +33,18 @@ run sysctr template list --json
 image=$(printf '%s' "$out" | json_query 'j["images"][0]["name"]')
 like "$image" '^busybox' "a cached image is listed ($image)"
 is "$(words 'sysctr template remove ')" "$image " "template remove: the cached images"
+
+# Volumes, and the snapshots of the container named on the line.
+run sysctr volume create data
+run sysctr volume create logs
+is "$(words 'sysctr volume delete ')" "data logs " "volume delete: the volumes"
+is "$(words 'sysctr volume show d')" "data " "volume show d: the volumes starting with d"
+run sysctr snapshot create web1 before
+run sysctr snapshot create web1 after
+is "$(words 'sysctr snapshot restore web1 ')" "after before " "snapshot restore: the snapshots of that container"
+is "$(words 'sysctr snapshot delete db1 ')" "" "... none for a container without snapshots"
+is "$(words 'sysctr snapshot list ')" "db1 web1 web2 " "snapshot list: the containers"
+is "$(words 'sysctr clone ')" "db1 web1 web2 " "clone: the containers"
 
 run sysctr delete web2
 is "$(words 'sysctr start ')" "db1 web1 " "a deleted container is no longer offered"

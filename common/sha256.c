@@ -52,6 +52,79 @@ static void sha256_block(Sha256 *s, const uint8_t *p) {
         s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
 }
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+/* The same compression with the CPU's SHA extensions (SHA-NI), several times faster: the archives'
+ * digest and the images' content hash go over every byte of a container. The state is kept as the
+ * instructions want it, in two registers: (A, B, E, F) and (C, D, G, H), A in the top lane. */
+__attribute__((target("sha,sse4.1"))) static void sha256_block_shani(Sha256 *s, const uint8_t *p) {
+        const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+        __m128i abcd, efgh, abef, cdgh, abef_saved, cdgh_saved, x[4], msg;
+
+        abcd = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *) &s->h[0]), 0xB1);   /* B A D C */
+        efgh = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *) &s->h[4]), 0x1B);   /* H G F E */
+        abef = _mm_alignr_epi8(abcd, efgh, 8);                                          /* F E B A */
+        cdgh = _mm_blend_epi16(efgh, abcd, 0xF0);                                       /* H G D C */
+        abef_saved = abef, cdgh_saved = cdgh;
+
+        for (size_t i = 0; i < 16; i++) {
+                /* x[i % 4]: the message words 4i..4i+3, the first 16 from the block, the others
+                 * W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16] four at a time. */
+                if (i < 4)
+                        x[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *) (p + 16 * i)), bswap);
+                else
+                        x[i % 4] = _mm_sha256msg2_epu32(
+                                _mm_add_epi32(_mm_sha256msg1_epu32(x[i % 4], x[(i + 1) % 4]),
+                                              _mm_alignr_epi8(x[(i + 3) % 4], x[(i + 2) % 4], 4)),
+                                x[(i + 3) % 4]);
+                msg = _mm_add_epi32(x[i % 4], _mm_loadu_si128((const __m128i *) &K[4 * i]));
+                cdgh = _mm_sha256rnds2_epu32(cdgh, abef, msg);
+                abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(msg, 0x0E));
+        }
+        abef = _mm_add_epi32(abef, abef_saved);
+        cdgh = _mm_add_epi32(cdgh, cdgh_saved);
+
+        abef = _mm_shuffle_epi32(abef, 0x1B);                                           /* A B E F */
+        cdgh = _mm_shuffle_epi32(cdgh, 0xB1);                                           /* G H C D */
+        _mm_storeu_si128((__m128i *) &s->h[0], _mm_blend_epi16(abef, cdgh, 0xF0));     /* A B C D */
+        _mm_storeu_si128((__m128i *) &s->h[4], _mm_alignr_epi8(cdgh, abef, 8));        /* E F G H */
+}
+
+static bool portable_only = false;
+
+void sha256_set_portable(bool b) {
+        portable_only = b;
+}
+
+static bool cpu_has_shani(void) {
+        static int cached = -1;
+        unsigned a, b, c, d;
+
+        if (portable_only)
+                return false;
+        if (cached < 0)
+                cached = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1U << 29)) &&    /* SHA */
+                         __get_cpuid(1, &a, &b, &c, &d) && (c & (1U << 19));             /* SSE4.1 */
+        return cached;
+}
+#else
+void sha256_set_portable(bool b) {
+        (void) b;       /* the portable code is all there is */
+}
+#endif
+
+static void compress(Sha256 *s, const uint8_t *p) {
+#if defined(__x86_64__)
+        if (cpu_has_shani()) {
+                sha256_block_shani(s, p);
+                return;
+        }
+#endif
+        sha256_block(s, p);
+}
+
 void sha256_update(Sha256 *s, const void *data, size_t n) {
         const uint8_t *p = data;
 
@@ -63,11 +136,11 @@ void sha256_update(Sha256 *s, const void *data, size_t n) {
                 s->used += k, p += k, n -= k;
                 if (s->used < sizeof(s->buffer))
                         return;
-                sha256_block(s, s->buffer);
+                compress(s, s->buffer);
                 s->used = 0;
         }
         for (; n >= 64; p += 64, n -= 64)
-                sha256_block(s, p);
+                compress(s, p);
         memcpy(s->buffer, p, n);
         s->used = n;
 }

@@ -23,3 +23,6 @@ void sha256_init(Sha256 *s);
 void sha256_update(Sha256 *s, const void *data, size_t n);
 void sha256_final(Sha256 *s, uint8_t ret[static SHA256_DIGEST_SIZE]);
 void sha256_final_hex(Sha256 *s, char ret[static SHA256_HEX_SIZE]);
+/* Where the CPU has SHA extensions (x86-64 SHA-NI) they are used; true: the portable code instead,
+ * for the unit test, which checks both. */
+void sha256_set_portable(bool b);

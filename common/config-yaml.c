@@ -14,18 +14,13 @@
 
 #include "bind.h"
 #include "config.h"
+#include "config-yaml-private.h"
 #include "fileio.h"
 #include "id.h"
 #include "parse-util.h"
 #include "name.h"
 #include "signal-util.h"
 #include "strv.h"
-
-typedef struct ParseContext {
-        yaml_document_t *doc;
-        const char *filename;
-        char **ret_error;
-} ParseContext;
 
 typedef enum FieldType {
         FIELD_STRING,           /* char *, any non-null scalar but an unquoted true/false */
@@ -94,9 +89,7 @@ static bool str_in_list(const char *s, const char * const *list) {
 }
 #define STR_IN_SET(s, ...) str_in_list((s), (const char * const[]) { __VA_ARGS__, NULL })
 
-static int parse_error(const ParseContext *ctx, const yaml_node_t *node, const char *format, ...)
-        _printf_(3, 4);
-static int parse_error(const ParseContext *ctx, const yaml_node_t *node, const char *format, ...) {
+int parse_error(const ParseContext *ctx, const yaml_node_t *node, const char *format, ...) {
         _cleanup_free_ char *msg = NULL;
         va_list ap;
         int k;
@@ -119,7 +112,7 @@ static int parse_error(const ParseContext *ctx, const yaml_node_t *node, const c
 }
 
 /* "Invalid container name \"A_b\"", the same wording as container_config_verify(). */
-static int parse_error_value(const ParseContext *ctx, const yaml_node_t *node, const char *what,
+int parse_error_value(const ParseContext *ctx, const yaml_node_t *node, const char *what,
                              const char *value, const char *hint) {
         _cleanup_free_ char *q = config_quote(value);
 
@@ -137,7 +130,7 @@ static bool scalar_is_plain(const yaml_node_t *node) {
 }
 
 /* YAML's null: an empty value, "~" or "null" written without quotes. */
-static bool node_is_null(const yaml_node_t *node) {
+bool node_is_null(const yaml_node_t *node) {
         const char *v;
 
         if (node->type != YAML_SCALAR_NODE || !scalar_is_plain(node))
@@ -146,7 +139,7 @@ static bool node_is_null(const yaml_node_t *node) {
         return STR_IN_SET(v, "", "~", "null", "Null", "NULL");
 }
 
-static const char *node_type_name(const yaml_node_t *node) {
+const char *node_type_name(const yaml_node_t *node) {
         if (node_is_null(node))
                 return "null";
         switch (node->type) {
@@ -176,7 +169,7 @@ static int check_scalar(const ParseContext *ctx, const yaml_node_t *node, const 
         return 0;
 }
 
-static int node_to_string(const ParseContext *ctx, const yaml_node_t *node, const char *key, char **ret) {
+int node_to_string(const ParseContext *ctx, const yaml_node_t *node, const char *key, char **ret) {
         const char *v;
         char *s;
         int r;
@@ -435,6 +428,15 @@ static int parse_mapping(const ParseContext *ctx, const yaml_node_t *node, const
                 for (i = 0; i < n_fields; i++)
                         if (streq(fields[i].key, k))
                                 break;
+                if (i >= n_fields && ctx->unknown_key) {
+                        /* A key of the enclosing document's own (a fleet file's container entry). */
+                        r = ctx->unknown_key(ctx, key, value, obj);
+                        if (r != -ENOENT) {
+                                if (r < 0)
+                                        return r;
+                                continue;
+                        }
+                }
                 if (i >= n_fields) {
                         _cleanup_free_ char *q = config_quote(k);
 
@@ -454,9 +456,9 @@ static int parse_mapping(const ParseContext *ctx, const yaml_node_t *node, const
         return 0;
 }
 
-/* One container entry: a mapping node of a config.yaml, or (later) of a fleet file. Not verified:
+/* One container entry: a mapping node of a config.yaml, or of a fleet file. Not verified:
  * the caller checks the result as a whole and reports where the entry is. */
-static int config_node_to_container(const ParseContext *ctx, const yaml_node_t *node,
+int config_node_to_container(const ParseContext *ctx, const yaml_node_t *node,
                                     ContainerConfig **ret) {
         _cleanup_(container_config_freep) ContainerConfig *c = NULL;
         int r;
@@ -511,7 +513,7 @@ static int parser_error(const yaml_parser_t *parser, const char *text, const cha
 }
 
 /* Loads exactly one YAML document whose root is a mapping. On success the caller owns *doc. */
-static int document_load(const char *text, size_t size, const char *filename, yaml_document_t *doc,
+int document_load(const char *text, size_t size, const char *filename, yaml_document_t *doc,
                          char **ret_error) {
         _cleanup_(yaml_parser_deletep) yaml_parser_t parser = {};
         yaml_document_t extra = {};
@@ -557,7 +559,7 @@ static int document_load(const char *text, size_t size, const char *filename, ya
         return 0;
 }
 
-static void yaml_document_deletep(yaml_document_t **d) {
+void yaml_document_deletep(yaml_document_t **d) {
         if (*d)
                 yaml_document_delete(*d);
 }

@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "bind.h"
+#include "fleet.h"
 #include "log.h"
 #include "name.h"
 #include "parse-util.h"
@@ -35,6 +36,9 @@ typedef enum CtlOption {
         OPTION_PRIVILEGED,
         OPTION_ID_BASE,
         OPTION_SHARED_IDS,
+        OPTION_DRY_RUN,
+        OPTION_PRUNE,
+        OPTION_YES,
         _OPTION_MAX,
 } CtlOption;
 
@@ -76,6 +80,9 @@ static const struct {
                              N_("First of the 65536 host IDs of the container (default: allocated)") },
         [OPTION_SHARED_IDS] = { "shared-ids", 0, NULL,
                                 N_("Allow --id-base to overlap the IDs of another container") },
+        [OPTION_DRY_RUN] = { "dry-run", 'n', NULL, N_("Show the plan, change nothing") },
+        [OPTION_PRUNE] = { "prune", 0, NULL, N_("Delete what the file does not name") },
+        [OPTION_YES] = { "yes", 'y', NULL, N_("Do not ask for confirmation") },
 };
 
 typedef struct Verb {
@@ -88,6 +95,7 @@ typedef struct Verb {
         const char *summary;            /* N_() */
         int (*run)(char **args, const CtlOptions *o);
         const char *details;            /* N_(), for "--help" of the verb; may be NULL */
+        bool needs_fds;                 /* gets file descriptors from sysctrd: with -H, run over ssh */
 } Verb;
 
 static const Verb verbs[] = {
@@ -116,16 +124,21 @@ static const Verb verbs[] = {
              "repeated; \"bind=\" alone removes all binds). All changes are made at once, or none; limits "
              "apply to a running container at once, the rest at its next start.") },
         { "logs", 1, 1, OPT(FOLLOW) | OPT(LINES), false, EXIT_FAILURE, "NAME",
-          N_("Show the logs of a container and of its guest"), verb_logs },
+          N_("Show the logs of a container and of its guest"), verb_logs, .needs_fds = true },
         { "exec", 2, UINT_MAX, OPT(ENV) | OPT(WORKDIR) | OPT(USER), true, EXIT_EXEC_TOOL, "NAME [--] COMMAND [ARG...]",
-          N_("Run a command in a running container"), verb_exec },
+          N_("Run a command in a running container"), verb_exec, .needs_fds = true },
         { "shell", 1, 2, 0, false, EXIT_EXEC_TOOL, "NAME [USER]",
           N_("Open a login shell in a running container (default user: root)"), verb_shell,
           N_("The shell runs on a new terminal of the container; \"exit\" ends it, and its exit status is "
-             "sysctr's.") },
+             "sysctr's."), .needs_fds = true },
         { "console", 1, 1, 0, false, EXIT_FAILURE, "NAME",
           N_("Attach to the console of a running container (^] 3x detaches)"), verb_console,
-          N_("Press ^] three times within 1s to detach.") },
+          N_("Press ^] three times within 1s to detach."), .needs_fds = true },
+        { "apply", 1, 1, OPT(DRY_RUN) | OPT(PRUNE) | OPT(YES), false, EXIT_FAILURE, "FILE",
+          N_("Make the hosts match a fleet file"), verb_apply,
+          N_("Reads the networks, volumes and containers the file declares (sysctr.yaml(5)), and where its \"hosts\" "
+             "place them; prints what must be created, changed and, with --prune, deleted; then does it, in "
+             "that order. On a terminal it asks first (--yes does not); elsewhere, deleting needs --yes.") },
         { "config show", 1, 1, 0, false, EXIT_FAILURE, "NAME",
           N_("Print the configuration of a container (its config.yaml)"), verb_config_show },
         { "template list", 0, 0, OPT(JSON), false, EXIT_FAILURE, "",
@@ -156,6 +169,7 @@ static void help_main(void) {
         printf("\n%s\n", _("Options:"));
         help_option("-h", "help", NULL, _("Show this help"));
         help_option(NULL, "version", NULL, _("Show the package version"));
+        help_option("-H", "host", "[USER@]HOST[:PORT]", _("Operate on a remote host, over SSH (default: $SYSCTR_HOST)"));
         printf("\n");
         printf(_("Run \"%s COMMAND --help\" for the options of a command; see sysctr(1) for details.\n"),
                program_invocation_short_name);
@@ -324,6 +338,16 @@ static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
         case OPTION_REBUILD:
                 o->rebuild = true;
                 return 0;
+        case OPTION_DRY_RUN:
+                o->dry_run = true;
+                return 0;
+        case OPTION_PRUNE:
+                o->prune = true;
+                return 0;
+        case OPTION_YES:
+                o->yes = true;
+                return 0;
+
         case OPTION_USER:
                 /* Checked by sysctrd, which knows the rules of the guest's names. */
                 if (isempty(arg) || arg[0] == '-') {
@@ -535,6 +559,55 @@ static void ctl_options_done(CtlOptions *o) {
         o->binds = strv_free(o->binds);
 }
 
+/* "-H HOST", "--host HOST" or "--host=HOST" before the verb, else $SYSCTR_HOST: the host every verb
+ * talks to (ctl_set_host()). Removes the option from argv. */
+static int parse_host(int *argc, char ***argv) {
+        char **a = *argv;
+        const char *host = NULL;
+        int shift = 0;
+
+        if (*argc >= 2 && (streq(a[1], "-H") || streq(a[1], "--host"))) {
+                if (*argc < 3) {
+                        log_error(_("Option \"%s\" needs an argument."), a[1]);
+                        return -EINVAL;
+                }
+                host = a[2];
+                shift = 2;
+        } else if (*argc >= 2 && strneq(a[1], "--host=", 7)) {
+                host = a[1] + 7;
+                shift = 1;
+        } else
+                host = getenv("SYSCTR_HOST");
+
+        if (isempty(host) && shift == 0)
+                host = NULL;
+        else if (!host_address_is_valid(host)) {
+                log_error(_("Invalid host \"%s\"%s: expected [USER@]HOST[:PORT]."), host,
+                          shift == 0 ? _(" in $SYSCTR_HOST") : "");
+                return -EINVAL;
+        }
+        ctl_set_host(host);
+        if (shift > 0) {
+                a[shift] = a[0];
+                *argv = a + shift;
+                *argc -= shift;
+        }
+        return 0;
+}
+
+/* A verb that needs file descriptors, on a remote host: sysctr runs there, through ssh, with the
+ * words as given (argv before getopt reordered it). */
+static int run_remote(char * const *words) {
+        _cleanup_strv_free_ char **cmd = NULL;
+
+        if (strv_extend(&cmd, "sysctr") < 0)
+                return log_oom();
+        STRV_FOREACH(w, words)
+                if (strv_extend(&cmd, *w) < 0)
+                        return log_oom();
+        return ctl_run_remote(ctl_get_host(), cmd, isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
+}
+
 /* "sysctr list > /dev/full" must not succeed silently. */
 static int flush_stdout(int status, int failure_status) {
         if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -546,6 +619,7 @@ static int flush_stdout(int status, int failure_status) {
 
 int main(int argc, char *argv[]) {
         _cleanup_(ctl_options_done) CtlOptions o = {};
+        _cleanup_strv_free_ char **words_copy = NULL;
         const Verb *v;
         char **args;
         int r, words = 1;
@@ -556,6 +630,8 @@ int main(int argc, char *argv[]) {
         log_open("sysctr");
 
         /* Options that belong to no verb come first; every other option follows its verb. */
+        if (parse_host(&argc, &argv) < 0)
+                return EXIT_FAILURE;
         if (argc < 2) {
                 log_error(_("No command given. Run \"%s --help\" for a list."),
                           program_invocation_short_name);
@@ -583,12 +659,22 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
 
+        if (v->needs_fds && ctl_get_host()) {
+                words_copy = strv_copy(argv + 1);
+                if (!words_copy)
+                        return log_oom(), v->failure_status;
+        }
         r = parse_verb_argv(v, argc - words, argv + words, &o, &args);
         if (r < 0)
                 return v->failure_status;
         if (r == 0)
                 return flush_stdout(EXIT_SUCCESS, v->failure_status);
 
+        /* Checked here first, so that a mistake is reported as it is locally. */
+        if (words_copy) {
+                r = run_remote(words_copy);
+                return r < 0 ? v->failure_status : r;
+        }
         r = v->run(args, &o);
         if (r < 0)
                 return v->failure_status;

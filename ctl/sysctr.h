@@ -55,6 +55,10 @@ typedef struct CtlOptions {
         const char *user;
         /* template build (and --release above) */
         bool rebuild;
+        /* apply */
+        bool dry_run;
+        bool prune;
+        bool yes;
         /* logs */
         bool follow;
         bool lines_set;
@@ -63,6 +67,11 @@ typedef struct CtlOptions {
 
 /* ctl-bus.c: every function logs its own error ("sysctr: <message>") and returns it. */
 int ctl_bus_open(sd_bus **ret);
+/* -H: the host that ctl_bus_open() connects to ([user@]host[:port], NULL: this one). */
+void ctl_set_host(const char *address);
+const char *ctl_get_host(void);
+/* The system bus of address over SSH, or the local one for NULL; no interactive authorization. */
+int ctl_bus_open_host(const char *address, sd_bus **ret);
 int ctl_new_manager_call(sd_bus *bus, const char *member, sd_bus_message **ret);
 int ctl_call(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, sd_bus_message **ret_reply);
 int ctl_call_manager(sd_bus *bus, uint64_t timeout_usec, sd_bus_message **ret_reply, const char *member,
@@ -123,6 +132,15 @@ int verb_exec(char **args, const CtlOptions *o);
 int verb_shell(char **args, const CtlOptions *o);
 int verb_console(char **args, const CtlOptions *o);
 int verb_logs(char **args, const CtlOptions *o);
+
+/* remote.c: sysctr itself run on host address through ssh ("sysctr" + words), for the verbs that
+ * need file descriptors; the remote exit status, or a negative errno after a message. */
+int ctl_run_remote(const char *address, char * const *words, bool terminal);
+/* The words quoted for the remote shell, space-separated. */
+int ctl_remote_command_line(char * const *words, char **ret);
+
+/* verbs-apply.c */
+int verb_apply(char **args, const CtlOptions *o);
 
 /* verbs-template.c */
 int verb_template_list(char **args, const CtlOptions *o);

@@ -18,7 +18,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test-bad-input.sh \
 	tests/integration/test-daemon-kill.sh \
 	tests/integration/test-parallel-create.sh \
-	tests/integration/test-net-dataplane.sh
+	tests/integration/test-net-dataplane.sh \
+	tests/integration/test-apply.sh
 
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS) tests/integration/net-peer.py \

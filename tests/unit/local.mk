@@ -6,6 +6,7 @@ UNIT_TESTS = \
 	test-id \
 	test-config \
 	test-fleet \
+	test-fleet-plan \
 	test-template-info \
 	test-fileio \
 	test-strv \
@@ -34,6 +35,10 @@ test_signal_LDADD = $(COMMON_LIBS)
 test_id_SOURCES = tests/unit/test-id.c tests/unit/tap.h
 test_id_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_id_LDADD = $(COMMON_LIBS)
+
+test_fleet_plan_SOURCES = tests/unit/test-fleet-plan.c tests/unit/tap.h
+test_fleet_plan_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_fleet_plan_LDADD = $(COMMON_LIBS)
 
 test_fleet_SOURCES = tests/unit/test-fleet.c tests/unit/tap.h
 test_fleet_CFLAGS = $(UNIT_TEST_CFLAGS)

@@ -275,14 +275,19 @@ static void print_action(const PlanAction *a, bool hosts) {
 
 static void print_plan(const Plan *p, const char *filename, const ApplyHost *h, const HostState *s, size_t n,
                        bool hosts) {
-        size_t counts[_PLAN_OP_MAX] = {};
+        size_t counts[_PLAN_OP_MAX] = {}, unreachable = 0;
 
         for (size_t i = 0; i < n; i++)
-                if (!s[i].reachable)
+                if (!s[i].reachable) {
                         printf(_("%s (%s) cannot be reached: %s. Nothing is planned for it.\n"), host_label(&h[i]),
                                strna(h[i].address), strna(s[i].error));
+                        unreachable++;
+                }
         if (p->n_actions == 0) {
-                printf(_("Nothing to do: %s is applied.\n"), filename);
+                if (unreachable > 0)
+                        printf(_("Nothing to do on the hosts that could be reached.\n"));
+                else
+                        printf(_("Nothing to do: %s is applied.\n"), filename);
                 return;
         }
         printf(_("Plan for %s:\n"), filename);

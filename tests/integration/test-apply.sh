@@ -13,6 +13,17 @@ require_root
 setup_instance
 
 F=$T/fleet.yaml
+# The memory limit in force on a running container's cgroup (bytes), as test-settings.sh reads it.
+memory_limit() {
+        local cg2 v
+        cg2=$(_cg2_mount)
+        if [ -n "$cg2" ] && [ -f "$(unit_cgroup "$1")/memory.max" ]; then
+                cat "$(unit_cgroup "$1")/memory.max"
+        else
+                v=$(cat "/sys/fs/cgroup/memory/$CG_NAME/sysctr@$1.service/memory.limit_in_bytes" 2>/dev/null)
+                echo "${v:-none}"
+        fi
+}
 exists() { sysctr list --json | json_query 'field(find(j, argv[0]), "name")' "$1" | grep -qx "$1"; }
 prop() { sysctr info "$1" --json | json_query 'field(j, argv[0])' "$2"; }
 
@@ -89,6 +100,7 @@ ok "db1 exists" exists db1
 is "$(container_state web1)" running "web1 (autostart) was started"
 is "$(container_state db1)" stopped "db1 was only created"
 is "$(config_field web1 memory)" 64M "web1's memory limit in its config.yaml"
+is "$(memory_limit web1)" 67108864 "web1 runs with the limit on its cgroup"
 
 # --- idempotent: nothing to do, and not a single call that changes anything
 monitor_start
@@ -113,6 +125,7 @@ monitor_stop
 is "$rc" 0 "apply the changes" || diag "$err"
 is "$(mutating_calls | awk '{ print $1, $2 }')" "1 SetContainer" "one SetContainer call, nothing else"
 is "$(prop web1 MemoryMax)" 134217728 "web1's MemoryMax is 128M"
+is "$(memory_limit web1)" 134217728 "... and so is the limit on its cgroup"
 is "$(container_state web1)" running "web1 still runs (the limit changed live)"
 is "$(config_field web1 hostname)" www "hostname recorded for the next start"
 run sysctr apply "$F"

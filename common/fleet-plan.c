@@ -432,6 +432,8 @@ static int plan_container(Plan *p, const FleetContainer *c, const HostState *s, 
                 other = find_elsewhere(hosts, n_hosts, s, c->config->name);
                 a.op = other ? PLAN_MOVE : PLAN_CREATE;
                 a.from_host = other ? other->host : NULL;
+                /* A move stops it first: say so of a running one. */
+                a.running = other && streq_ptr(host_state_get_container(other, c->config->name)->state, "running");
                 return plan_add(p, &a);
         }
         a.running = streq_ptr(have->state, "running");

@@ -107,7 +107,7 @@ typedef struct PlanAction {
         const FleetContainer *container;        /* desired: create, change, move */
         const FleetNetwork *network;
         const FleetVolume *volume;
-        bool running;           /* the container runs now */
+        bool running;           /* the container runs now (PLAN_MOVE: on from_host) */
         PlanChange *changes;    /* PLAN_CHANGE and PLAN_CONFLICT of a container */
         size_t n_changes;
         char *reason;           /* PLAN_CONFLICT */

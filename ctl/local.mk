@@ -11,6 +11,7 @@ sysctr_SOURCES = \
 	ctl/verbs-set.c \
 	ctl/verbs-apply.c \
 	ctl/remote.c \
+	ctl/verbs-move.c \
 	ctl/polkit-agent.c \
 	ctl/verbs-template.c \
 	ctl/exec.c \

@@ -74,11 +74,10 @@ static int ssh_destination(const char *address, char ***argv) {
         return 0;
 }
 
-int ctl_run_remote(const char *address, char * const *words, bool terminal) {
+int ctl_ssh_argv(const char *address, char * const *words, bool terminal, char ***ret) {
         _cleanup_strv_free_ char **argv = NULL;
         _cleanup_free_ char *command = NULL;
-        int status, r;
-        pid_t pid;
+        int r;
 
         /* -x: no X11; -t only with a terminal at both ends (a shell, a console, exec on a terminal). */
         r = strv_extend(&argv, "ssh");
@@ -96,6 +95,18 @@ int ctl_run_remote(const char *address, char * const *words, bool terminal) {
         }
         if (r < 0)
                 return log_oom();
+        *ret = TAKE_PTR(argv);
+        return 0;
+}
+
+int ctl_run_remote(const char *address, char * const *words, bool terminal) {
+        _cleanup_strv_free_ char **argv = NULL;
+        int status, r;
+        pid_t pid;
+
+        r = ctl_ssh_argv(address, words, terminal, &argv);
+        if (r < 0)
+                return r;
 
         fflush(stdout);
         pid = fork();

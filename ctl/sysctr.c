@@ -39,6 +39,7 @@ typedef enum CtlOption {
         OPTION_DRY_RUN,
         OPTION_PRUNE,
         OPTION_YES,
+        OPTION_VOLUMES,
         _OPTION_MAX,
 } CtlOption;
 
@@ -83,6 +84,7 @@ static const struct {
         [OPTION_DRY_RUN] = { "dry-run", 'n', NULL, N_("Show the plan, change nothing") },
         [OPTION_PRUNE] = { "prune", 0, NULL, N_("Delete what the file does not name") },
         [OPTION_YES] = { "yes", 'y', NULL, N_("Do not ask for confirmation") },
+        [OPTION_VOLUMES] = { "volumes", 0, NULL, N_("Include the container's volumes") },
 };
 
 typedef struct Verb {
@@ -139,6 +141,15 @@ static const Verb verbs[] = {
           N_("Reads the networks, volumes and containers the file declares (sysctr.yaml(5)), and where its \"hosts\" "
              "place them; prints what must be created, changed and, with --prune, deleted; then does it, in "
              "that order. On a terminal it asks first (--yes does not); elsewhere, deleting needs --yes.") },
+        { "move", 2, 2, OPT(VOLUMES), false, EXIT_FAILURE, "NAME [USER@]HOST[:PORT]",
+          N_("Move a stopped container to another host"), verb_move,
+          N_("Its configuration, layers and image go to the host over ssh (and its volumes with --volumes, "
+             "which stay here too) as \"sysctr export\" and \"sysctr import\" make and read them; it is "
+             "deleted here only once the host has it. If anything fails, the host has nothing of it and it "
+             "is as it was here.") },
+        { "copy", 2, 3, OPT(VOLUMES), false, EXIT_FAILURE, "NAME [USER@]HOST[:PORT] [NEW-NAME]",
+          N_("Copy a stopped container to another host"), verb_copy,
+          N_("As move, but the container stays here too. A copy under another name gets a new UUID.") },
         { "config show", 1, 1, 0, false, EXIT_FAILURE, "NAME",
           N_("Print the configuration of a container (its config.yaml)"), verb_config_show },
         { "template list", 0, 0, OPT(JSON), false, EXIT_FAILURE, "",
@@ -346,6 +357,9 @@ static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
                 return 0;
         case OPTION_YES:
                 o->yes = true;
+                return 0;
+        case OPTION_VOLUMES:
+                o->export_volumes = true;
                 return 0;
 
         case OPTION_USER:

@@ -55,6 +55,8 @@ typedef struct CtlOptions {
         const char *user;
         /* template build (and --release above) */
         bool rebuild;
+        /* move, copy (and export) */
+        bool export_volumes;
         /* apply */
         bool dry_run;
         bool prune;
@@ -138,6 +140,18 @@ int verb_logs(char **args, const CtlOptions *o);
 int ctl_run_remote(const char *address, char * const *words, bool terminal);
 /* The words quoted for the remote shell, space-separated. */
 int ctl_remote_command_line(char * const *words, char **ret);
+/* "ssh -x{t|T} [-p PORT] -- [USER@]HOST 'word' 'word'..."; logs its errors. */
+int ctl_ssh_argv(const char *address, char * const *words, bool terminal, char ***ret);
+
+/* verbs-move.c: container name from the host at address from to the host at address to (NULL: this
+ * host), as new_name, through "sysctr export" there and "sysctr import" here (or over ssh): the
+ * import is atomic, so the target holds the whole container or nothing, and the source is not
+ * touched. With remove_source, the source is deleted once the target has it (a move). The
+ * container must be stopped. Logs its errors. */
+int ctl_transfer_container(sd_bus *from_bus, const char *from, sd_bus *to_bus, const char *to, const char *name,
+                           const char *new_name, bool volumes, bool remove_source);
+int verb_move(char **args, const CtlOptions *o);
+int verb_copy(char **args, const CtlOptions *o);
 
 /* verbs-apply.c */
 int verb_apply(char **args, const CtlOptions *o);

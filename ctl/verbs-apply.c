@@ -254,8 +254,9 @@ static void print_action(const PlanAction *a, bool hosts) {
         else if (a->op == PLAN_CREATE && a->kind == PLAN_VOLUME && a->volume->size > 0)
                 printf(" (%s)", format_size(a->volume->size, size));
         else if ((a->op == PLAN_CREATE || a->op == PLAN_MOVE) && c)
-                printf(_(" (template %s%s%s)"), c->config->template, c->config->autostart ? _(", started") : "",
-                       a->op == PLAN_MOVE ? _(", stopped for the move") : "");
+                printf(_(" (template %s%s%s)"), c->config->template,
+                       a->op == PLAN_MOVE && a->running ? _(", stopped for the move") : "",
+                       c->config->autostart || (a->op == PLAN_MOVE && a->running) ? _(", started") : "");
         else if (a->op == PLAN_DELETE && a->running)
                 printf(_(" (running: stopped first)"));
         if (a->op == PLAN_CONFLICT)
@@ -527,7 +528,29 @@ static int call_object_method(sd_bus *bus, const char *host, const char *method,
         return 0;
 }
 
-static int execute_action(const PlanAction *a, const ApplyHost *h) {
+/* Stopped first if it runs; started on the target if it ran or starts with its host; started again
+ * where it was if the move fails (the source is intact then). */
+static int move_container(const PlanAction *a, const ApplyHost *from, const ApplyHost *to) {
+        int r;
+
+        if (a->running) {
+                r = container_job(from->bus, "StopContainer", a->name);
+                if (r < 0)
+                        return r;
+        }
+        r = ctl_transfer_container(from->bus, from->address, to->bus, to->address, a->name, a->name,
+                                   a->container->n_mounts > 0, true);
+        if (r < 0) {
+                if (a->running)
+                        (void) container_job(from->bus, "StartContainer", a->name);
+                return r;
+        }
+        if (a->running || a->container->config->autostart)
+                return container_job(to->bus, "StartContainer", a->name);
+        return 0;
+}
+
+static int execute_action(const PlanAction *a, const ApplyHost *h, const ApplyHost *from) {
         switch (a->kind) {
         case PLAN_NETWORK:
                 return call_object_method(h->bus, host_label(h), a->op == PLAN_CREATE ? "CreateNetwork" : "DeleteNetwork",
@@ -544,8 +567,7 @@ static int execute_action(const PlanAction *a, const ApplyHost *h) {
         case PLAN_CHANGE:
                 return change_container(h->bus, a);
         case PLAN_MOVE:
-                /* Refused before anything is done (verb_apply()). */
-                return -EOPNOTSUPP;
+                return move_container(a, from, h);
         case PLAN_DELETE:
                 return delete_container(h->bus, a);
         default:
@@ -568,21 +590,13 @@ static void print_list(const char *title, const Plan *p, size_t from, size_t to,
                 print_action(&p->actions[i], hosts);
 }
 
-static size_t plan_count(const Plan *p, PlanOp op) {
-        size_t n = 0;
-
-        for (size_t i = 0; i < p->n_actions; i++)
-                n += p->actions[i].op == op;
-        return n;
-}
-
 static int execute_plan(const Plan *p, const ApplyHost *hosts, size_t n, bool with_hosts) {
         for (size_t i = 0; i < p->n_actions; i++) {
                 const PlanAction *a = &p->actions[i];
                 const ApplyHost *h = find_apply_host(hosts, n, a->host);
                 int r;
 
-                r = execute_action(a, h);
+                r = execute_action(a, h, a->from_host ? find_apply_host(hosts, n, a->from_host) : NULL);
                 if (r < 0) {
                         print_list(_("Done:"), p, 0, i, with_hosts);
                         print_list(_("Failed:"), p, i, i + 1, with_hosts);
@@ -649,12 +663,6 @@ int verb_apply(char **args, const CtlOptions *o) {
         if (p->n_conflicts > 0) {
                 log_error(_("The plan has conflicts: nothing was changed."));
                 r = -EINVAL;
-        } else if (plan_count(p, PLAN_MOVE) > 0 && !o->dry_run) {
-                /* Moving needs sysctrd to export and import a container (the storage work). */
-                log_error(_("The plan moves containers between hosts, which this sysctr cannot do yet: nothing "
-                            "was changed. Delete them where they are to have them created anew where the file "
-                            "places them."));
-                r = -EOPNOTSUPP;
         } else if (!o->dry_run && p->n_actions > 0) {
                 r = confirm(p, o);
                 if (r >= 0)

@@ -20,7 +20,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test-parallel-create.sh \
 	tests/integration/test-net-dataplane.sh \
 	tests/integration/test-apply.sh \
-	tests/integration/test-hosts.sh
+	tests/integration/test-hosts.sh \
+	tests/integration/test-move.sh
 
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/hosts-lib.sh $(INTEGRATION_TESTS) tests/integration/net-peer.py \

@@ -7,8 +7,7 @@
 #   cannot cross the bus connection): output, messages and exit statuses as they are locally;
 #   $SYSCTR_HOST as the default; an unreachable host is an error that names it.
 # - "apply" of a fleet with hosts: each container on its host, a second apply with nothing to do, a
-#   host that is down reported while the others converge, a moved container refused before
-#   anything changes.
+#   host that is down reported while the others converge. (Moves: test-move.sh.)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hosts-lib.sh"
 require_root
@@ -141,13 +140,3 @@ like "$out" "^two \($A2:2999\) cannot be reached: " "... it names the host that 
 like "$err" "1 of 2 hosts could not be reached" "... and says how many"
 is "$(on_host 1 config show web1 | sed -n 's/^memory: //p')" 96M "... the reachable host converged"
 sed -i "s|address: $A2:2999|address: $A2|" "$F"
-
-# Moving web2 to host one by editing hosts: refused before anything changes (no export/import yet).
-sed -i "s/containers: \[web1, db1\]/containers: [web1, db1, web2]/; s/containers: \[web2\]/containers: []/" "$F"
-run hsysctr apply --dry-run "$F"
-like "$out" "^  > container web2 from two to one" "the plan shows the move"
-run hsysctr apply "$F"
-isnt "$rc" 0 "the move is refused"
-like "$err" "cannot do yet: nothing was changed" "... saying nothing was changed"
-is "$(on_host_state 2 web2)" stopped "web2 is still on host two"
-is "$(on_host_state 1 web2)" "" "... and not on host one"

@@ -7,7 +7,7 @@
 # that needs a restart says so; a template change is a conflict and nothing happens; --prune deletes
 # what the file no longer names (with --yes off a terminal); a failure midway says what was done and
 # what not, and the next run converges; networks and volumes on a sysctrd without them get a clear
-# message (with them, they are created).
+# message (with them, they are created, before the containers that use them).
 . "$(dirname "$0")/lib.sh"
 require_root
 setup_instance
@@ -198,5 +198,26 @@ else
         run sysctr apply "$F.net"
         isnt "$rc" 0 "a network on a sysctrd without networks fails"
         is "$err" "sysctr: The sysctrd of this host has no networks: it does not know the method CreateNetwork of org.sysctr1.Manager." \
+                "with a message that says so"
+fi
+cat > "$F.vol" <<'EOF'
+volumes:
+  - {name: data9, size: 16M}
+containers:
+  - {name: v1, template: busybox, volumes: ["data9:/data"]}
+EOF
+if busctl --system introspect org.sysctr1 /org/sysctr1 org.sysctr1.Manager 2>/dev/null | grep -q '^\.CreateVolume '; then
+        run sysctr apply "$F.vol"
+        is "$rc" 0 "a volume and a container that uses it are created" || diag "$err"
+        like "$out" "Done: create volume data9
+Done: create container v1" "... the volume first"
+        run sysctr apply "$F.vol"
+        is "$out" "Nothing to do: $F.vol is applied." "... and are there the second time"
+        sysctr delete v1 >/dev/null 2>&1
+        sysctr volume delete data9 >/dev/null 2>&1
+else
+        run sysctr apply "$F.vol"
+        isnt "$rc" 0 "a volume on a sysctrd without volumes fails"
+        is "$err" "sysctr: The sysctrd of this host has no volumes: it does not know the method CreateVolume of org.sysctr1.Manager." \
                 "with a message that says so"
 fi

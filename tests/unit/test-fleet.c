@@ -13,7 +13,9 @@
 #include "strv.h"
 #include "tap.h"
 
+#ifndef STRV_MAKE
 #define STRV_MAKE(...) ((char *[]) { __VA_ARGS__, NULL })
+#endif
 
 static int parse(const char *text, Fleet **ret, char **ret_error) {
         return fleet_parse(text, strlen(text), "f.yaml", ret, ret_error);

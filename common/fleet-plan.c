@@ -51,11 +51,14 @@ void host_state_done(HostState *s) {
                 free(s->networks[i].name);
                 free(s->networks[i].type);
                 free(s->networks[i].subnet);
+                strv_free(s->networks[i].used_by);
         }
         s->networks = mfree(s->networks);
         s->n_networks = 0;
-        for (size_t i = 0; i < s->n_volumes; i++)
+        for (size_t i = 0; i < s->n_volumes; i++) {
                 free(s->volumes[i].name);
+                strv_free(s->volumes[i].used_by);
+        }
         s->volumes = mfree(s->volumes);
         s->n_volumes = 0;
         s->host = mfree(s->host);
@@ -81,20 +84,19 @@ static int strdup_opt(const char *s, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
-int host_state_add_network(HostState *s, const char *name, const char *type, const char *subnet) {
+int host_state_add_network(HostState *s, const char *name, const char *type, const char *subnet,
+                           char * const *used_by) {
         HostNetwork n = {};
-        HostNetwork *l;
+        HostNetwork *l = NULL;
 
-        if (strdup_opt(name, &n.name) < 0 || strdup_opt(type, &n.type) < 0 || strdup_opt(subnet, &n.subnet) < 0) {
-                free(n.name);
-                free(n.type);
-                return -ENOMEM;
-        }
-        l = reallocarray(s->networks, s->n_networks + 1, sizeof(HostNetwork));
+        if (strdup_opt(name, &n.name) >= 0 && strdup_opt(type, &n.type) >= 0 && strdup_opt(subnet, &n.subnet) >= 0 &&
+            (!used_by || (n.used_by = strv_copy(used_by))))
+                l = reallocarray(s->networks, s->n_networks + 1, sizeof(HostNetwork));
         if (!l) {
                 free(n.name);
                 free(n.type);
                 free(n.subnet);
+                strv_free(n.used_by);
                 return -ENOMEM;
         }
         s->networks = l;
@@ -102,20 +104,19 @@ int host_state_add_network(HostState *s, const char *name, const char *type, con
         return 0;
 }
 
-int host_state_add_volume(HostState *s, const char *name) {
-        HostVolume *l;
-        char *n;
+int host_state_add_volume(HostState *s, const char *name, char * const *used_by) {
+        HostVolume v = {}, *l = NULL;
 
-        n = strdup(name);
-        if (!n)
-                return -ENOMEM;
-        l = reallocarray(s->volumes, s->n_volumes + 1, sizeof(HostVolume));
+        v.name = strdup(name);
+        if (v.name && (!used_by || (v.used_by = strv_copy(used_by))))
+                l = reallocarray(s->volumes, s->n_volumes + 1, sizeof(HostVolume));
         if (!l) {
-                free(n);
+                free(v.name);
+                strv_free(v.used_by);
                 return -ENOMEM;
         }
         s->volumes = l;
-        l[s->n_volumes++] = (HostVolume) { .name = n };
+        l[s->n_volumes++] = v;
         return 0;
 }
 
@@ -497,6 +498,18 @@ static int plan_prune(Plan *p, const Fleet *f, const HostState *s, const HostSta
         return 0;
 }
 
+/* Whether one of users stays on host s once the plan is carried out: a container the file places
+ * there. The others are deleted (prune) or moved away before networks and volumes are deleted. */
+static bool used_by_staying(const Fleet *f, const HostState *s, char * const *users) {
+        STRV_FOREACH(u, users) {
+                const FleetContainer *c = fleet_get_container(f, *u);
+
+                if (c && placed_on(c, s->host))
+                        return true;
+        }
+        return false;
+}
+
 static int plan_prune_storage(Plan *p, const Fleet *f, const HostState *s) {
         int r;
 
@@ -504,7 +517,7 @@ static int plan_prune_storage(Plan *p, const Fleet *f, const HostState *s) {
                 const FleetVolume *v = fleet_get_volume(f, s->volumes[i].name);
                 PlanAction a = { .op = PLAN_DELETE, .kind = PLAN_VOLUME, .name = s->volumes[i].name, .host = s->host };
 
-                if (v && volume_wanted_on(f, v, s->host))
+                if ((v && volume_wanted_on(f, v, s->host)) || used_by_staying(f, s, s->volumes[i].used_by))
                         continue;
                 r = plan_add(p, &a);
                 if (r < 0)
@@ -514,7 +527,7 @@ static int plan_prune_storage(Plan *p, const Fleet *f, const HostState *s) {
                 const FleetNetwork *n = fleet_get_network(f, s->networks[i].name);
                 PlanAction a = { .op = PLAN_DELETE, .kind = PLAN_NETWORK, .name = s->networks[i].name, .host = s->host };
 
-                if (n && network_wanted_on(f, n, s->host))
+                if ((n && network_wanted_on(f, n, s->host)) || used_by_staying(f, s, s->networks[i].used_by))
                         continue;
                 r = plan_add(p, &a);
                 if (r < 0)

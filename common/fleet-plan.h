@@ -18,7 +18,8 @@
  * comes from the template or that sysctrd generates (release, init, stop-signal, id, image,
  * created, id-base), which are compared only when given. template, release, privileged and id-base
  * cannot change in place: a difference there is a conflict, and a plan with a conflict is not
- * carried out at all. */
+ * carried out at all. --prune deletes what the file does not name on a host, but never a network or
+ * volume that a container staying there uses (sysctrd's default network, for one). */
 
 /* ----------------------------------------------------------------------------------------------
  * What a host has */
@@ -33,10 +34,12 @@ typedef struct HostNetwork {
         char *name;
         char *type;                     /* NULL: unknown */
         char *subnet;                   /* NULL: unknown or none */
+        char **used_by;                 /* the containers attached to it */
 } HostNetwork;
 
 typedef struct HostVolume {
         char *name;
+        char **used_by;                 /* the containers that mount it */
 } HostVolume;
 
 typedef struct HostState {
@@ -54,8 +57,9 @@ typedef struct HostState {
 void host_state_done(HostState *s);
 /* Take ownership of the strings/config (set to NULL on success). */
 int host_state_add_container(HostState *s, char *name, char *state, ContainerConfig *config);
-int host_state_add_network(HostState *s, const char *name, const char *type, const char *subnet);
-int host_state_add_volume(HostState *s, const char *name);
+int host_state_add_network(HostState *s, const char *name, const char *type, const char *subnet,
+                           char * const *used_by);
+int host_state_add_volume(HostState *s, const char *name, char * const *used_by);
 const HostContainer *host_state_get_container(const HostState *s, const char *name);
 
 /* ----------------------------------------------------------------------------------------------

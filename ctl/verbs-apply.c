@@ -37,8 +37,45 @@ static const char *host_label(const ApplyHost *h) {
 /* ------------------------------------------------------------------------------------------------
  * Reading what a host has */
 
-/* The string properties wanted of one interface's a{sv}; others skipped. */
-static int read_properties(sd_bus_message *m, const char * const *keys, char **values) {
+/* A property wanted of an interface: a string ('s') or a list of strings ('a'). */
+typedef struct Prop {
+        const char *key;
+        char type;
+        char *string;
+        char **strv;
+} Prop;
+
+static void props_done(Prop *props, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                props[i].string = mfree(props[i].string);
+                props[i].strv = strv_free(props[i].strv);
+        }
+}
+
+static int read_prop(sd_bus_message *m, Prop *p, const char *contents) {
+        const char *v;
+        int r;
+
+        if (p->type == 's' && streq(contents, "s")) {
+                r = sd_bus_message_read(m, "v", "s", &v);
+                if (r < 0)
+                        return r;
+                p->string = strdup(v);
+                return p->string ? 1 : -ENOMEM;
+        }
+        if (p->type == 'a' && streq(contents, "as")) {
+                r = sd_bus_message_enter_container(m, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_read_strv(m, &p->strv);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                return r < 0 ? r : 1;
+        }
+        return 0;
+}
+
+/* The properties wanted of one interface's a{sv}; the others skipped. */
+static int read_properties(sd_bus_message *m, Prop *props, size_t n) {
         int r;
 
         r = sd_bus_message_enter_container(m, 'a', "{sv}");
@@ -46,7 +83,7 @@ static int read_properties(sd_bus_message *m, const char * const *keys, char **v
                 return r;
         while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
                 const char *key, *contents;
-                bool taken = false;
+                int taken = 0;
 
                 r = sd_bus_message_read(m, "s", &key);
                 if (r < 0)
@@ -54,20 +91,13 @@ static int read_properties(sd_bus_message *m, const char * const *keys, char **v
                 r = sd_bus_message_peek_type(m, NULL, &contents);
                 if (r < 0)
                         return r;
-                for (size_t i = 0; keys[i] && streq(contents, "s"); i++)
-                        if (streq(key, keys[i]) && !values[i]) {
-                                const char *v;
-
-                                r = sd_bus_message_read(m, "v", "s", &v);
-                                if (r < 0)
-                                        return r;
-                                values[i] = strdup(v);
-                                if (!values[i])
-                                        return -ENOMEM;
-                                taken = true;
-                                break;
+                for (size_t i = 0; i < n && taken == 0; i++)
+                        if (streq(key, props[i].key) && !props[i].string && !props[i].strv) {
+                                taken = read_prop(m, &props[i], contents);
+                                if (taken < 0)
+                                        return taken;
                         }
-                if (!taken && (r = sd_bus_message_skip(m, "v")) < 0)
+                if (taken == 0 && (r = sd_bus_message_skip(m, "v")) < 0)
                         return r;
                 r = sd_bus_message_exit_container(m);
                 if (r < 0)
@@ -78,44 +108,54 @@ static int read_properties(sd_bus_message *m, const char * const *keys, char **v
         return sd_bus_message_exit_container(m);
 }
 
-/* One object of GetManagedObjects: its containers, networks and volumes go into s (containers
- * without their config yet). */
+/* One interface of an object of GetManagedObjects: its container, network or volume into s
+ * (containers without their config yet). The network and storage work's properties: a network's
+ * Name, Type, Subnet and Containers, a volume's Name and UsedBy. */
+static int read_interface(sd_bus_message *m, const char *iface, HostState *s) {
+        Prop p[4] = { { "Name", 's' } };
+        int r;
+
+        if (streq(iface, SYSCTR_CONTAINER_INTERFACE)) {
+                p[1] = (Prop) { "State", 's' };
+                r = read_properties(m, p, 2);
+                if (r >= 0 && p[0].string) {
+                        r = host_state_add_container(s, p[0].string, p[1].string, NULL);
+                        if (r >= 0)
+                                p[0].string = p[1].string = NULL;
+                }
+        } else if (streq(iface, SYSCTR_NETWORK_INTERFACE)) {
+                p[1] = (Prop) { "Type", 's' };
+                p[2] = (Prop) { "Subnet", 's' };
+                p[3] = (Prop) { "Containers", 'a' };
+                r = read_properties(m, p, 4);
+                if (r >= 0 && p[0].string)
+                        r = host_state_add_network(s, p[0].string, p[1].string, isempty(p[2].string) ? NULL : p[2].string,
+                                                   p[3].strv);
+        } else if (streq(iface, SYSCTR_VOLUME_INTERFACE)) {
+                p[1] = (Prop) { "UsedBy", 'a' };
+                r = read_properties(m, p, 2);
+                if (r >= 0 && p[0].string)
+                        r = host_state_add_volume(s, p[0].string, p[1].strv);
+        } else
+                r = sd_bus_message_skip(m, "a{sv}");
+        props_done(p, ELEMENTSOF(p));
+        return r;
+}
+
 static int read_object(sd_bus_message *m, HostState *s) {
-        static const char * const container_keys[] = { "Name", "State", NULL };
-        static const char * const network_keys[] = { "Name", "Type", "Subnet", NULL };
         int r;
 
         r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
-                char *v[3] = {};
                 const char *iface;
 
                 r = sd_bus_message_read(m, "s", &iface);
-                if (r < 0)
-                        return r;
-                if (streq(iface, SYSCTR_CONTAINER_INTERFACE)) {
-                        r = read_properties(m, container_keys, v);
-                        if (r >= 0 && v[0])
-                                r = host_state_add_container(s, v[0], v[1], NULL);
-                        if (r >= 0 && v[0])
-                                v[0] = v[1] = NULL;
-                } else if (streq(iface, SYSCTR_NETWORK_INTERFACE)) {
-                        r = read_properties(m, network_keys, v);
-                        if (r >= 0 && v[0])
-                                r = host_state_add_network(s, v[0], v[1], isempty(v[2]) ? NULL : v[2]);
-                } else if (streq(iface, SYSCTR_VOLUME_INTERFACE)) {
-                        r = read_properties(m, container_keys, v);
-                        if (r >= 0 && v[0])
-                                r = host_state_add_volume(s, v[0]);
-                } else
-                        r = sd_bus_message_skip(m, "a{sv}");
-                for (size_t i = 0; i < ELEMENTSOF(v); i++)
-                        free(v[i]);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
+                if (r >= 0)
+                        r = read_interface(m, iface, s);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
                 if (r < 0)
                         return r;
         }

@@ -7,6 +7,10 @@
 #include "strv.h"
 #include "tap.h"
 
+#ifndef STRV_MAKE
+#define STRV_MAKE(...) ((char *[]) { __VA_ARGS__, NULL })
+#endif
+
 #define ID "0b0c1d2e-3f40-4152-8637-48596a7b8c9d"
 
 static Fleet *fleet(const char *text) {
@@ -83,8 +87,8 @@ static void test_from_scratch_and_noop(void) {
                     "create network lan0; create volume data; create container web1; create container db1",
                     "from scratch: networks and volumes first, containers in file order");
 
-        host_state_add_network(&s, "lan0", "bridge", "10.88.0.0/24");
-        host_state_add_volume(&s, "data");
+        host_state_add_network(&s, "lan0", "bridge", "10.88.0.0/24", NULL);
+        host_state_add_volume(&s, "data", NULL);
         have_container(&s, "web1", "running", "template: busybox\nmemory: 512M\n");
         /* Keys whose default is the template's, left out of the file: not compared. */
         have_container(&s, "db1", "stopped", "template: busybox\ninit: [/bin/sh]\nstop-signal: SIGUSR2\n");
@@ -146,7 +150,7 @@ static void test_conflicts(void) {
         _cleanup_(plan_freep) Plan *p = NULL;
         HostState s = { .reachable = true };
 
-        host_state_add_network(&s, "lan0", "bridge", "10.88.0.0/24");
+        host_state_add_network(&s, "lan0", "bridge", "10.88.0.0/24", NULL);
         have_container(&s, "web1", "stopped", "template: busybox\n");
         is_int(fleet_plan(f, &s, 1, false, &p), 0, "planned");
         if (p) {
@@ -171,11 +175,18 @@ static void test_prune(void) {
 
         have_container(&s, "web1", "stopped", "template: busybox\n");
         have_container(&s, "old1", "running", "template: busybox\n");
-        host_state_add_network(&s, "lan9", "bridge", NULL);
-        host_state_add_volume(&s, "junk");
+        host_state_add_network(&s, "lan9", "bridge", NULL, NULL);
+        host_state_add_volume(&s, "junk", NULL);
         expect_plan(f, &s, 1, false, "", "without prune, what the file does not name stays");
         expect_plan(f, &s, 1, true, "delete container old1; delete volume junk; delete network lan9",
                     "prune: containers first, then volumes, then networks");
+        /* sysctrd's default network and a volume, used by web1, which stays; and by old1, which goes. */
+        host_state_add_network(&s, "sysctr0", "bridge", "10.100.0.0/24", STRV_MAKE("web1", "old1"));
+        host_state_add_network(&s, "lan8", "bridge", NULL, STRV_MAKE("old1"));
+        host_state_add_volume(&s, "web-data", STRV_MAKE("web1"));
+        expect_plan(f, &s, 1, true,
+                    "delete container old1; delete volume junk; delete network lan9; delete network lan8",
+                    "prune keeps what a staying container uses, deletes what only a deleted one used");
         host_state_done(&s);
 }
 
@@ -198,11 +209,11 @@ static void test_hosts(void) {
                     "create network lan0@h2; create network spare@h2; create container a@h1; create container b@h2",
                     "two hosts: a network where it is used (an unused one everywhere), a volume where it is used");
 
-        host_state_add_network(&s[0], "lan0", NULL, NULL);
-        host_state_add_network(&s[0], "spare", NULL, NULL);
-        host_state_add_volume(&s[0], "data");
-        host_state_add_network(&s[1], "lan0", NULL, NULL);
-        host_state_add_network(&s[1], "spare", NULL, NULL);
+        host_state_add_network(&s[0], "lan0", NULL, NULL, NULL);
+        host_state_add_network(&s[0], "spare", NULL, NULL, NULL);
+        host_state_add_volume(&s[0], "data", NULL);
+        host_state_add_network(&s[1], "lan0", NULL, NULL, NULL);
+        host_state_add_network(&s[1], "spare", NULL, NULL, NULL);
         have_container(&s[0], "a", "running", "template: busybox\n");
         /* b still on h1: the file moved it to h2. */
         have_container(&s[0], "b", "stopped", "template: busybox\n");

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "machined.h"
 #include "name.h"
+#include "network.h"
 #include "notify.h"
 #include "paths.h"
 #include "strv.h"
@@ -283,8 +284,18 @@ int agent_start_container(Agent *a) {
                 .binds = a->config->binds,
                 .id_base = a->config->privileged ? 0 : a->config->id_base,
                 .lower_stage = a->lower_stage,
+                .share_netns = a->net->mode == NETWORK_MODE_HOST || a->net->mode == NETWORK_MODE_CONTAINER,
+                .network_setup = agent_network_setup,
+                .network_userdata = a,
+                .resolv_conf = a->net->resolv_conf,
         };
+        r = agent_network_enter(a);
+        if (r < 0) {
+                console_close_pty(&a->console);
+                return r;
+        }
         r = container_launch(&l, &started, &error);
+        agent_network_leave(a);
         if (r < 0) {
                 console_close_pty(&a->console);
                 return agent_fail(a, r, "%s", error ?: "Failed to start the container: %m");
@@ -294,7 +305,8 @@ int agent_start_container(Agent *a) {
         log_info("Container started, its init is PID %i%s.", (int) a->leader,
                  a->wait_ready ? " (systemd: waiting for its READY=1)" : "");
         /* machinectl, "systemd-run -M", "journalctl -M" find it from now on (a no-op without machined). */
-        a->registered = machined_register(a->name, a->config->id, a->leader) > 0;
+        a->registered = machined_register(a->name, a->config->id, a->leader, a->net_ifindices,
+                                          a->n_net_ifindices) > 0;
         agent_container_started(a);
         return 0;
 }
@@ -337,6 +349,8 @@ static int agent_setup(Agent *a, const char *name) {
         if (r >= 0)
                 r = agent_prepare_nested(a);
         if (r >= 0)
+                r = agent_network_prepare(a);
+        if (r >= 0)
                 r = agent_open_sockets(a);
         if (r >= 0)
                 r = agent_cgroup_setup(a);
@@ -365,6 +379,7 @@ static int agent_finish(Agent *a, int r) {
                 a->leader = 0;
         }
         console_close_pty(&a->console);
+        agent_network_cleanup(a);
         agent_cgroup_cleanup(a);
         agent_cgroup_v1_cleanup(a);
         if (a->nested_apivfs) {
@@ -420,6 +435,10 @@ static void agent_done(Agent *a) {
         safe_close(a->epoll_fd);
         safe_close(a->signal_fd);
         safe_close(a->timer_fd);
+        net_plan_free(a->net);
+        free(a->net_ifindices);
+        safe_close(a->net_join_fd);
+        safe_close(a->net_saved_fd);
 }
 
 int main(int argc, char *argv[]) {
@@ -430,6 +449,8 @@ int main(int argc, char *argv[]) {
                 .epoll_fd = -EBADF,
                 .signal_fd = -EBADF,
                 .timer_fd = -EBADF,
+                .net_join_fd = -EBADF,
+                .net_saved_fd = -EBADF,
         };
         const char *name = NULL;
         int r;

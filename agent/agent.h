@@ -15,7 +15,8 @@
  * payload/ split of the agent's delegated cgroup (cgroup-v1.c: its v1 shadow on hybrid hosts);
  * loop.c: signals, stop, reboot, the notify socket; container.c: the container's namespaces and init;
  * mount*.c: its file systems; guest.c: files in its tree; notify.c: its notify socket; console.c:
- * its console and the console relay. common/security.c: capabilities and seccomp. */
+ * its console and the console relay; network*.c: its links (network.h). common/security.c:
+ * capabilities and seccomp. */
 
 typedef struct Agent {
         char *name;
@@ -54,6 +55,13 @@ typedef struct Agent {
 
         int epoll_fd, signal_fd, timer_fd;
         bool nested_apivfs;             /* mounted proc and sysfs in <runtime>/apivfs (userns.h) */
+
+        /* Networking (network.c) */
+        struct NetPlan *net;
+        int net_join_fd;        /* network-mode container:NAME: that container's namespace */
+        int net_saved_fd;       /* ours, while we are in that one for the clone */
+        int *net_ifindices;     /* the host sides of the veths, for machined */
+        size_t n_net_ifindices;
 } Agent;
 
 #define AGENT_STOP_CLEANUP_TIMEOUT_USEC (10 * USEC_PER_SEC)

@@ -73,17 +73,21 @@ static int find_v1_mount(const char *controllers, V1Hierarchy *ret) {
 }
 
 /* A new cpuset cgroup starts with no CPUs and no memory nodes, and nothing can join it; take the
- * parent's, as cgroup.clone_children would (without changing that flag of a cgroup not ours). */
+ * parent's, as cgroup.clone_children would (without changing that flag of a cgroup not ours). Also
+ * for a level that exists already: another agent may have just made it and not yet filled it (agents
+ * start in parallel), and a child of an empty cpuset stays empty. */
 static int cpuset_copy_parent(const char *dir) {
         static const char * const files[] = { "cpuset.cpus", "cpuset.mems" };
 
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                _cleanup_free_ char *path = NULL, *parent = NULL, *value = NULL;
+                _cleanup_free_ char *path = NULL, *parent = NULL, *value = NULL, *own = NULL;
                 int r;
 
                 if (asprintf(&path, "%s/%s", dir, files[i]) < 0 ||
                     asprintf(&parent, "%s/../%s", dir, files[i]) < 0)
                         return -ENOMEM;
+                if (read_full_file(path, &own, NULL) >= 0 && !isempty(own) && !streq(own, "\n"))
+                        continue;
                 r = read_full_file(parent, &value, NULL);
                 if (r < 0)
                         return r;
@@ -117,8 +121,8 @@ static int v1_mkdir(const char *base, const char *sub, bool cpuset) {
                         free(path);
                         path = q;
                         p += n;
-                        if (mkdir(path, 0755) < 0)
-                                r = errno == EEXIST ? 0 : -errno;
+                        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                                r = -errno;
                         else if (cpuset)
                                 r = cpuset_copy_parent(path);
                 }

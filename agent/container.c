@@ -265,6 +265,12 @@ static void log_guest_file_error(int r, const char *path) {
 static int child_guest_files(Child *c) {
         int r;
 
+        if (c->launch->resolv_conf) {
+                r = guest_setup_resolv_conf(c->root_fd, c->launch->resolv_conf);
+                if (r < 0)
+                        log_guest_file_error(r, "/etc/resolv.conf");
+        }
+
         /* Before the init runs, so it finds them on its first boot. Trouble here is the guest's own
          * (a symlink where a file belongs, a read-only /etc): warn and boot anyway. */
         r = guest_setup_hostname(c->root_fd, c->launch->hostname);
@@ -390,9 +396,9 @@ _noreturn_ static void child_run(Child *c) {
 
 /* --- the parent's side --- */
 
-static pid_t clone_child(int cgroup_fd, uint64_t extra_flags, bool *ret_in_cgroup) {
+static pid_t clone_child(int cgroup_fd, uint64_t namespaces, bool *ret_in_cgroup) {
         struct clone_args args = {
-                .flags = NAMESPACE_FLAGS | extra_flags | CLONE_INTO_CGROUP,
+                .flags = namespaces | CLONE_INTO_CGROUP,
                 .exit_signal = SIGCHLD,
                 .cgroup = (uint64_t) cgroup_fd,
         };
@@ -409,7 +415,7 @@ static pid_t clone_child(int cgroup_fd, uint64_t extra_flags, bool *ret_in_cgrou
                 return -errno;
         log_debug_errno(errno, "clone3(CLONE_INTO_CGROUP) failed, falling back to clone(): %m");
         /* The argument order after flags differs between architectures, but all of them are 0. */
-        pid = syscall(SYS_clone, NAMESPACE_FLAGS | extra_flags | SIGCHLD, 0, 0, 0, 0);
+        pid = syscall(SYS_clone, namespaces | SIGCHLD, 0, 0, 0, 0);
         if (pid < 0)
                 return -errno;
         *ret_in_cgroup = false;
@@ -456,7 +462,8 @@ static int parent_setup_userns(const ContainerLaunch *l, const MountPlan *plan, 
 }
 
 /* The child waits for SYNC_GO: put it into its cgroups (payload/ if clone3 could not, and its own
- * cgroup in each v1 hierarchy of a hybrid host) and, unprivileged, set up its user namespace. */
+ * cgroup in each v1 hierarchy of a hybrid host), unprivileged, set up its user namespace, and plumb
+ * its network namespace. */
 static int parent_prepare_child(const ContainerLaunch *l, const MountPlan *plan, pid_t pid, bool in_cgroup,
                                 int fd) {
         int trees[CHILD_TREES_MAX];
@@ -480,6 +487,12 @@ static int parent_prepare_child(const ContainerLaunch *l, const MountPlan *plan,
         }
         if (launch_userns(l)) {
                 r = parent_setup_userns(l, plan, pid, trees, &n_trees);
+                if (r < 0)
+                        goto finish;
+        }
+        /* Its links, before its init can look for them (network.c). */
+        if (l->network_setup && !l->share_netns) {
+                r = l->network_setup(pid, l->network_userdata);
                 if (r < 0)
                         goto finish;
         }
@@ -598,8 +611,12 @@ int container_launch(const ContainerLaunch *l, ContainerStarted *ret, char **ret
                 return cgroup_fd;
 
         /* Unprivileged, every namespace is created owned by the container's user namespace, so
-         * that its root can manage them (mount its /proc, configure its network). */
-        pid = clone_child(cgroup_fd, launch_userns(l) ? CLONE_NEWUSER : 0, &in_cgroup);
+         * that its root can manage them (mount its /proc, configure its network). A container
+         * in the host's or another container's network namespace (network.h) gets none of its own. */
+        pid = clone_child(cgroup_fd,
+                          (NAMESPACE_FLAGS | (launch_userns(l) ? (uint64_t) CLONE_NEWUSER : 0)) &
+                                  ~(l->share_netns ? (uint64_t) CLONE_NEWNET : 0),
+                          &in_cgroup);
         if (pid < 0)
                 return pid;
         if (pid == 0) {

@@ -28,6 +28,12 @@ typedef struct ContainerLaunch {
          * an idmapped tree attached at lower_stage (a directory the container's root can reach). */
         uint32_t id_base;
         const char *lower_stage;
+        /* Networking (network.h) */
+        bool share_netns;                       /* no network namespace of its own: the caller's */
+        int (*network_setup)(pid_t child, void *userdata);     /* the child's new namespace is there
+                                                                * and the child waits: plumb it */
+        void *network_userdata;
+        const char *resolv_conf;                /* text for the guest's etc/resolv.conf, or NULL */
 } ContainerLaunch;
 
 typedef struct ContainerStarted {

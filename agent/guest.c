@@ -115,6 +115,25 @@ int guest_setup_machine_id(int root_fd, const char *machine_id) {
         return write_if_unset(root_fd, "etc/machine-id", text, 0444, machine_id_is_unset);
 }
 
+int guest_setup_resolv_conf(int root_fd, const char *text) {
+        _cleanup_close_ int dir_fd = -EBADF;
+        struct stat st;
+        int r;
+
+        dir_fd = guest_open(root_fd, "etc", O_RDONLY | O_DIRECTORY, 0);
+        if (dir_fd < 0)
+                return dir_fd;
+        if (fstatat(dir_fd, "resolv.conf", &st, AT_SYMLINK_NOFOLLOW) >= 0) {
+                if (S_ISLNK(st.st_mode))
+                        return 0;
+                if (!S_ISREG(st.st_mode))
+                        return -EBADFD;
+        } else if (errno != ENOENT)
+                return -errno;
+        r = write_file_atomic_at(dir_fd, "resolv.conf", text, strlen(text), 0644);
+        return r < 0 ? r : 1;
+}
+
 int guest_init_is_systemd(int root_fd, const char *init) {
         _cleanup_close_ int fd = -EBADF;
         char proc[32], target[PATH_MAX];

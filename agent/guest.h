@@ -21,6 +21,11 @@ int guest_setup_hostname(int root_fd, const char *hostname);
  * empty or "uninitialized": 1 written, 0 kept, errors as above. */
 int guest_setup_machine_id(int root_fd, const char *machine_id);
 
+/* Write text to etc/resolv.conf, replacing what is there, unless that is a symlink: a guest whose
+ * resolver manages the file (systemd-resolved, resolvconf) links it elsewhere, and keeps it.
+ * 1 written, 0 kept, -EBADFD for something other than a regular file, -ENOENT without etc/. */
+int guest_setup_resolv_conf(int root_fd, const char *text);
+
 /* Whether the init (an absolute path in the guest) is systemd, i.e. resolves, following the
  * guest's symlinks but only inside its root, to a file named "systemd" (/sbin/init ->
  * /lib/systemd/systemd): 1 yes, 0 no, negative errno if it cannot be resolved. */

@@ -18,9 +18,10 @@ sysctr_agent_SOURCES = \
 	agent/machined.c agent/machined.h \
 	agent/mount-plan.c agent/mount.c agent/mount.h \
 	agent/userns.c agent/userns.h \
-	agent/devices.c agent/devices.h
+	agent/devices.c agent/devices.h \
+	agent/network-plan.c agent/network.c agent/network.h
 sysctr_agent_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
-sysctr_agent_LDADD = $(SECURITY_LIBS) $(COMMON_LIBS)
+sysctr_agent_LDADD = $(SECURITY_LIBS) $(RTNL_LIBS) $(COMMON_LIBS)
 
 # sysctr-enter: runs a command in a running container for sysctrd (common/enter-protocol.h).
 pkglibexec_PROGRAMS += sysctr-enter
@@ -35,6 +36,13 @@ TESTS += test-mount-plan
 test_mount_plan_SOURCES = tests/unit/test-mount-plan.c agent/mount-plan.c agent/mount.h
 test_mount_plan_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent
 test_mount_plan_LDADD = $(COMMON_LIBS)
+
+# The network plan is plain data too: links, addresses, routes and resolv.conf from the configs.
+check_PROGRAMS += test-network-plan
+TESTS += test-network-plan
+test_network_plan_SOURCES = tests/unit/test-network-plan.c tests/unit/tap.h agent/network-plan.c agent/network.h
+test_network_plan_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/agent
+test_network_plan_LDADD = $(COMMON_LIBS)
 
 # The security baseline and the guest file helpers (planted symlinks): no root needed (what needs
 # root says "skip" without it).

@@ -37,7 +37,7 @@ static bool error_means_no_machined(const sd_bus_error *e) {
                                       SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_NO_REPLY);
 }
 
-int machined_register(const char *name, const char *uuid, pid_t leader) {
+int machined_register(const char *name, const char *uuid, pid_t leader, const int *ifindices, size_t n_ifindices) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -61,7 +61,9 @@ int machined_register(const char *name, const char *uuid, pid_t leader) {
         if (r >= 0)
                 r = sd_bus_message_append_array(m, 'y', id, sizeof(id));
         if (r >= 0)
-                r = sd_bus_message_append(m, "ssusai", "sysctr", "container", (uint32_t) leader, "", 0);
+                r = sd_bus_message_append(m, "ssus", "sysctr", "container", (uint32_t) leader, "");
+        if (r >= 0)
+                r = sd_bus_message_append_array(m, 'i', ifindices, n_ifindices * sizeof(int));
         if (r < 0)
                 return log_error_errno(r, "Failed to build the machined registration: %m");
         r = sd_bus_call(bus, m, 0, &error, NULL);

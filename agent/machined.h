@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 /* Registration with systemd-machined, so that machinectl, "systemd-run -M", "journalctl -M" see the
@@ -9,7 +10,9 @@
  * (sysctr@NAME.service) instead of making a scope, like nspawn's --keep-unit. Where no machined
  * runs (standalone mode, no system bus) this quietly does nothing: returns 0. Returns 1 when
  * registered. The bus connection lives only for the call, which keeps the agent small. */
-int machined_register(const char *name, const char *uuid, pid_t leader);
+/* ifindices: the host sides of the container's links (machined lists the container's addresses
+ * through them, "machinectl status" shows them), or NULL. */
+int machined_register(const char *name, const char *uuid, pid_t leader, const int *ifindices, size_t n_ifindices);
 void machined_unregister(const char *name);
 
 /* systemd-nspawn's --link-journal=try-guest: if the host keeps a persistent journal and the guest

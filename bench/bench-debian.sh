@@ -15,7 +15,10 @@
 #     image): the same time, as nothing is copied.
 #   - idle memory per container, 3 s after boot: the supervisor's private memory (sysctr-agent;
 #     the systemd-nspawn process; LXC's monitor) and the container's memory cgroup.
-# Goals: start-to-running <= 0.9 x nspawn's, create <= 50 ms, agent private memory <= 1 MiB.
+#   - the same start-to-running of sysctr --privileged and of systemd-nspawn -U (a user namespace
+#     with a picked range, the tree idmapped, not chowned), against sysctr's default (unprivileged).
+# Goals: start-to-running <= 0.9 x nspawn -U's and within 10 % of --privileged, create <= 50 ms,
+# agent private memory <= 1 MiB.
 #
 # Needs root, systemd-nspawn (package systemd-container); LXC optional (package lxc). Not run by
 # "make check". Runs in a private sysctr instance (tests/integration/lib.sh), which removes
@@ -37,105 +40,7 @@ image_root=$(readlink -f "$SYSCTR_STATE_DIR/images/$IMAGE/rootfs")
 have_lxc=
 command -v lxc-start >/dev/null && have_lxc=1
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "n/a"; exit }
-        m = int((NR + 1) / 2); printf "%.3f\n", (NR % 2) ? v[m] : (v[m] + v[m + 1]) / 2 }'; }
-kib_field() { awk -v k="$2:" '$1 == k { s += $2 } END { print s + 0 }' "$1" 2>/dev/null; }
-private_kib() { echo $(( $(kib_field "/proc/$1/smaps_rollup" Private_Clean) + \
-                         $(kib_field "/proc/$1/smaps_rollup" Private_Dirty) )); }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "n/a") print "n/a"; else printf "%.2f", a / b }'; }
-verdict() { awk -v v="$1" -v g="$2" 'BEGIN { print (v != "n/a" && v + 0 <= g + 0) ? "meets" : "MISSES" }'; }
-
-# --- fs.inotify.max_user_instances: each booted systemd takes about 8 of root's; other work on
-# the machine takes some too. Raise it only if fewer than 32 are left, and put it back at exit.
-inotify_max=$(cat /proc/sys/fs/inotify/max_user_instances)
-inotify_used=$(find /proc/[0-9]*/fd -lname 'anon_inode:inotify' 2>/dev/null | wc -l)
-if [ $((inotify_max - inotify_used)) -lt 32 ]; then
-        echo $((inotify_used + 256)) > /proc/sys/fs/inotify/max_user_instances
-        at_cleanup "echo $inotify_max > /proc/sys/fs/inotify/max_user_instances"
-        diag "raised fs.inotify.max_user_instances from $inotify_max ($inotify_used in use) for the run"
-fi
-
-# --- cgroups of our own for nspawn and LXC: a directory below the instance's ($CG_NAME, removed by
-# the harness at exit) in every hierarchy this shell is in, cgroup2 and each v1 one.
-cg_dirs() {             # SUB: the directories of SUB, one per hierarchy
-        local id ctrl m
-        while IFS=: read -r id ctrl _; do
-                if [ "$id" = 0 ]; then
-                        m=$(_cg2_mount)
-                elif [ "${ctrl#name=}" != "$ctrl" ]; then
-                        m=/sys/fs/cgroup/${ctrl#name=}
-                else
-                        m=/sys/fs/cgroup/${ctrl%%,*}
-                        [ -d "$m" ] || m=/sys/fs/cgroup/$ctrl
-                fi
-                [ -n "$m" ] && [ -d "$m" ] && echo "$m/$CG_NAME/$1"
-        done < /proc/self/cgroup
-}
-cg_enter() {            # SUB: make SUB in every hierarchy and move this (sub)shell there
-        local d parent
-        for d in $(cg_dirs "$1"); do
-                mkdir -p "$d" || return 1
-                parent=${d%/*}
-                # A new v1 cpuset has no CPUs and takes no process until it is given some.
-                if [ -e "$d/cpuset.cpus" ]; then
-                        cat "$parent/../cpuset.cpus" > "$parent/cpuset.cpus" 2>/dev/null
-                        cat "$parent/../cpuset.mems" > "$parent/cpuset.mems" 2>/dev/null
-                        cat "$parent/cpuset.cpus" > "$d/cpuset.cpus"
-                        cat "$parent/cpuset.mems" > "$d/cpuset.mems"
-                fi
-                echo "$BASHPID" > "$d/cgroup.procs" || return 1
-        done
-}
-cg_remove() {           # SUB: kill what is left in it, then remove it (children first)
-        local d
-        for d in $(cg_dirs "$1"); do
-                [ -d "$d" ] || continue
-                find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-                wait_for 5 eval "[ -z \"\$(find '$d' -name cgroup.procs -exec cat {} + 2>/dev/null)\" ]"
-                find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-        done
-}
-cg_memory() {           # SUB: "usage-KiB anon-KiB" of the v1 memory cgroup, or of cgroup2's
-        local d
-        for d in $(cg_dirs "$1"); do
-                if [ -f "$d/memory.usage_in_bytes" ]; then
-                        echo "$(($(cat "$d/memory.usage_in_bytes") / 1024))" \
-                             "$(($(awk '$1 == "total_rss" || $1 == "total_shmem" { s += $2 } END { print s + 0 }' \
-                                   "$d/memory.stat") / 1024))"
-                        return
-                elif [ -f "$d/memory.current" ]; then
-                        echo "$(($(cat "$d/memory.current") / 1024))" \
-                             "$(($(awk '$1 == "anon" || $1 == "shmem" { s += $2 } END { print s + 0 }' \
-                                   "$d/memory.stat") / 1024))"
-                        return
-                fi
-        done
-        echo "n/a n/a"
-}
-
-# An overlay of our own over the image: SUB's upper, work and merged directories in $T.
-overlay_mount() {       # SUB
-        mkdir -p "$T/ov/$1/upper" "$T/ov/$1/work" "$T/ov/$1/merged" &&
-                mount -t overlay overlay -o "lowerdir=$image_root,upperdir=$T/ov/$1/upper,workdir=$T/ov/$1/work" \
-                        "$T/ov/$1/merged"
-}
-overlay_umount() {      # SUB
-        umount "$T/ov/$1/merged" 2>/dev/null || umount -l "$T/ov/$1/merged"
-        rm -rf --one-file-system "$T/ov/$1"
-}
-
-# What the booted guest says: "STATE FAILED-UNITS USERSPACE-SECONDS", through nsenter into its
-# namespaces (the last from systemd-analyze: the guest's own boot, without the manager's part).
-guest_health() {        # LEADER-PID
-        local s f u
-        s=$(timeout 30 nsenter -t "$1" -a systemctl is-system-running --wait 2>"$T/health.err")
-        [ -n "$s" ] || s="($(head -n 1 "$T/health.err"))"
-        f=$(timeout 10 nsenter -t "$1" -a systemctl --failed --no-legend --plain 2>/dev/null | grep -c .)
-        u=$(timeout 10 nsenter -t "$1" -a systemd-analyze time 2>/dev/null |
-                sed -n 's/^Startup finished in \([0-9.]*\)\(m\?s\) (userspace).*/\1 \2/p' |
-                awk '{ printf "%.3f", $2 == "ms" ? $1 / 1000 : $1 }')
-        echo "$s $f ${u:-n/a}"
-}
+. "$(dirname "$0")/bench-lib.sh"
 check_health() {        # "MANAGER RUN" LEADER: notes the guest's boot time; counts and shows a bad boot
         local h
         h=$(guest_health "$2")
@@ -150,11 +55,18 @@ check_health() {        # "MANAGER RUN" LEADER: notes the guest's boot time; cou
 # One boot with each manager. RUN is a number, or "idle": then the supervisor's and the container's
 # memory are measured 3 s after the boot, instead of the times.
 
-sysctr_run() {          # RUN
+sysctr_run() {          # RUN [--privileged]
         local name="s$1" t0 agent v1mem d
-        "$top_builddir/sysctr" create debian "$name" >/dev/null 2>"$T/bench.err" || bail "create $name: $(< "$T/bench.err")"
+        "$top_builddir/sysctr" create debian "$name" ${2:+"$2"} >/dev/null 2>"$T/bench.err" || bail "create $name: $(< "$T/bench.err")"
         t0=$(now_s)
         "$top_builddir/sysctr" start "$name" >/dev/null 2>"$T/bench.err" || bail "start $name: $(< "$T/bench.err")"
+        if [ -n "${2:-}" ]; then
+                # Privileged: its start time only, for the comparison with the default.
+                [ "$1" = idle ] || sysctr_priv_start+=("$(elapsed_s "$t0")")
+                check_health "sysctr-privileged $1" "$(leader_of "$name")"
+                "$top_builddir/sysctr" delete --force "$name" >/dev/null 2>&1
+                return
+        fi
         [ "$1" = idle ] || sysctr_start+=("$(elapsed_s "$t0")")
         check_health "sysctr $1" "$(leader_of "$name")"
         if [ "$1" = idle ]; then
@@ -206,16 +118,32 @@ print("%.3f %d" % (time.monotonic() - t0, p.pid))' "$T/$sub.notify" "$T/$sub.log
         )
 }
 
-nspawn_run() {          # RUN
-        local sub="nspawn-$1" r pid leader t0
-        overlay_mount "$sub" || bail "overlay for nspawn failed"
+nspawn_run() {          # RUN [-U]
+        local sub="nspawn-$1${2:-}" r pid leader t0 dir
+        # -U: a user namespace with a range nspawn picks, the tree shown through an idmapped mount
+        # (as sysctr shows its image), not chowned. overlayfs cannot be idmapped: nspawn gets a copy
+        # of the image on the host's file system instead, made before the clock starts.
+        if [ -n "${2:-}" ]; then
+                dir=$T/nsu/$sub
+                mkdir -p "$T/nsu" && cp -a "$image_root" "$dir" || bail "copy of the image for nspawn -U failed"
+        else
+                overlay_mount "$sub" || bail "overlay for nspawn failed"
+                dir=$T/ov/$sub/merged
+        fi
         r=$(nspawn_launch "$sub" systemd-nspawn --quiet --boot --register=no --keep-unit --notify-ready=yes \
                 --private-network --machine="bench$1" --uuid="$(cat /proc/sys/kernel/random/uuid)" \
-                --directory="$T/ov/$sub/merged")
+                ${2:+--private-users=pick --private-users-ownership=map} \
+                --directory="$dir")
         pid=${r#* }
         if [ -z "$r" ] || ! pid_alive "$pid"; then
-                diag "nspawn run $1 failed:" "$(tail -n 20 "$T/$sub.log")"
+                diag "nspawn${2:-} run $1 failed:" "$(tail -n 20 "$T/$sub.log")"
                 bad=$((bad + 1))
+        elif [ -n "${2:-}" ]; then
+                [ "$1" = idle ] || nspawn_u_start+=("${r% *}")
+                leader=$(ps -o pid= --ppid "$pid" | head -n 1 | tr -d ' ')
+                check_health "nspawn-U $1" "$leader"
+                kill -TERM "$pid"
+                wait_for 30 pid_dead "$pid" || diag "nspawn -U $1 did not stop in 30 s"
         else
                 [ "$1" = idle ] || nspawn_start+=("${r% *}")
                 leader=$(ps -o pid= --ppid "$pid" | head -n 1 | tr -d ' ')
@@ -232,7 +160,7 @@ nspawn_run() {          # RUN
                 [ "$1" = idle ] || nspawn_stop+=("$(elapsed_s "$t0")")
         fi
         cg_remove "$sub"
-        overlay_umount "$sub"
+        if [ -n "${2:-}" ]; then rm -rf --one-file-system "$dir"; else overlay_umount "$sub"; fi
 }
 
 # LXC: lxc-start -d, then wait in the guest for "running" (LXC passes no READY=1 on).
@@ -283,6 +211,7 @@ LXCCONF
 # The runs, interleaved (sysctr, nspawn, lxc, sysctr, ...) so that other load on the machine falls
 # on each of them alike.
 sysctr_start=() sysctr_stop=() nspawn_start=() nspawn_stop=() lxc_start=() lxc_stop=() bad=0
+sysctr_priv_start=() nspawn_u_start=()
 sysctr_priv=n/a sysctr_rss=n/a sysctr_cg="n/a n/a" sysctr_cg_what=
 nspawn_priv=n/a nspawn_cg="n/a n/a" lxc_priv=n/a lxc_cg="n/a n/a"
 mkdir -p "$T/lxc"
@@ -290,6 +219,9 @@ for i in $(seq "$count") idle; do
         sysctr_run "$i"
         nspawn_run "$i"
         [ -z "$have_lxc" ] || lxc_run "$i"
+        [ "$i" = idle ] && continue
+        sysctr_run "$i" --privileged
+        nspawn_run "$i" -U
 done
 [ "$bad" -eq 0 ] || diag "$bad boots were not clean (see above)"
 
@@ -315,6 +247,10 @@ l_med=$(printf '%s\n' "${lxc_start[@]}" | median)
 cd_ms=$(awk -v s="$(printf '%s\n' "${create_debian[@]}" | median)" 'BEGIN { printf "%.0f", s * 1000 }')
 cb_ms=$(awk -v s="$(printf '%s\n' "${create_busybox[@]}" | median)" 'BEGIN { printf "%.0f", s * 1000 }')
 r=$(ratio "$s_med" "$n_med")
+sp_med=$(printf '%s\n' "${sysctr_priv_start[@]}" | median)
+nu_med=$(printf '%s\n' "${nspawn_u_start[@]}" | median)
+ru=$(ratio "$s_med" "$nu_med")
+rp=$(ratio "$s_med" "$sp_med")
 mib() { awk -v k="$1" 'BEGIN { if (k == "n/a") print "n/a"; else printf "%.1f MiB", k / 1024 }'; }
 userspace() { if [ -f "$T/userspace-$1" ]; then grep -v n/a "$T/userspace-$1" | median; else echo n/a; fi; }
 read -r s_cg s_anon <<< "$sysctr_cg"
@@ -326,7 +262,11 @@ lxc_note="not installed"
 diag "$(cat <<REPORT
 bench-debian: image $IMAGE, $count runs each, interleaved ($(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))
 start-to-running (median s)      sysctr $s_med   nspawn $n_med   lxc $lxc_note
-  sysctr / nspawn                $r   goal <= 0.90: $(verdict "$r" 0.9)
+  sysctr / nspawn                $r
+unprivileged (the default): a user namespace, the image idmapped
+  start (median s)               sysctr $s_med   sysctr --privileged $sp_med   nspawn -U (pick, idmapped) $nu_med
+  sysctr / nspawn -U             $ru   goal <= 0.90: $(verdict "$ru" 0.9)
+  sysctr / sysctr --privileged   $rp   goal <= 1.10: $(verdict "$rp" 1.1)
   sysctr / lxc                   $(ratio "$s_med" "$l_med")   (lxc: no READY=1; polled, up to 50 ms late)
   guest's own boot (median s, systemd-analyze userspace)   sysctr $(userspace sysctr)   nspawn $(userspace nspawn)   lxc $(userspace lxc)
 stop (median s)                  sysctr $(printf '%s\n' "${sysctr_stop[@]}" | median)   nspawn $(printf '%s\n' "${nspawn_stop[@]}" | median)   lxc $(printf '%s\n' "${lxc_stop[@]}" | median)

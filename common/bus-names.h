@@ -45,6 +45,9 @@
 #define SYSCTR_ERROR_COMMAND_NOT_EXECUTABLE "org.sysctr1.Error.CommandNotExecutable"
 #define SYSCTR_ERROR_CANCELED "org.sysctr1.Error.Canceled"
 #define SYSCTR_ERROR_NO_ID_RANGE "org.sysctr1.Error.NoIdRange"
+#define SYSCTR_ERROR_NO_SUCH_NETWORK "org.sysctr1.Error.NoSuchNetwork"
+#define SYSCTR_ERROR_NETWORK_EXISTS "org.sysctr1.Error.NetworkExists"
+#define SYSCTR_ERROR_NETWORK_IN_USE "org.sysctr1.Error.NetworkInUse"
 
 /* polkit actions (units/org.sysctr1.policy). The details of each check carry the object's name under
  * the key of its kind ("container", "network", "volume", "image"), so that a rule can grant one user

@@ -19,6 +19,8 @@
 #include "id.h"
 #include "parse-util.h"
 #include "name.h"
+#include "network-config.h"
+#include "port-spec.h"
 #include "signal-util.h"
 #include "strv.h"
 
@@ -34,9 +36,13 @@ typedef enum FieldType {
         FIELD_COUNT,            /* uint64_t, a plain positive integer (parse_count()) */
         FIELD_TIMESTAMP,        /* uint64_t, µs since the epoch: "2026-11-30T08:36:15Z" (UTC) */
         FIELD_ID,               /* uint32_t, a host ID: a plain integer from 65536 to 4294901759 */
+        FIELD_CUSTOM,           /* parsed by the field's own parse() */
 } FieldType;
 
-typedef struct Field {
+typedef struct Field Field;
+typedef int (*FieldParser)(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj);
+
+struct Field {
         const char *key;
         FieldType type;
         size_t offset;
@@ -44,7 +50,17 @@ typedef struct Field {
         bool (*is_valid)(const char *s);
         const char *what;       /* for "Invalid <what> <value>" */
         bool unique;            /* FIELD_STRV: no duplicate items */
-} Field;
+        FieldParser parse;      /* FIELD_CUSTOM */
+};
+
+static int parse_network_mode(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj);
+static int parse_networks(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj);
+
+static bool port_spec_is_valid(const char *s) {
+        PortSpec p;
+
+        return port_spec_from_string(s, &p) >= 0;
+}
 
 static const Field container_fields[] = {
         { "name",         FIELD_STRING,  offsetof(ContainerConfig, name),     container_name_is_valid,
@@ -70,6 +86,11 @@ static const Field container_fields[] = {
         { "pids",         FIELD_COUNT,   offsetof(ContainerConfig, tasks_max) },
         { "binds",        FIELD_STRV,    offsetof(ContainerConfig, binds),    bind_spec_is_valid,
           "bind", .unique = true },
+        { "network-mode", FIELD_CUSTOM,  0, .parse = parse_network_mode },
+        { "networks",     FIELD_CUSTOM,  0, .parse = parse_networks },
+        { "publish",      FIELD_STRV,    offsetof(ContainerConfig, publish),  port_spec_is_valid,
+          "published port", .unique = true },
+        { "allow-host",   FIELD_BOOL,    offsetof(ContainerConfig, allow_host) },
 };
 
 static const Field template_fields[] = {
@@ -399,6 +420,8 @@ static int parse_field(const ParseContext *ctx, const Field *f, const yaml_node_
                 return parse_timestamp(ctx, f, node, obj);
         case FIELD_ID:
                 return parse_id(ctx, f, node, obj);
+        case FIELD_CUSTOM:
+                return f->parse(ctx, f, node, obj);
         }
         assert(false);
         return -EINVAL;
@@ -407,10 +430,10 @@ static int parse_field(const ParseContext *ctx, const Field *f, const yaml_node_
 /* Fills obj from a mapping node, field by field. Unknown and duplicate keys are errors. */
 static int parse_mapping(const ParseContext *ctx, const yaml_node_t *node, const Field *fields,
                          size_t n_fields, void *obj) {
-        uint32_t seen = 0;
+        uint64_t seen = 0;
         int r;
 
-        assert(n_fields <= 32);
+        assert(n_fields <= 64);
 
         if (node->type != YAML_MAPPING_NODE)
                 return parse_error(ctx, node, "Expected a mapping, got %s", node_type_name(node));
@@ -444,9 +467,9 @@ static int parse_mapping(const ParseContext *ctx, const yaml_node_t *node, const
                                 return -ENOMEM;
                         return parse_error(ctx, key, "Unknown key %s", q);
                 }
-                if (seen & (UINT32_C(1) << i))
+                if (seen & (UINT64_C(1) << i))
                         return parse_error(ctx, key, "Duplicate key \"%s\"", fields[i].key);
-                seen |= UINT32_C(1) << i;
+                seen |= UINT64_C(1) << i;
 
                 r = parse_field(ctx, &fields[i], value, obj);
                 if (r < 0)
@@ -455,6 +478,246 @@ static int parse_mapping(const ParseContext *ctx, const yaml_node_t *node, const
 
         return 0;
 }
+
+/* --- networking: custom fields (network-config.h) --- */
+
+static int parse_enum_value(const ParseContext *ctx, const yaml_node_t *node, const char *key, const char *expected,
+                            int value, int *target) {
+        if (value < 0)
+                return parse_error_value(ctx, node, key, scalar_value(node), expected);
+        *target = value;
+        return 0;
+}
+
+static int parse_network_mode(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        ContainerConfig *c = obj;
+        const char *s, *other;
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "a network mode");
+        if (r < 0)
+                return r;
+        s = scalar_value(node);
+        c->network_container = mfree(c->network_container);
+        other = startswith(s, NETWORK_MODE_CONTAINER_PREFIX);
+        if (other) {
+                if (!container_name_is_valid(other))
+                        return parse_error_value(ctx, node, f->key, s, "not a valid container name after container:");
+                c->network_container = strdup(other);
+                if (!c->network_container)
+                        return -ENOMEM;
+                c->network_mode = NETWORK_MODE_CONTAINER;
+                return 0;
+        }
+        if (streq(s, "private"))
+                c->network_mode = NETWORK_MODE_PRIVATE;
+        else if (streq(s, NETWORK_MODE_NONE_WORD))
+                c->network_mode = NETWORK_MODE_NONE;
+        else if (streq(s, NETWORK_MODE_HOST_WORD))
+                c->network_mode = NETWORK_MODE_HOST;
+        else
+                return parse_error_value(ctx, node, f->key, s, "expected private, none, host or container:NAME");
+        return 0;
+}
+
+/* An address of one family into *target, *has set. */
+static int parse_address(const ParseContext *ctx, const Field *f, const yaml_node_t *node, int family,
+                         union in_addr_union *target, bool *has) {
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "an address");
+        if (r < 0)
+                return r;
+        if (in_addr_from_string(family, scalar_value(node), NULL, target) < 0)
+                return parse_error_value(ctx, node, f->key, scalar_value(node),
+                                         family == AF_INET ? "expected an IPv4 address" : "expected an IPv6 address");
+        *has = true;
+        return 0;
+}
+
+static int parse_ip4(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        ContainerNetwork *n = obj;
+
+        return parse_address(ctx, f, node, AF_INET, &n->ip4, &n->has_ip4);
+}
+
+static int parse_ip6(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        ContainerNetwork *n = obj;
+
+        return parse_address(ctx, f, node, AF_INET6, &n->ip6, &n->has_ip6);
+}
+
+static int parse_mac(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        ContainerNetwork *n = obj;
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "a MAC address");
+        if (r < 0)
+                return r;
+        if (ether_addr_from_str(scalar_value(node), &n->mac) < 0)
+                return parse_error_value(ctx, node, f->key, scalar_value(node),
+                                         "expected a unicast MAC address such as \"52:54:00:12:34:56\"");
+        n->has_mac = true;
+        return 0;
+}
+
+static const Field attachment_fields[] = {
+        { "name", FIELD_STRING, offsetof(ContainerNetwork, name), network_name_is_valid, "network name" },
+        { "ip",   FIELD_CUSTOM, 0, .parse = parse_ip4 },
+        { "ip6",  FIELD_CUSTOM, 0, .parse = parse_ip6 },
+        { "mac",  FIELD_CUSTOM, 0, .parse = parse_mac },
+};
+
+/* One item of "networks:": a plain network name, or a mapping with name, ip, ip6, mac. */
+static int parse_attachment(const ParseContext *ctx, const yaml_node_t *item, ContainerNetwork *ret) {
+        _cleanup_(container_network_done) ContainerNetwork n = {};
+        int r;
+
+        if (item->type == YAML_SCALAR_NODE) {
+                r = parse_string(ctx, &attachment_fields[0], item, &n);
+                if (r < 0)
+                        return r;
+        } else {
+                r = parse_mapping(ctx, item, attachment_fields, ELEMENTSOF(attachment_fields), &n);
+                if (r < 0)
+                        return r;
+                if (!n.name)
+                        return parse_error(ctx, item, "Missing required key \"name\" in an entry of \"networks\"");
+        }
+        *ret = n;
+        n = (ContainerNetwork) {};
+        return 0;
+}
+
+static int parse_networks(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        ContainerConfig *c = obj;
+        ContainerNetwork *l = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        if (node->type != YAML_SEQUENCE_NODE)
+                return parse_error(ctx, node, "Expected a sequence for \"%s\", got %s", f->key, node_type_name(node));
+        for (yaml_node_item_t *i = node->data.sequence.items.start; i < node->data.sequence.items.top; i++) {
+                yaml_node_t *item = yaml_document_get_node(ctx->doc, *i);
+                ContainerNetwork *grown;
+
+                grown = reallocarray(l, n + 1, sizeof(ContainerNetwork));
+                if (!grown) {
+                        r = -ENOMEM;
+                        break;
+                }
+                l = grown;
+                r = parse_attachment(ctx, item, &l[n]);
+                if (r < 0)
+                        break;
+                for (size_t j = 0; j < n && r >= 0; j++)
+                        if (streq(l[j].name, l[n].name))
+                                r = parse_error_value(ctx, item, "networks entry", l[n].name, "listed twice");
+                n++;
+                if (r < 0)
+                        break;
+        }
+        if (r < 0) {
+                container_networks_free(l, n);
+                return r;
+        }
+        container_networks_free(c->networks, c->n_networks);
+        c->networks = l;
+        c->n_networks = n;
+        return 0;
+}
+
+static int parse_network_type(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        NetworkConfig *n = obj;
+        int r, v = 0;
+
+        r = check_scalar(ctx, node, f->key, "a network type");
+        if (r < 0)
+                return r;
+        r = parse_enum_value(ctx, node, f->key, "expected bridge or macvlan",
+                             network_type_from_string(scalar_value(node)), &v);
+        n->type = (NetworkType) v;
+        return r;
+}
+
+static int parse_macvlan_mode(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        NetworkConfig *n = obj;
+        int r, v = 0;
+
+        r = check_scalar(ctx, node, f->key, "a macvlan mode");
+        if (r < 0)
+                return r;
+        r = parse_enum_value(ctx, node, f->key, "expected bridge, private or vepa",
+                             network_macvlan_mode_from_string(scalar_value(node)), &v);
+        n->mode = (NetworkMacvlanMode) v;
+        return r;
+}
+
+/* A subnet as written in the file: the network address and its length (host bits clear). */
+static int parse_subnet_of(const ParseContext *ctx, const Field *f, const yaml_node_t *node, int family,
+                           InAddrPrefix *target) {
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "a subnet");
+        if (r < 0)
+                return r;
+        if (in_addr_prefix_from_string(family, scalar_value(node), target) < 0 || !in_addr_prefix_is_network(target))
+                return parse_error_value(ctx, node, f->key, scalar_value(node),
+                                         family == AF_INET ? "expected an IPv4 subnet such as 10.88.0.0/24"
+                                                           : "expected an IPv6 subnet such as fd42:1:2:3::/64");
+        return 0;
+}
+
+static int parse_subnet4(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        return parse_subnet_of(ctx, f, node, AF_INET, &((NetworkConfig *) obj)->subnet4);
+}
+
+static int parse_subnet6(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        return parse_subnet_of(ctx, f, node, AF_INET6, &((NetworkConfig *) obj)->subnet6);
+}
+
+static int parse_gateway4(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        NetworkConfig *n = obj;
+
+        return parse_address(ctx, f, node, AF_INET, &n->gateway4, &n->has_gateway4);
+}
+
+static int parse_gateway6(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        NetworkConfig *n = obj;
+
+        return parse_address(ctx, f, node, AF_INET6, &n->gateway6, &n->has_gateway6);
+}
+
+static int parse_mtu(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        NetworkConfig *n = obj;
+        uint64_t v;
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "an integer");
+        if (r < 0)
+                return r;
+        if (!scalar_is_plain(node) || parse_count(scalar_value(node), &v) < 0 || v < 68 || v > 65535)
+                return parse_error_value(ctx, node, f->key, scalar_value(node), "expected an MTU from 68 to 65535");
+        n->mtu = (uint32_t) v;
+        return 0;
+}
+
+static const Field network_fields[] = {
+        { "name",        FIELD_STRING, offsetof(NetworkConfig, name),   network_name_is_valid, "network name" },
+        { "type",        FIELD_CUSTOM, 0, .parse = parse_network_type },
+        { "bridge",      FIELD_STRING, offsetof(NetworkConfig, bridge), ifname_is_valid, "bridge name" },
+        { "subnet",      FIELD_CUSTOM, 0, .parse = parse_subnet4 },
+        { "gateway",     FIELD_CUSTOM, 0, .parse = parse_gateway4 },
+        { "subnet6",     FIELD_CUSTOM, 0, .parse = parse_subnet6 },
+        { "gateway6",    FIELD_CUSTOM, 0, .parse = parse_gateway6 },
+        { "nat",         FIELD_BOOL,   offsetof(NetworkConfig, nat) },
+        { "dns",         FIELD_BOOL,   offsetof(NetworkConfig, dns) },
+        { "domain",      FIELD_STRING, offsetof(NetworkConfig, domain), hostname_is_valid, "domain" },
+        { "mtu",         FIELD_CUSTOM, 0, .parse = parse_mtu },
+        { "parent",      FIELD_STRING, offsetof(NetworkConfig, parent), ifname_is_valid, "parent link name" },
+        { "mode",        FIELD_CUSTOM, 0, .parse = parse_macvlan_mode },
+        { "host-access", FIELD_BOOL,   offsetof(NetworkConfig, host_access) },
+};
 
 /* One container entry: a mapping node of a config.yaml, or of a fleet file. Not verified:
  * the caller checks the result as a whole and reports where the entry is. */
@@ -625,6 +888,53 @@ int container_config_load(const char *path, ContainerConfig **ret, char **ret_er
                 return r;
 
         return container_config_parse(text, size, path, ret, ret_error);
+}
+
+int network_config_parse(const char *text, size_t size, const char *filename, NetworkConfig **ret,
+                         char **ret_error) {
+        _cleanup_(network_config_freep) NetworkConfig *n = NULL;
+        _cleanup_(yaml_document_deletep) yaml_document_t *docp = NULL;
+        yaml_document_t doc;
+        ParseContext ctx;
+        int r;
+
+        assert(text || size == 0);
+        assert(ret);
+
+        if (ret_error)
+                *ret_error = NULL;
+        filename = filename ?: "(string)";
+
+        n = network_config_new();
+        if (!n)
+                return -ENOMEM;
+        r = document_load(text ?: "", size, filename, &doc, ret_error);
+        if (r < 0)
+                return r;
+        docp = &doc;
+
+        ctx = (ParseContext) { .doc = &doc, .filename = filename, .ret_error = ret_error };
+        r = parse_mapping(&ctx, yaml_document_get_root_node(&doc), network_fields, ELEMENTSOF(network_fields), n);
+        if (r < 0)
+                return r;
+        r = network_config_verify(n, ret_error);
+        if (r < 0)
+                return verify_error(filename, ret_error, r);
+        *ret = TAKE_PTR(n);
+        return 0;
+}
+
+int network_config_load(const char *path, NetworkConfig **ret, char **ret_error) {
+        _cleanup_free_ char *text = NULL;
+        size_t size;
+        int r;
+
+        if (ret_error)
+                *ret_error = NULL;
+        r = read_full_file(path, &text, &size);
+        if (r < 0)
+                return r;
+        return network_config_parse(text, size, path, ret, ret_error);
 }
 
 int template_info_parse(const char *text, size_t size, const char *filename, const char *name,
@@ -804,6 +1114,72 @@ static int emit_limits(yaml_emitter_t *e, const ContainerConfig *c) {
         return 0;
 }
 
+static int emit_key_bool(yaml_emitter_t *e, const char *key, bool b) {
+        return emit_key_plain(e, key, b ? "true" : "false");
+}
+
+static int emit_key_address(yaml_emitter_t *e, const char *key, int family, const union in_addr_union *a) {
+        char buf[IN_ADDR_STRLEN];
+
+        return emit_key_string(e, key, in_addr_to_string(family, a, buf));
+}
+
+static int emit_attachment(yaml_emitter_t *e, const ContainerNetwork *n) {
+        char mac[ETHER_ADDR_STRLEN];
+        yaml_event_t ev;
+        int r;
+
+        r = emit(e, &ev, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
+        if (r >= 0)
+                r = emit_key_string(e, "name", n->name);
+        if (r >= 0 && n->has_ip4)
+                r = emit_key_address(e, "ip", AF_INET, &n->ip4);
+        if (r >= 0 && n->has_ip6)
+                r = emit_key_address(e, "ip6", AF_INET6, &n->ip6);
+        /* Always quoted: a MAC of digits reads as a base-60 number to YAML 1.1 readers. */
+        if (r >= 0 && n->has_mac && (r = emit_scalar(e, "mac", YAML_PLAIN_SCALAR_STYLE)) >= 0)
+                r = emit_scalar(e, ether_addr_to_str(&n->mac, mac), YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+        if (r < 0)
+                return r;
+        return emit(e, &ev, yaml_mapping_end_event_initialize(&ev));
+}
+
+/* What is not the default only: a config without networking looks as it always did. */
+static int emit_networking(yaml_emitter_t *e, const ContainerConfig *c) {
+        _cleanup_free_ char *mode = NULL;
+        yaml_event_t ev;
+        int r = 0;
+
+        if (c->network_mode != NETWORK_MODE_PRIVATE) {
+                if (c->network_mode == NETWORK_MODE_CONTAINER)
+                        r = asprintf(&mode, NETWORK_MODE_CONTAINER_PREFIX "%s", c->network_container);
+                else
+                        r = (mode = strdup(network_mode_to_string(c->network_mode))) ? 0 : -1;
+                if (r < 0)
+                        return -ENOMEM;
+                r = emit_key_string(e, "network-mode", mode);
+                if (r < 0)
+                        return r;
+        }
+        if (c->n_networks > 0) {
+                r = emit_scalar(e, "networks", YAML_PLAIN_SCALAR_STYLE);
+                if (r >= 0)
+                        r = emit(e, &ev, yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+                                                                             YAML_BLOCK_SEQUENCE_STYLE));
+                for (size_t i = 0; r >= 0 && i < c->n_networks; i++)
+                        r = emit_attachment(e, &c->networks[i]);
+                if (r >= 0)
+                        r = emit(e, &ev, yaml_sequence_end_event_initialize(&ev));
+                if (r < 0)
+                        return r;
+        }
+        if (c->publish && (r = emit_key_strv(e, "publish", c->publish)) < 0)
+                return r;
+        if (c->allow_host && (r = emit_key_bool(e, "allow-host", true)) < 0)
+                return r;
+        return 0;
+}
+
 static int emit_container_fields(yaml_emitter_t *e, const ContainerConfig *c) {
         char sig[SIGNAL_STRING_MAX], timeout[16], created[FORMAT_TIMESTAMP_MAX], id_base[16];
         int r;
@@ -831,10 +1207,60 @@ static int emit_container_fields(yaml_emitter_t *e, const ContainerConfig *c) {
             (r = emit_scalar(e, "autostart", YAML_PLAIN_SCALAR_STYLE)) < 0 ||
             (r = emit_scalar(e, c->autostart ? "true" : "false", YAML_PLAIN_SCALAR_STYLE)) < 0)
                 return r;
-        return emit_limits(e, c);
+        r = emit_limits(e, c);
+        if (r < 0)
+                return r;
+        return emit_networking(e, c);
 }
 
-static int emit_container(yaml_emitter_t *e, const ContainerConfig *c) {
+static int emit_network_fields(yaml_emitter_t *e, const NetworkConfig *n) {
+        char buf[IN_ADDR_PREFIX_STRLEN], mtu[16];
+        int r;
+
+        /* The order of network_fields. */
+        r = emit_key_string(e, "name", n->name);
+        if (r >= 0)
+                r = emit_key_string(e, "type", network_type_to_string(n->type));
+        if (r >= 0)
+                r = emit_key_string(e, "bridge", n->bridge);
+        if (r >= 0 && n->subnet4.family != 0)
+                r = emit_key_string(e, "subnet", in_addr_prefix_to_string(&n->subnet4, buf));
+        if (r >= 0 && n->has_gateway4)
+                r = emit_key_address(e, "gateway", AF_INET, &n->gateway4);
+        if (r >= 0 && n->subnet6.family != 0)
+                r = emit_key_string(e, "subnet6", in_addr_prefix_to_string(&n->subnet6, buf));
+        if (r >= 0 && n->has_gateway6)
+                r = emit_key_address(e, "gateway6", AF_INET6, &n->gateway6);
+        if (r >= 0 && n->type == NETWORK_BRIDGE)
+                r = emit_key_bool(e, "nat", n->nat);
+        if (r >= 0 && n->type == NETWORK_BRIDGE)
+                r = emit_key_bool(e, "dns", n->dns);
+        if (r >= 0)
+                r = emit_key_string(e, "domain", n->domain);
+        (void) snprintf(mtu, sizeof(mtu), "%u", n->mtu);
+        if (r >= 0 && n->mtu > 0)
+                r = emit_key_plain(e, "mtu", mtu);
+        if (r >= 0)
+                r = emit_key_string(e, "parent", n->parent);
+        if (r >= 0 && n->type == NETWORK_MACVLAN)
+                r = emit_key_string(e, "mode", network_macvlan_mode_to_string(n->mode));
+        if (r >= 0 && n->type == NETWORK_MACVLAN)
+                r = emit_key_bool(e, "host-access", n->host_access);
+        return r;
+}
+
+typedef int (*EmitFields)(yaml_emitter_t *e, const void *obj);
+
+static int emit_container_v(yaml_emitter_t *e, const void *obj) {
+        return emit_container_fields(e, obj);
+}
+
+static int emit_network_v(yaml_emitter_t *e, const void *obj) {
+        return emit_network_fields(e, obj);
+}
+
+/* One document whose root is a block mapping with the fields fields() emits. */
+static int emit_document(yaml_emitter_t *e, EmitFields fields, const void *obj) {
         yaml_event_t ev;
         int r;
 
@@ -847,7 +1273,7 @@ static int emit_container(yaml_emitter_t *e, const ContainerConfig *c) {
         r = emit(e, &ev, yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE));
         if (r < 0)
                 return r;
-        r = emit_container_fields(e, c);
+        r = fields(e, obj);
         if (r < 0)
                 return r;
         r = emit(e, &ev, yaml_mapping_end_event_initialize(&ev));
@@ -859,20 +1285,11 @@ static int emit_container(yaml_emitter_t *e, const ContainerConfig *c) {
         return emit(e, &ev, yaml_stream_end_event_initialize(&ev));
 }
 
-int container_config_format(const ContainerConfig *c, char **ret) {
-        static const char header[] = "# sysctr container configuration, see sysctr.yaml(5).\n";
+static int format_document(const char *header, EmitFields fields, const void *obj, char **ret) {
         _cleanup_(yaml_emitter_deletep) yaml_emitter_t e = {};
         _cleanup_free_ char *out = NULL;
         OutputBuffer o = {};
         int r;
-
-        assert(c);
-        assert(ret);
-
-        /* Only what loads again is written. */
-        r = container_config_verify(c, NULL);
-        if (r < 0)
-                return r;
 
         if (!yaml_emitter_initialize(&e))
                 return -ENOMEM;
@@ -881,7 +1298,7 @@ int container_config_format(const ContainerConfig *c, char **ret) {
         /* No line folding: long values stay on one line, readable and greppable. */
         yaml_emitter_set_width(&e, -1);
 
-        r = emit_container(&e, c);
+        r = emit_document(&e, fields, obj);
         if (r >= 0 && !yaml_emitter_flush(&e))
                 r = -ENOMEM;
         if (r >= 0 && o.failed)
@@ -899,6 +1316,42 @@ int container_config_format(const ContainerConfig *c, char **ret) {
 
         *ret = TAKE_PTR(out);
         return 0;
+}
+
+int container_config_format(const ContainerConfig *c, char **ret) {
+        int r;
+
+        assert(c);
+        assert(ret);
+
+        /* Only what loads again is written. */
+        r = container_config_verify(c, NULL);
+        if (r < 0)
+                return r;
+        return format_document("# sysctr container configuration, see sysctr.yaml(5).\n", emit_container_v, c, ret);
+}
+
+int network_config_format(const NetworkConfig *n, char **ret) {
+        int r;
+
+        assert(n);
+        assert(ret);
+
+        r = network_config_verify(n, NULL);
+        if (r < 0)
+                return r;
+        return format_document("# sysctr network, written by sysctrd; see sysctr.yaml(5).\n", emit_network_v, n, ret);
+}
+
+int network_config_save(const NetworkConfig *n, const char *path) {
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        r = network_config_format(n, &text);
+        if (r < 0)
+                return r;
+        /* 0644: the agents read it (and it holds nothing secret). */
+        return write_file_atomic(path, text, strlen(text), 0644);
 }
 
 int container_config_save(const ContainerConfig *c, const char *path) {

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "id.h"
 #include "name.h"
+#include "port-spec.h"
 #include "signal-util.h"
 #include "strv.h"
 
@@ -144,6 +145,9 @@ ContainerConfig *container_config_free(ContainerConfig *c) {
         free(c->hostname);
         strv_free(c->init);
         strv_free(c->binds);
+        free(c->network_container);
+        container_networks_free(c->networks, c->n_networks);
+        strv_free(c->publish);
         free(c);
         return NULL;
 }
@@ -163,6 +167,62 @@ static int verify_binds(char * const *binds, char **ret_error) {
                 }
         }
         return 0;
+}
+
+static int verify_publish(char * const *publish, char **ret_error) {
+        STRV_FOREACH(p, publish) {
+                PortSpec spec, other;
+
+                if (port_spec_from_string(*p, &spec) < 0)
+                        return invalid_value(ret_error, "published port", *p);
+                for (char * const *o = publish; o < p; o++)
+                        if (port_spec_from_string(*o, &other) >= 0 && port_specs_conflict(&spec, &other))
+                                return config_error(ret_error, "Published ports %s and %s use the same host port",
+                                                    *o, *p);
+        }
+        return 0;
+}
+
+static int verify_attachments(const ContainerConfig *c, char **ret_error) {
+        if (c->n_networks > CONTAINER_NETWORKS_MAX)
+                return config_error(ret_error, "Too many networks (%zu, at most %u)", c->n_networks,
+                                    CONTAINER_NETWORKS_MAX);
+        for (size_t i = 0; i < c->n_networks; i++) {
+                if (!network_name_is_valid(c->networks[i].name))
+                        return invalid_value(ret_error, "network name", c->networks[i].name);
+                for (size_t j = 0; j < i; j++)
+                        if (streq(c->networks[i].name, c->networks[j].name))
+                                return config_error(ret_error, "Network %s is listed twice", c->networks[i].name);
+                if (c->networks[i].has_mac && (c->networks[i].mac.ether_addr_octet[0] & 0x01))
+                        return config_error(ret_error, "Network %s: a multicast MAC address", c->networks[i].name);
+        }
+        return 0;
+}
+
+static int verify_networking(const ContainerConfig *c, char **ret_error) {
+        int r;
+
+        if (c->network_mode < 0 || c->network_mode >= _NETWORK_MODE_MAX)
+                return config_error(ret_error, "Invalid network mode");
+        if ((c->network_mode == NETWORK_MODE_CONTAINER) != !!c->network_container)
+                return config_error(ret_error, "Network mode container needs the name of a container");
+        if (c->network_container && !container_name_is_valid(c->network_container))
+                return invalid_value(ret_error, "container name", c->network_container);
+        if (c->network_container && c->name && streq(c->network_container, c->name))
+                return config_error(ret_error, "Container %s cannot join its own network namespace", c->name);
+        if (c->network_mode == NETWORK_MODE_HOST && !c->privileged)
+                return config_error(ret_error, "Network mode host is for privileged containers only: it gives "
+                                    "the container the host's network namespace");
+        if (c->network_mode != NETWORK_MODE_PRIVATE && (c->n_networks > 0 || c->publish || c->allow_host))
+                return config_error(ret_error, "Network mode %s takes no networks, published ports or host "
+                                    "access (they belong to the namespace it uses)",
+                                    network_mode_to_string(c->network_mode));
+        r = verify_attachments(c, ret_error);
+        if (r < 0)
+                return r;
+        if (c->publish && c->n_networks == 0)
+                return config_error(ret_error, "Published ports need a network to publish from");
+        return verify_publish(c->publish, ret_error);
 }
 
 /* generated: the keys that sysctrd fills in (id, image) are required too. */
@@ -217,7 +277,10 @@ static int container_config_verify_full(const ContainerConfig *c, bool generated
         if (c->privileged && c->id_base > 0)
                 return config_error(ret_error, "A privileged container has no id-base (its IDs are the host's)");
 
-        return verify_binds(c->binds, ret_error);
+        r = verify_binds(c->binds, ret_error);
+        if (r < 0)
+                return r;
+        return verify_networking(c, ret_error);
 }
 
 int container_config_verify(const ContainerConfig *c, char **ret_error) {

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "network-config.h"
 
 /* The container configuration model: the whole of /var/lib/sysctr/containers/NAME/config.yaml, the
  * same schema as a container entry of a fleet file (documented in man/sysctr.yaml.5). The agent
@@ -29,6 +30,15 @@
  *   cpus: 1.5                  # optional CPU limit, in CPUs (up to three decimals)
  *   pids: 2048                 # optional limit of processes/threads
  *   binds: ["/srv/data:/data", "/etc/ssl/certs:/etc/ssl/certs:ro"]   # optional bind mounts (bind.h)
+ *   network-mode: private      # optional: private (default) | none | host | container:NAME
+ *   networks:                  # private mode: a link per entry, in order (eth0, eth1...); the
+ *     - name: lan0             #   first carries the default routes. sysctrd fills in ip, ip6 and
+ *       ip: 10.88.0.2          #   mac at create time (bridge networks); each is optional here
+ *       ip6: fd42:1:2:3::2
+ *       mac: "52:54:00:12:34:56"
+ *     - phys                   #   (a plain name is an entry with only the name)
+ *   publish: ["8080:80", "127.0.0.1:5353:53/udp"]    # ports published on the first bridge network
+ *   allow-host: false          # optional bool: may reach every service of the host
  *
  * Unknown keys and wrong types are errors with "FILE:LINE: message" naming the key or value. */
 
@@ -57,7 +67,17 @@ typedef struct ContainerConfig {
         uint32_t cpu_millis;    /* thousandths of a CPU, 0: no limit */
         uint64_t tasks_max;     /* 0: no limit */
         char **binds;           /* "SRC:DST[:ro]" specs (bind.h), NULL: none */
+        /* Networking (network-config.h) */
+        NetworkMode network_mode;
+        char *network_container;        /* NETWORK_MODE_CONTAINER: whose namespace it joins */
+        ContainerNetwork *networks;
+        size_t n_networks;
+        char **publish;                 /* port-spec.h specs, NULL: none */
+        bool allow_host;
 } ContainerConfig;
+
+/* More would not fit the host-side link names (paths.h: sysctr_veth_name()). */
+#define CONTAINER_NETWORKS_MAX 32U
 
 /* Allocated with defaults (init [/sbin/init], SIGRTMIN+3, 10 s, no autostart); strings NULL. */
 ContainerConfig *container_config_new(void);
@@ -65,7 +85,8 @@ ContainerConfig *container_config_free(ContainerConfig *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(ContainerConfig *, container_config_free);
 
 /* Checks required fields and each value (name, id, template, image, init absolute, signal,
- * timeout). On error returns -EINVAL and, if ret_error, a message naming the bad field and value. */
+ * timeout, binds, networks: names unique, only in private mode, host mode only if privileged, no
+ * container joining itself; published ports valid and not conflicting). On error returns -EINVAL and, if ret_error, a message naming the bad field and value. */
 int container_config_verify(const ContainerConfig *c, char **ret_error);
 /* The same for a container entry of a fleet file, where the keys that sysctrd generates (id, image)
  * may be left out. */

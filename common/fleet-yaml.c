@@ -407,8 +407,9 @@ static bool mount_spec_is_valid(const char *s) {
         return fleet_mount_parse(s, &m) >= 0;
 }
 
-/* The keys of a container entry that config.yaml does not have (yet): "networks" and "volumes".
- * Once config.yaml has them, config_node_to_container() takes them and this is not called. */
+/* The keys of a container entry that config.yaml does not have (yet): "volumes" (until the storage
+ * work gives it config.yaml). "networks" is config.yaml's own since the network work: this sees it
+ * no more, and fleet_container_from_node() takes the names from the config. */
 static int container_extra_key(const ParseContext *ctx, const yaml_node_t *key, const yaml_node_t *value,
                                void *obj) {
         FleetContainer *c = ctx->userdata;
@@ -473,6 +474,13 @@ static int fleet_container_from_node(const ParseContext *parent, const yaml_node
         r = container_keys(&ctx, node, &c->keys);
         if (r < 0)
                 return r;
+        /* config.yaml's own "networks:" (the network work) took the key: the plan works on names. */
+        if (!c->networks)
+                for (size_t i = 0; i < c->config->n_networks; i++) {
+                        r = strv_extend(&c->networks, c->config->networks[i].name);
+                        if (r < 0)
+                                return r;
+                }
 
         if (!c->config->name)
                 return missing_name(&ctx, node, "a container");

@@ -7,6 +7,8 @@
 #include "guest-path.h"
 #include "macro.h"
 
+#define GUEST_OPEN_EAGAIN_TRIES 64U
+
 static int open_in_root(int root_fd, const char *path, int flags, mode_t mode, uint64_t resolve) {
         struct open_how how = {
                 /* openat2() refuses O_NOCTTY together with O_PATH, where it means nothing anyway. */
@@ -18,8 +20,15 @@ static int open_in_root(int root_fd, const char *path, int flags, mode_t mode, u
 
         if (isempty(path))
                 return -EINVAL;
-        /* No glibc wrapper. */
-        fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+        /* No glibc wrapper. With RESOLVE_IN_ROOT the kernel answers EAGAIN when a mount or rename
+         * anywhere on the system raced with a ".." on the way (busybox's "../../bin/busybox" links,
+         * say, while other containers start): it cannot prove the walk stayed inside, and asks us to
+         * try again. Seen under load as a command "not found". */
+        for (unsigned attempt = 0;; attempt++) {
+                fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+                if (fd >= 0 || errno != EAGAIN || attempt >= GUEST_OPEN_EAGAIN_TRIES)
+                        break;
+        }
         return fd < 0 ? -errno : (int) fd;
 }
 

@@ -25,7 +25,9 @@ common_libsysctr_common_a_SOURCES = \
 	common/hashmap.c common/hashmap.h \
 	common/time-util.h \
 	common/in-addr-util.c common/in-addr-util.h \
-	common/netlink-util.c common/netlink-util.h
+	common/netlink-util.c common/netlink-util.h \
+	common/port-spec.c common/port-spec.h \
+	common/network-config.c common/network-config.h
 common_libsysctr_common_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(YAML_CFLAGS) $(UUID_CFLAGS)
 
 # Everything a program needs to link the common library.

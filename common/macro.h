@@ -41,6 +41,12 @@ static inline bool streq_ptr(const char *a, const char *b) {
         return a && b ? strcmp(a, b) == 0 : a == b;
 }
 #define isempty(s) (!(s) || (s)[0] == '\0')
+/* The rest of s after prefix, or NULL if s does not start with it. */
+static inline const char *startswith(const char *s, const char *prefix) {
+        size_t n = strlen(prefix);
+
+        return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
 #define strempty(s) ((s) ?: "")
 #define strna(s) ((s) ?: "n/a")
 #define yes_no(b) ((b) ? "yes" : "no")

@@ -84,6 +84,9 @@ bool hostname_is_valid(const char *s) {
 }
 
 bool network_name_is_valid(const char *s) {
+        /* --network takes these words for namespace modes (network-config.h), never as names. */
+        if (s && (streq(s, "host") || streq(s, "none") || streq(s, "container") || streq(s, "private")))
+                return false;
         return name_check(s, CONTAINER_NAME_MAX, "-", false);
 }
 

@@ -32,7 +32,8 @@ bool release_name_is_valid(const char *s);
  * starting or ending with '-'; at most 64 characters in all (HOST_NAME_MAX on Linux). */
 bool hostname_is_valid(const char *s);
 
-/* Network names (sysctr network create NAME): the container name rule. They also serve as the DNS
+/* Network names (sysctr network create NAME): the container name rule, and not "host", "none",
+ * "container" or "private" (words of --network and network-mode:). They also serve as the DNS
  * domain of a bridge's containers (web1.lan0), which the rule keeps a valid DNS label. */
 bool network_name_is_valid(const char *s);
 

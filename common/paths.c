@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -42,6 +43,10 @@ const char *sysctr_cgroup_parent(void) {
 
 const char *sysctr_subuid_path(void) {
         return env_or("SYSCTR_SUBUID", "/etc/subuid");
+}
+
+const char *sysctr_proc_sys_dir(void) {
+        return env_or("SYSCTR_PROC_SYS", "/proc/sys");
 }
 
 const char *sysctr_subgid_path(void) {
@@ -99,6 +104,26 @@ char *sysctr_image_info_path(const char *image) {
         return path_format("%s/images/%s/" SYSCTR_IMAGE_INFO_FILE, sysctr_state_dir(), image);
 }
 
+char *sysctr_networks_dir(void) {
+        return path_format("%s/networks", sysctr_state_dir());
+}
+
+char *sysctr_network_config_path(const char *name) {
+        return path_format("%s/networks/%s" SYSCTR_NETWORK_SUFFIX, sysctr_state_dir(), name);
+}
+
+char *sysctr_ula_global_id_path(void) {
+        return path_format("%s/networks/ula-global-id", sysctr_state_dir());
+}
+
+char *sysctr_runtime_networks_dir(void) {
+        return path_format("%s/networks", sysctr_runtime_dir());
+}
+
+char *sysctr_network_runtime_dir(const char *name) {
+        return path_format("%s/networks/%s", sysctr_runtime_dir(), name);
+}
+
 char *sysctr_agents_dir(void) {
         return path_format("%s/agents", sysctr_runtime_dir());
 }
@@ -142,4 +167,35 @@ char *sysctr_unit_name_to_container(const char *unit) {
 char *sysctr_unit_cgroup(const char *name, bool systemd) {
         return path_format("/%s/" SYSCTR_UNIT_PREFIX "%s" SYSCTR_UNIT_SUFFIX,
                            systemd ? SYSCTR_SYSTEMD_SLICE : sysctr_cgroup_parent(), name);
+}
+
+char *sysctr_veth_name(const char *container_id, unsigned index, char buf[static SYSCTR_IFNAMSIZ]) {
+        char hex[11];
+        size_t n = 0;
+
+        if (!container_id || index > 255)
+                return NULL;
+        for (const char *p = container_id; *p && n < 10; p++) {
+                if (*p == '-')
+                        continue;
+                if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+                        return NULL;
+                hex[n++] = *p;
+        }
+        if (n < 10)
+                return NULL;
+        hex[n] = '\0';
+        (void) snprintf(buf, SYSCTR_IFNAMSIZ, SYSCTR_VETH_PREFIX "%s%02x", hex, index);
+        return buf;
+}
+
+char *sysctr_host_access_link_name(const char *network, char buf[static SYSCTR_IFNAMSIZ]) {
+        uint32_t h = 2166136261U;       /* FNV-1a: stable everywhere, no library needed */
+
+        for (const char *p = network; *p; p++) {
+                h ^= (uint8_t) *p;
+                h *= 16777619U;
+        }
+        (void) snprintf(buf, SYSCTR_IFNAMSIZ, SYSCTR_HOST_ACCESS_PREFIX "%08x", h);
+        return buf;
 }

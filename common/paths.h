@@ -10,8 +10,10 @@
  * uses to run a whole private instance (state, runtime, logs, cgroups) side by side with the real
  * one. The manager passes its environment on to the agents it spawns.
  *
- *   SYSCTR_STATE_DIR     /var/lib/sysctr      containers/NAME/{config.yaml,upper,work}, images/IMAGE/
- *   SYSCTR_RUNTIME_DIR   /run/sysctr          agents/NAME (agent state file), containers/NAME/
+ *   SYSCTR_STATE_DIR     /var/lib/sysctr      containers/NAME/{config.yaml,upper,work}, images/IMAGE/,
+ *                                             networks/NAME.yaml
+ *   SYSCTR_RUNTIME_DIR   /run/sysctr          agents/NAME (agent state file), containers/NAME/,
+ *                                             networks/NAME/ (dnsmasq's files)
  *   SYSCTR_LOG_DIR       /var/log/sysctr      NAME.log (agent log in standalone mode)
  *   SYSCTR_TEMPLATE_DIR  $(pkgdatadir)/templates   NAME/{build,template.yaml}
  *   SYSCTR_AGENT         $(libexecdir)/sysctr/sysctr-agent
@@ -32,6 +34,8 @@ const char *sysctr_cgroup_parent(void);
  * $SYSCTR_SUBGID for tests; /etc/subuid, /etc/subgid otherwise). */
 const char *sysctr_subuid_path(void);
 const char *sysctr_subgid_path(void);
+/* Where sysctrd reads the host's limits: /proc/sys ($SYSCTR_PROC_SYS: a fake tree, for tests). */
+const char *sysctr_proc_sys_dir(void);
 
 /* --- <state> --- */
 char *sysctr_containers_dir(void);                     /* <state>/containers */
@@ -54,6 +58,13 @@ char *sysctr_image_info_path(const char *image);       /* .../IMAGE/image.info *
 #define SYSCTR_IMAGE_INFO_FILE "image.info"
 #define SYSCTR_IMAGE_BUILD_LOG "build.log"
 
+char *sysctr_networks_dir(void);                       /* <state>/networks */
+char *sysctr_network_config_path(const char *name);    /* <state>/networks/NAME.yaml */
+#define SYSCTR_NETWORK_SUFFIX ".yaml"
+/* The host's RFC 4193 Global ID (10 hex digits), the /48 of every network's IPv6 subnet that
+ * sysctrd picks: <state>/networks/ula-global-id. */
+char *sysctr_ula_global_id_path(void);
+
 /* Temporaries in <state>/containers and <state>/images start with this: a crash leaves at most such
  * an entry, which sysctrd removes when it starts. */
 #define SYSCTR_TEMP_PREFIX ".#"
@@ -75,6 +86,15 @@ char *sysctr_container_console_log(const char *name);  /* .../NAME/console.log *
 #define SYSCTR_NOTIFY_SOCKET "notify"
 #define SYSCTR_NOTIFY_GUEST_SOCKET "/run/host/notify/notify"
 
+char *sysctr_runtime_networks_dir(void);               /* <runtime>/networks */
+char *sysctr_network_runtime_dir(const char *name);    /* <runtime>/networks/NAME (0755: dnsmasq reads it) */
+/* Entries of a network's runtime directory: dnsmasq's configuration, names, leases and pid. */
+#define SYSCTR_DNSMASQ_CONF "dnsmasq.conf"
+#define SYSCTR_DNSMASQ_HOSTS "hosts"
+#define SYSCTR_DNSMASQ_DHCP_HOSTS "dhcp-hosts"
+#define SYSCTR_DNSMASQ_LEASES "leases"
+#define SYSCTR_DNSMASQ_PID "dnsmasq.pid"
+
 /* --- <log> --- */
 char *sysctr_container_log_path(const char *name);     /* <log>/NAME.log (standalone agents) */
 
@@ -94,3 +114,20 @@ char *sysctr_unit_name_to_container(const char *unit);
 /* The unit's cgroup, relative to the cgroup2 mount: "/machine.slice/sysctr@NAME.service" under
  * systemd, "/<SYSCTR_CGROUP_PARENT>/sysctr@NAME.service" in standalone mode. */
 char *sysctr_unit_cgroup(const char *name, bool systemd);
+
+/* --- network links ---
+ * Names of the links sysctr makes on the host. They carry a prefix of their own, so that sysctrd
+ * recognizes its leftovers after a crash (a link of ours that no running container or network
+ * explains), and never touches anybody else's. */
+#define SYSCTR_IFNAMSIZ 16
+/* The host side of a container's veth: "vsx" + the first 10 hex digits of its id + the index of the
+ * network in its list (2 hex digits), e.g. "vsx0b0c1d2e3f00". Unique per container, stable across
+ * restarts, and never a name the guest can choose. NULL if id is not a UUID or index > 255. */
+#define SYSCTR_VETH_PREFIX "vsx"
+char *sysctr_veth_name(const char *container_id, unsigned index, char buf[static SYSCTR_IFNAMSIZ]);
+/* The host's own macvlan link on a macvlan network's parent (host-access): "sxh" + 8 hex digits of
+ * a hash of the network's name. */
+#define SYSCTR_HOST_ACCESS_PREFIX "sxh"
+char *sysctr_host_access_link_name(const char *network, char buf[static SYSCTR_IFNAMSIZ]);
+/* The container's side: eth0, eth1... in the order of its networks. */
+#define SYSCTR_GUEST_LINK_FORMAT "eth%u"

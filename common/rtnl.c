@@ -200,13 +200,20 @@ int rtnl_link_index(Rtnl *r, const char *name) {
         return ifindex > 0 ? ifindex : -ENODEV;
 }
 
-static void put_link_params(struct nlmsghdr *nlh, const RtnlLinkParams *p) {
+/* ifi: the ifinfomsg the attributes belong to (the request's, or a veth peer's). */
+static void put_link_params(struct nlmsghdr *nlh, struct ifinfomsg *ifi, const RtnlLinkParams *p) {
         if (!p)
                 return;
         if (p->mtu > 0)
                 mnl_attr_put_u32(nlh, IFLA_MTU, p->mtu);
         if (p->mac)
                 mnl_attr_put(nlh, IFLA_ADDRESS, ETH_ALEN, p->mac);
+        if (p->master > 0)
+                mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t) p->master);
+        if (p->up) {
+                ifi->ifi_change |= IFF_UP;
+                ifi->ifi_flags |= IFF_UP;
+        }
 }
 
 static int link_params_check(const RtnlLinkParams *p) {
@@ -214,6 +221,8 @@ static int link_params_check(const RtnlLinkParams *p) {
                 return 0;
         /* Unicast only: a multicast source address is invalid on the wire. */
         if (p->mac && (p->mac->ether_addr_octet[0] & 0x01))
+                return -EINVAL;
+        if (p->master < 0)
                 return -EINVAL;
         return 0;
 }
@@ -245,7 +254,7 @@ int rtnl_bridge_create(Rtnl *r, const char *name, const RtnlLinkParams *p) {
         }
         nlh = put_link_header(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
         mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-        put_link_params(nlh, &q);
+        put_link_params(nlh, mnl_nlmsg_get_payload(nlh), &q);
         info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
         mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
         data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -269,7 +278,7 @@ int rtnl_veth_create(Rtnl *r, const char *name, const RtnlLinkParams *p, const c
                 return -EINVAL;
         nlh = put_link_header(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
         mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-        put_link_params(nlh, p);
+        put_link_params(nlh, mnl_nlmsg_get_payload(nlh), p);
         info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
         mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
         data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -280,7 +289,8 @@ int rtnl_veth_create(Rtnl *r, const char *name, const RtnlLinkParams *p, const c
         mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
         if (peer_netns_fd >= 0)
                 mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t) peer_netns_fd);
-        put_link_params(nlh, peer_p);
+        /* The peer's master, if any, is looked up in its own namespace. */
+        put_link_params(nlh, peer_ifi, peer_p);
         mnl_attr_nest_end(nlh, peer_nest);
         mnl_attr_nest_end(nlh, data);
         mnl_attr_nest_end(nlh, info);
@@ -306,7 +316,7 @@ int rtnl_macvlan_create(Rtnl *r, const char *name, const char *parent, RtnlMacvl
         /* The parent is looked up here, the new link is born in netns_fd. */
         if (netns_fd >= 0)
                 mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t) netns_fd);
-        put_link_params(nlh, p);
+        put_link_params(nlh, mnl_nlmsg_get_payload(nlh), p);
         info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
         mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "macvlan");
         data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);

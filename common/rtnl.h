@@ -40,10 +40,13 @@ typedef enum RtnlMacvlanMode {
 const char *rtnl_macvlan_mode_to_string(RtnlMacvlanMode m) _const_;
 RtnlMacvlanMode rtnl_macvlan_mode_from_string(const char *s) _pure_;
 
-/* What a new link gets at creation; zero/NULL fields are the kernel's default. */
+/* What a new link gets at creation; zero/NULL fields are the kernel's default. Giving the master
+ * and the up state here saves a request each (a container's start makes several links). */
 typedef struct RtnlLinkParams {
         uint32_t mtu;
         const struct ether_addr *mac;
+        int master;     /* ifindex of the bridge the link becomes a port of, 0: none */
+        bool up;        /* created up */
 } RtnlLinkParams;
 
 /* The interface index of name in r's namespace, or -ENODEV. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
 
+#include "bus-limits.h"
 #include "bus-names.h"
 #include "log.h"
 #include "name.h"
@@ -74,6 +75,13 @@ static void log_access_hint(const sd_bus_error *error) {
 /* The bus (or sysctrd) explains what went wrong in the error's message, naming the bad value: print
  * that alone. Only errors without a message (local failures, e.g. a timeout) get our own wording. */
 int ctl_log_bus_error(const sd_bus_error *error, int r, const char *what) {
+        _cleanup_free_ char *limit = NULL;
+
+        /* A limit of the bus (too many connections at once, say): which one, and what to change. */
+        if (bus_limits_explain(error, r, &limit) > 0) {
+                log_error("%s", limit);
+                return r < 0 ? r : -ENOBUFS;
+        }
         if (error && !isempty(error->message))
                 log_error("%s", error->message);
         else

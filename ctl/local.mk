@@ -14,6 +14,7 @@ sysctr_SOURCES = \
 	ctl/verbs-move.c \
 	ctl/polkit-agent.c \
 	ctl/verbs-template.c \
+	ctl/verbs-network.c \
 	ctl/exec.c \
 	ctl/relay.c ctl/relay.h \
 	ctl/json.c

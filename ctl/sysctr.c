@@ -8,7 +8,9 @@
 #include "fleet.h"
 #include "log.h"
 #include "name.h"
+#include "network-config.h"
 #include "parse-util.h"
+#include "port-spec.h"
 #include "signal-util.h"
 #include "strv.h"
 #include "sysctr.h"
@@ -40,10 +42,24 @@ typedef enum CtlOption {
         OPTION_PRUNE,
         OPTION_YES,
         OPTION_VOLUMES,
+        OPTION_NETWORK,
+        OPTION_PUBLISH,
+        OPTION_ALLOW_HOST,
+        OPTION_TYPE,
+        OPTION_SUBNET,
+        OPTION_IPV6,
+        OPTION_GATEWAY,
+        OPTION_NAT,
+        OPTION_DNS,
+        OPTION_DOMAIN,
+        OPTION_MTU,
+        OPTION_PARENT,
+        OPTION_MODE,
+        OPTION_HOST_ACCESS,
         _OPTION_MAX,
 } CtlOption;
 
-#define OPT(x) (1U << OPTION_##x)
+#define OPT(x) (UINT64_C(1) << OPTION_##x)
 /* getopt_long() values of the long options; short options map onto the same values. */
 #define OPTION_VAL_BASE 0x100
 
@@ -85,12 +101,30 @@ static const struct {
         [OPTION_PRUNE] = { "prune", 0, NULL, N_("Delete what the file does not name") },
         [OPTION_YES] = { "yes", 'y', NULL, N_("Do not ask for confirmation") },
         [OPTION_VOLUMES] = { "volumes", 0, NULL, N_("Include the container's volumes") },
+        [OPTION_NETWORK] = { "network", 0, "NET[:ip=A,ip6=A,mac=M]",
+                             N_("Attach to a network (may be repeated; the first has the default route), or "
+                                "host, none, container:NAME") },
+        [OPTION_PUBLISH] = { "publish", 'p', "[ADDR:]HOST:CTR[/udp]",
+                             N_("Publish a port of the container on the host (may be repeated)") },
+        [OPTION_ALLOW_HOST] = { "allow-host", 0, NULL, N_("Let the container reach every service of the host") },
+        [OPTION_TYPE] = { "type", 0, "TYPE", N_("Type of the network: bridge (default) or macvlan") },
+        [OPTION_SUBNET] = { "subnet", 0, "CIDR", N_("IPv4 subnet (bridge: picked if not given; \"none\": no IPv4)") },
+        [OPTION_IPV6] = { "ipv6", 0, "CIDR", N_("IPv6 subnet (bridge: a ULA /64 if not given; \"none\": no IPv6)") },
+        [OPTION_GATEWAY] = { "gateway", 0, "ADDRESS",
+                             N_("Gateway: the bridge's address, or the LAN's router (one per family)") },
+        [OPTION_NAT] = { "nat", 0, NULL, N_("Masquerade what leaves the bridge for the outside") },
+        [OPTION_DNS] = { "dns", 0, NULL, N_("Run a DNS and DHCP server for the bridge's containers") },
+        [OPTION_DOMAIN] = { "domain", 0, "DOMAIN", N_("DNS domain of the containers (default: the network's name)") },
+        [OPTION_MTU] = { "mtu", 0, "N", N_("MTU of the bridge and the containers' links") },
+        [OPTION_PARENT] = { "parent", 0, "LINK", N_("macvlan: the host's link the containers sit on") },
+        [OPTION_MODE] = { "mode", 0, "MODE", N_("macvlan: bridge (default), private or vepa") },
+        [OPTION_HOST_ACCESS] = { "host-access", 0, NULL, N_("macvlan: let the host reach its containers") },
 };
 
 typedef struct Verb {
         const char *name;               /* one word, or two ("template list") */
         unsigned min_args, max_args;    /* positional arguments after the options */
-        unsigned options;               /* OPT() mask of the options it accepts */
+        uint64_t options;               /* OPT() mask of the options it accepts */
         bool command_tail;              /* options end at the first argument after NAME (exec) */
         int failure_status;             /* exit status when the tool fails */
         const char *synopsis;
@@ -103,10 +137,12 @@ typedef struct Verb {
 static const Verb verbs[] = {
         { "create", 2, 2,
           OPT(RELEASE) | OPT(HOSTNAME) | OPT(INIT) | OPT(STOP_SIGNAL) | OPT(STOP_TIMEOUT) | OPT(AUTOSTART) |
-          OPT(MEMORY) | OPT(CPUS) | OPT(PIDS) | OPT(BIND) | OPT(PRIVILEGED) | OPT(ID_BASE) | OPT(SHARED_IDS),
+          OPT(MEMORY) | OPT(CPUS) | OPT(PIDS) | OPT(BIND) | OPT(PRIVILEGED) | OPT(ID_BASE) | OPT(SHARED_IDS) |
+          OPT(NETWORK) | OPT(PUBLISH) | OPT(ALLOW_HOST),
           false, EXIT_FAILURE, "TEMPLATE NAME", N_("Create a container from a template"), verb_create,
           N_("A container is unprivileged unless --privileged is given: its IDs 0-65535 are 65536 host IDs "
-             "of its own, from the ranges /etc/subuid and /etc/subgid give root.") },
+             "of its own, from the ranges /etc/subuid and /etc/subgid give root. Without --network it joins "
+             "the default network, sysctr0 (a bridge with NAT, DNS and DHCP, IPv4 and IPv6).") },
         { "start", 1, UINT_MAX, 0, false, EXIT_FAILURE, "NAME...", N_("Start containers"), verb_start },
         { "stop", 1, UINT_MAX, OPT(TIMEOUT), false, EXIT_FAILURE, "NAME...", N_("Stop containers"),
           verb_stop },
@@ -123,8 +159,10 @@ static const Verb verbs[] = {
           N_("Change the settings of a container"), verb_set,
           N_("Keys: autostart=true|false, memory=SIZE|infinity, cpus=N|infinity, pids=N|infinity, "
              "stop-signal=SIGNAL, stop-timeout=SEC, hostname=NAME, init=PATH, bind=SRC:DST[:ro,idmap] (may be "
-             "repeated; \"bind=\" alone removes all binds). All changes are made at once, or none; limits "
-             "apply to a running container at once, the rest at its next start.") },
+             "repeated; \"bind=\" alone removes all binds), network=NET[:ip=A,ip6=A,mac=M] (may be repeated; "
+             "while stopped), publish=[ADDR:]HOST:CTR[/udp] (may be repeated; \"publish=\" alone removes all), "
+             "allow-host=true|false. All changes are made at once, or none; limits, published ports and host "
+             "access apply to a running container at once, the rest at its next start.") },
         { "logs", 1, 1, OPT(FOLLOW) | OPT(LINES), false, EXIT_FAILURE, "NAME",
           N_("Show the logs of a container and of its guest"), verb_logs, .needs_fds = true },
         { "exec", 2, UINT_MAX, OPT(ENV) | OPT(WORKDIR) | OPT(USER), true, EXIT_EXEC_TOOL, "NAME [--] COMMAND [ARG...]",
@@ -158,6 +196,22 @@ static const Verb verbs[] = {
           N_("Build the image of a template and cache it"), verb_template_build },
         { "template remove", 1, 1, 0, false, EXIT_FAILURE, "IMAGE", N_("Remove a cached image"),
           verb_template_remove },
+        { "network create", 1, 1,
+          OPT(TYPE) | OPT(SUBNET) | OPT(IPV6) | OPT(GATEWAY) | OPT(NAT) | OPT(DNS) | OPT(DOMAIN) | OPT(MTU) |
+          OPT(PARENT) | OPT(MODE) | OPT(HOST_ACCESS),
+          false, EXIT_FAILURE, "NAME", N_("Create a network"), verb_network_create,
+          N_("A bridge network is dual stack unless told otherwise: an IPv4 subnet from 10.88.0.0/13 and an "
+             "IPv6 /64 of the host's ULA prefix are picked where none is given. A macvlan network puts its "
+             "containers on the LAN of --parent; give --subnet and --gateway to have sysctr configure their "
+             "addresses, and --host-access to let the host reach them.") },
+        { "network list", 0, 0, OPT(JSON), false, EXIT_FAILURE, "", N_("List networks"), verb_network_list },
+        { "network show", 1, 1, OPT(JSON), false, EXIT_FAILURE, "NAME", N_("Show the properties of a network"),
+          verb_network_show },
+        { "network delete", 1, UINT_MAX, 0, false, EXIT_FAILURE, "NAME...",
+          N_("Delete networks (refused while containers use them)"), verb_network_delete },
+        { "network doctor", 0, 0, 0, false, EXIT_FAILURE, "",
+          N_("Find what on this host breaks the traffic of sysctr's networks"), verb_network_doctor,
+          N_("Exits with status 1 if something breaks the traffic (an error), 0 otherwise.") },
 };
 
 static void help_option(const char *short_name, const char *long_name, const char *arg, const char *help) {
@@ -197,7 +251,7 @@ static void help_verb(const Verb *v) {
         for (size_t i = 0; i < _OPTION_MAX; i++) {
                 char short_name[3] = { '-', options[i].short_name, '\0' };
 
-                if (v->options & (1U << i))
+                if (v->options & (UINT64_C(1) << i))
                         help_option(options[i].short_name ? short_name : NULL, options[i].name,
                                     options[i].arg, _(options[i].help));
         }
@@ -255,6 +309,95 @@ static int apply_limit_option(CtlOption id, const char *arg, CtlOptions *o) {
         default:
                 assert(false);
                 return -EINVAL;
+        }
+}
+
+/* create's --network, --publish, --allow-host. */
+static int apply_network_option(CtlOption id, const char *arg, CtlOptions *o) {
+        int r;
+
+        switch (id) {
+        case OPTION_NETWORK:
+                r = ctl_check_network_arg(arg);
+                return r < 0 ? r : strv_extend(&o->networks, arg) < 0 ? log_oom() : 0;
+        case OPTION_PUBLISH:
+                r = ctl_check_publish_arg(arg);
+                return r < 0 ? r : strv_extend(&o->publish, arg) < 0 ? log_oom() : 0;
+        default:
+                o->allow_host = true;
+                return 0;
+        }
+}
+
+/* "network create"'s options; sysctrd checks the subnets against the host's. */
+static int apply_network_create_option(CtlOption id, const char *arg, CtlOptions *o) {
+        union in_addr_union a;
+        int family;
+
+        switch (id) {
+        case OPTION_TYPE:
+                if (network_type_from_string(arg) < 0) {
+                        log_error(_("Invalid network type \"%s\": expected bridge or macvlan."), arg);
+                        return -EINVAL;
+                }
+                o->type = arg;
+                return 0;
+        case OPTION_SUBNET:
+        case OPTION_IPV6: {
+                InAddrPrefix p;
+
+                family = id == OPTION_SUBNET ? AF_INET : AF_INET6;
+                if (!streq(arg, "none") && !streq(arg, "auto") &&
+                    (in_addr_prefix_from_string(family, arg, &p) < 0 || !in_addr_prefix_is_network(&p))) {
+                        log_error(_("Invalid subnet \"%s\" for --%s: expected a subnet such as %s, or none."), arg,
+                                  options[id].name, family == AF_INET ? "10.88.0.0/24" : "fd42:1:2:3::/64");
+                        return -EINVAL;
+                }
+                *(id == OPTION_SUBNET ? &o->subnet : &o->ipv6) = arg;
+                return 0;
+        }
+        case OPTION_GATEWAY:
+                if (in_addr_from_string(AF_UNSPEC, arg, &family, &a) < 0) {
+                        log_error(_("Invalid gateway \"%s\": expected an IPv4 or IPv6 address."), arg);
+                        return -EINVAL;
+                }
+                return strv_extend(&o->gateways, arg) < 0 ? log_oom() : 0;
+        case OPTION_DOMAIN:
+                if (!hostname_is_valid(arg)) {
+                        log_error(_("Invalid domain \"%s\"."), arg);
+                        return -EINVAL;
+                }
+                o->domain = arg;
+                return 0;
+        case OPTION_MTU:
+                if (ctl_parse_uint32(arg, &o->mtu) < 0 || o->mtu < 68 || o->mtu > 65535) {
+                        log_error(_("Invalid MTU \"%s\": expected 68 to 65535."), arg);
+                        return -EINVAL;
+                }
+                return 0;
+        case OPTION_PARENT:
+                if (!ifname_is_valid(arg)) {
+                        log_error(_("Invalid link name \"%s\"."), arg);
+                        return -EINVAL;
+                }
+                o->parent = arg;
+                return 0;
+        case OPTION_MODE:
+                if (network_macvlan_mode_from_string(arg) < 0) {
+                        log_error(_("Invalid macvlan mode \"%s\": expected bridge, private or vepa."), arg);
+                        return -EINVAL;
+                }
+                o->mode = arg;
+                return 0;
+        case OPTION_NAT:
+                o->nat = true;
+                return 0;
+        case OPTION_DNS:
+                o->dns = true;
+                return 0;
+        default:
+                o->host_access = true;
+                return 0;
         }
 }
 
@@ -377,6 +520,22 @@ static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
                         return -EINVAL;
                 }
                 return strv_extend(&o->env, arg) < 0 ? log_oom() : 0;
+        case OPTION_NETWORK:
+        case OPTION_PUBLISH:
+        case OPTION_ALLOW_HOST:
+                return apply_network_option(id, arg, o);
+        case OPTION_TYPE:
+        case OPTION_SUBNET:
+        case OPTION_IPV6:
+        case OPTION_GATEWAY:
+        case OPTION_NAT:
+        case OPTION_DNS:
+        case OPTION_DOMAIN:
+        case OPTION_MTU:
+        case OPTION_PARENT:
+        case OPTION_MODE:
+        case OPTION_HOST_ACCESS:
+                return apply_network_create_option(id, arg, o);
         default:
                 assert(false);
                 return -EINVAL;
@@ -397,7 +556,7 @@ static void build_getopt_tables(const Verb *v, struct option *longopts, char *sh
         longopts[n++] = (struct option) { "help", no_argument, NULL, 'h' };
 
         for (size_t i = 0; i < _OPTION_MAX; i++) {
-                if (!(v->options & (1U << i)))
+                if (!(v->options & (UINT64_C(1) << i)))
                         continue;
                 longopts[n++] = (struct option) {
                         options[i].name, options[i].arg ? required_argument : no_argument, NULL,
@@ -415,7 +574,7 @@ static void build_getopt_tables(const Verb *v, struct option *longopts, char *sh
 
 static int short_option_id(const Verb *v, int c) {
         for (size_t i = 0; i < _OPTION_MAX; i++)
-                if ((v->options & (1U << i)) && options[i].short_name == c)
+                if ((v->options & (UINT64_C(1) << i)) && options[i].short_name == c)
                         return (int) i;
         return -EINVAL;
 }
@@ -571,6 +730,9 @@ static int handle_verb_group(int argc, char **argv) {
 static void ctl_options_done(CtlOptions *o) {
         o->env = strv_free(o->env);
         o->binds = strv_free(o->binds);
+        o->networks = strv_free(o->networks);
+        o->publish = strv_free(o->publish);
+        o->gateways = strv_free(o->gateways);
 }
 
 /* "-H HOST", "--host HOST" or "--host=HOST" before the verb, else $SYSCTR_HOST: the host every verb

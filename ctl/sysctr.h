@@ -42,6 +42,14 @@ typedef struct CtlOptions {
         bool privileged;
         uint32_t id_base;               /* 0: not given */
         bool shared_ids;
+        char **networks;                /* --network, checked, in the order given */
+        char **publish;                 /* --publish, checked */
+        bool allow_host;
+        /* network create */
+        const char *type, *subnet, *ipv6, *domain, *parent, *mode;
+        char **gateways;                /* one per family */
+        bool nat, dns, host_access;
+        uint32_t mtu;
         /* stop */
         bool timeout_set;
         uint64_t timeout_usec;
@@ -155,6 +163,18 @@ int verb_copy(char **args, const CtlOptions *o);
 
 /* verbs-apply.c */
 int verb_apply(char **args, const CtlOptions *o);
+/* verbs-network.c */
+int verb_network_create(char **args, const CtlOptions *o);
+int verb_network_list(char **args, const CtlOptions *o);
+int verb_network_show(char **args, const CtlOptions *o);
+int verb_network_delete(char **args, const CtlOptions *o);
+int verb_network_doctor(char **args, const CtlOptions *o);
+/* Appends {"networks": <as>} or {"publish": <as>} (an empty array clears the list). No message. */
+int ctl_append_strv_option(sd_bus_message *m, const char *key, char * const *l);
+/* "lan0:ip=..." and "host", "none", "container:NAME", checked as sysctrd checks them: 0, or -EINVAL
+ * after a message naming the bad value. */
+int ctl_check_network_arg(const char *arg);
+int ctl_check_publish_arg(const char *arg);
 
 /* verbs-template.c */
 int verb_template_list(char **args, const CtlOptions *o);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
 
+#include "bus-names.h"
 #include "log.h"
 #include "name.h"
 #include "signal-util.h"
@@ -39,6 +40,13 @@ static int append_create_options(sd_bus_message *m, const CtlOptions *o) {
                 r = sd_bus_message_append(m, "{sv}", "id-base", "u", o->id_base);
         if (r >= 0 && o->shared_ids)
                 r = sd_bus_message_append(m, "{sv}", "shared-ids", "b", 1);
+        /* Without --network sysctrd attaches the default network. */
+        if (r >= 0 && o->networks)
+                r = ctl_append_strv_option(m, "networks", o->networks);
+        if (r >= 0 && o->publish)
+                r = ctl_append_strv_option(m, "publish", o->publish);
+        if (r >= 0 && o->allow_host)
+                r = sd_bus_message_append(m, "{sv}", "allow-host", "b", 1);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         return r;
@@ -84,6 +92,20 @@ int verb_create(char **args, const CtlOptions *o) {
         return job_wait_run(w);
 }
 
+static int start_one(sd_bus *bus, const char *name, const CtlOptions *o, sd_bus_message **ret_reply);
+static int restart_one(sd_bus *bus, const char *name, const CtlOptions *o, sd_bus_message **ret_reply);
+
+static void print_host_warnings(sd_bus *bus) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_strv_free_ char **warnings = NULL;
+
+        if (sd_bus_get_property_strv(bus, SYSCTR_BUS_NAME, SYSCTR_MANAGER_PATH, SYSCTR_MANAGER_INTERFACE,
+                                     "HostWarnings", &error, &warnings) < 0)
+                return;         /* an older sysctrd */
+        STRV_FOREACH(w, warnings)
+                log_warning(_("Warning: %s"), *w);
+}
+
 /* Checks every name, then makes the calls (each returns a job, or fails at once with its own
  * message), then waits for all the jobs: many containers start together, as sysctrd allows. The result
  * is the first error. */
@@ -116,6 +138,10 @@ static int for_each_container_job(char **names, const CtlOptions *o,
                 if (r < 0 && ret == 0)
                         ret = r;
         }
+        /* What sysctrd found short for the containers it now runs: said before the wait, since
+         * guests may hang or degrade for it. */
+        if (fn == start_one || fn == restart_one)
+                print_host_warnings(bus);
         r = job_wait_run(w);
         return ret < 0 ? ret : r;
 }

@@ -22,6 +22,9 @@ typedef enum SetKey {
         SET_HOSTNAME,
         SET_INIT,
         SET_BIND,
+        SET_NETWORK,
+        SET_PUBLISH,
+        SET_ALLOW_HOST,
         _SET_KEY_MAX,
 } SetKey;
 
@@ -39,7 +42,13 @@ static const struct {
         [SET_HOSTNAME] = { "hostname", "hostname" },
         [SET_INIT] = { "init", "init" },
         [SET_BIND] = { "bind", "binds" },
+        [SET_NETWORK] = { "network", "networks" },
+        [SET_PUBLISH] = { "publish", "publish" },
+        [SET_ALLOW_HOST] = { "allow-host", "allow-host" },
 };
+
+/* The keys whose values are collected into a list ("bind=" alone empties it). */
+#define SET_LIST_KEYS ((1U << SET_BIND) | (1U << SET_NETWORK) | (1U << SET_PUBLISH))
 
 int ctl_append_binds(sd_bus_message *m, char * const *binds) {
         int r;
@@ -121,8 +130,37 @@ static int append_limit(sd_bus_message *m, SetKey k, const char *value) {
         }
 }
 
-/* Checks one assignment and appends its {sv} to m; binds are only collected. */
-static int append_setting(sd_bus_message *m, SetKey k, const char *value, char ***binds) {
+/* bind=, network=, publish=: one value more for the list, or "" to empty it. */
+static int collect_list_value(SetKey k, const char *value, char ***list) {
+        int r;
+
+        if (isempty(value)) {
+                *list = strv_free(*list);
+                return 0;
+        }
+        switch (k) {
+        case SET_BIND:
+                if (!bind_spec_is_valid(value))
+                        return log_bad_value("bind", value,
+                                             _("SOURCE:TARGET[:OPTIONS] (options ro, rw, idmap) with "
+                                               "absolute paths, the target not /, nor in /proc, /sys or /dev"));
+                break;
+        case SET_NETWORK:
+                r = ctl_check_network_arg(value);
+                if (r < 0)
+                        return r;
+                break;
+        default:
+                r = ctl_check_publish_arg(value);
+                if (r < 0)
+                        return r;
+                break;
+        }
+        return strv_extend(list, value);
+}
+
+/* Checks one assignment and appends its {sv} to m; list values are only collected. */
+static int append_setting(sd_bus_message *m, SetKey k, const char *value, char ***lists) {
         const char *option = set_keys[k].option;
         uint32_t u;
         int b, r;
@@ -160,16 +198,16 @@ static int append_setting(sd_bus_message *m, SetKey k, const char *value, char *
                 r = append_entry(m, option, "as", 1, value);
                 break;
         case SET_BIND:
+        case SET_NETWORK:
+        case SET_PUBLISH:
                 /* "bind=" alone removes the binds given before it and those of the config. */
-                if (isempty(value)) {
-                        *binds = strv_free(*binds);
-                        return 0;
-                }
-                if (!bind_spec_is_valid(value))
-                        return log_bad_value("bind", value,
-                                             _("SOURCE:TARGET[:OPTIONS] (options ro, rw, idmap) with "
-                                               "absolute paths, the target not /, nor in /proc, /sys or /dev"));
-                return strv_extend(binds, value);
+                return collect_list_value(k, value, &lists[k]);
+        case SET_ALLOW_HOST:
+                b = parse_boolean(value);
+                if (b < 0)
+                        return log_bad_value("allow-host", value, _("true or false"));
+                r = append_entry(m, option, "b", b);
+                break;
         default:
                 return -EINVAL;
         }
@@ -186,9 +224,9 @@ static int set_key_from_string(const char *s, size_t n) {
 /* The options a{sv} of SetContainer from the assignments, or a message about the first bad one.
  * With m NULL: the checks alone. */
 static int append_settings(sd_bus_message *m, char **assignments) {
-        _cleanup_strv_free_ char **binds = NULL;
+        char **lists[_SET_KEY_MAX] = {};
         unsigned given = 0;
-        int r;
+        int r = 0;
 
         if (m) {
                 r = sd_bus_message_open_container(m, 'a', "{sv}");
@@ -202,35 +240,42 @@ static int append_settings(sd_bus_message *m, char **assignments) {
 
                 if (!eq || eq == *a) {
                         log_error(_("Invalid setting \"%s\": expected KEY=VALUE."), *a);
-                        return -EINVAL;
+                        r = -EINVAL;
+                        break;
                 }
                 k = set_key_from_string(*a, (size_t) (eq - *a));
                 if (k < 0) {
                         log_error(_("Unknown setting \"%.*s\" (known: autostart, memory, cpus, pids, "
-                                    "stop-signal, stop-timeout, hostname, init, bind)."),
+                                    "stop-signal, stop-timeout, hostname, init, bind, network, publish, "
+                                    "allow-host)."),
                                   (int) (eq - *a), *a);
-                        return -EINVAL;
+                        r = -EINVAL;
+                        break;
                 }
-                if (k != SET_BIND && (given & (1U << k))) {
+                if (!(SET_LIST_KEYS & (1U << k)) && (given & (1U << k))) {
                         log_error(_("Setting \"%s\" is given twice."), set_keys[k].key);
-                        return -EINVAL;
+                        r = -EINVAL;
+                        break;
                 }
                 given |= 1U << k;
 
-                r = append_setting(m, (SetKey) k, eq + 1, &binds);
+                r = append_setting(m, (SetKey) k, eq + 1, lists);
                 if (r == -EINVAL)
-                        return r;               /* the message is out */
-                if (r < 0)
-                        return log_error_errno(r, _("Failed to create a bus message: %m"));
+                        break;          /* the message is out */
+                if (r < 0) {
+                        r = log_error_errno(r, _("Failed to create a bus message: %m"));
+                        break;
+                }
+                r = 0;
         }
-
-        if (!m)
-                return 0;
-        if (given & (1U << SET_BIND)) {
-                r = ctl_append_binds(m, binds);
-                if (r < 0)
-                        return log_error_errno(r, _("Failed to create a bus message: %m"));
-        }
+        for (size_t k = 0; r >= 0 && m && k < _SET_KEY_MAX; k++)
+                if ((SET_LIST_KEYS & given & (1U << k)) &&
+                    (r = ctl_append_strv_option(m, set_keys[k].option, lists[k])) < 0)
+                        r = log_error_errno(r, _("Failed to create a bus message: %m"));
+        for (size_t k = 0; k < _SET_KEY_MAX; k++)
+                strv_free(lists[k]);
+        if (r < 0 || !m)
+                return r;
         r = sd_bus_message_close_container(m);
         if (r < 0)
                 return log_error_errno(r, _("Failed to create a bus message: %m"));

@@ -16,7 +16,10 @@ static int log_parse_error(int r) {
 
 typedef struct ContainerInfo {
         /* Strings point into the reply message. */
-        const char *name, *id, *template, *release, *image, *state, *result, *unit, *stop_signal, *hostname;
+        const char *name, *id, *template, *release, *image, *state, *result, *unit, *stop_signal, *hostname,
+                *network_mode;
+        const char *guest_state;
+        int allow_host;
         uint32_t leader;
         uint64_t creation_usec, last_start_usec;
         int autostart, privileged;
@@ -25,7 +28,7 @@ typedef struct ContainerInfo {
         /* UINT64_MAX: no limit, or unknown usage */
         uint64_t memory_max, cpu_quota_per_sec_usec, tasks_max;
         uint64_t memory_current, cpu_usage_nsec, tasks_current;
-        char **addresses, **init, **binds;
+        char **addresses, **init, **binds, **networks, **publish;
 } ContainerInfo;
 
 #define CONTAINER_INFO_INIT                                                                             \
@@ -38,6 +41,8 @@ static void container_info_done(ContainerInfo *i) {
         i->addresses = strv_free(i->addresses);
         i->init = strv_free(i->init);
         i->binds = strv_free(i->binds);
+        i->networks = strv_free(i->networks);
+        i->publish = strv_free(i->publish);
 }
 
 static const struct {
@@ -52,6 +57,7 @@ static const struct {
         { "Image",              's', offsetof(ContainerInfo, image)                  },
         { "State",              's', offsetof(ContainerInfo, state)                  },
         { "Result",             's', offsetof(ContainerInfo, result)                 },
+        { "GuestState",         's', offsetof(ContainerInfo, guest_state)            },
         { "Unit",               's', offsetof(ContainerInfo, unit)                   },
         { "StopSignal",         's', offsetof(ContainerInfo, stop_signal)            },
         { "Hostname",           's', offsetof(ContainerInfo, hostname)               },
@@ -69,13 +75,16 @@ static const struct {
         { "MemoryCurrent",      't', offsetof(ContainerInfo, memory_current)         },
         { "CPUUsageNSec",       't', offsetof(ContainerInfo, cpu_usage_nsec)         },
         { "TasksCurrent",       't', offsetof(ContainerInfo, tasks_current)          },
+        { "NetworkMode",        's', offsetof(ContainerInfo, network_mode)           },
+        { "AllowHost",          'b', offsetof(ContainerInfo, allow_host)             },
 };
 
 static int info_read_property(sd_bus_message *m, const char *key, ContainerInfo *info) {
         int r;
 
         char ***strv = streq(key, "Addresses") ? &info->addresses : streq(key, "Init") ? &info->init :
-                       streq(key, "Binds") ? &info->binds : NULL;
+                       streq(key, "Binds") ? &info->binds : streq(key, "Networks") ? &info->networks :
+                       streq(key, "Publish") ? &info->publish : NULL;
 
         if (strv) {
                 *strv = strv_free(*strv);
@@ -197,6 +206,13 @@ static int compare_by_name(const void *a, const void *b) {
         return strcmp(strempty(((const ContainerInfo *) a)->name), strempty(((const ContainerInfo *) b)->name));
 }
 
+/* The STATE column: a running container whose guest's systemd is degraded shows as "degraded". */
+static const char *list_state(const ContainerInfo *c) {
+        if (streq_ptr(c->state, "running") && streq_ptr(c->guest_state, "degraded"))
+                return "degraded";
+        return strempty(c->state);
+}
+
 static void list_print_table(const ContainerList *l) {
         size_t width[ELEMENTSOF(list_header) - 1];
 
@@ -204,7 +220,7 @@ static void list_print_table(const ContainerList *l) {
                 width[c] = strlen(list_header[c]);
         for (size_t i = 0; i < l->n; i++) {
                 width[0] = MAX(width[0], strlen(strempty(l->items[i].name)));
-                width[1] = MAX(width[1], strlen(strempty(l->items[i].state)));
+                width[1] = MAX(width[1], strlen(list_state(&l->items[i])));
                 width[2] = MAX(width[2], strlen(strempty(l->items[i].template)));
         }
         /* One space between columns and none after the last, as machinectl(1) does. */
@@ -212,7 +228,7 @@ static void list_print_table(const ContainerList *l) {
                (int) width[2], list_header[2], list_header[3]);
         for (size_t i = 0; i < l->n; i++)
                 printf("%-*s %-*s %-*s %s\n", (int) width[0], strempty(l->items[i].name), (int) width[1],
-                       strempty(l->items[i].state), (int) width[2], strempty(l->items[i].template),
+                       list_state(&l->items[i]), (int) width[2], strempty(l->items[i].template),
                        yes_no(l->items[i].privileged));
 }
 
@@ -228,6 +244,8 @@ static void list_print_json(const ContainerList *l) {
                 fputs(",\"template\":", stdout);
                 json_print_string(stdout, c->template);
                 printf(",\"privileged\":%s", c->privileged ? "true" : "false");
+                fputs(",\"guest_state\":", stdout);
+                json_print_string(stdout, strempty(c->guest_state));
                 fputc('}', stdout);
         }
         fputs("]\n", stdout);
@@ -327,13 +345,15 @@ static void info_print_ids(const ContainerInfo *i) {
 }
 
 static int info_print_text(const ContainerInfo *i) {
-        _cleanup_free_ char *addresses = NULL, *init = NULL, *binds = NULL;
+        _cleanup_free_ char *addresses = NULL, *init = NULL, *binds = NULL, *networks = NULL, *publish = NULL;
         char t[64];
 
         addresses = strv_join(i->addresses, " ");
         init = strv_join(i->init, " ");
         binds = strv_join(i->binds, " ");
-        if (!addresses || !init || !binds)
+        networks = strv_join(i->networks, " ");
+        publish = strv_join(i->publish, " ");
+        if (!addresses || !init || !binds || !networks || !publish)
                 return log_oom();
 
         info_print_line("Name", i->name);
@@ -342,6 +362,8 @@ static int info_print_text(const ContainerInfo *i) {
         info_print_line("Release", i->release);
         info_print_line("Image", i->image);
         info_print_line("State", i->state);
+        if (!isempty(i->guest_state))
+                info_print_line("GuestState", i->guest_state);
         printf("Leader: %" PRIu32 "\n", i->leader);
         info_print_line("Unit", i->unit);
         info_print_line("Hostname", i->hostname);
@@ -359,6 +381,14 @@ static int info_print_text(const ContainerInfo *i) {
                 info_print_line("Result", i->result);
         info_print_limits(i);
         info_print_line("Binds", binds);
+        /* Networks only in the default mode: the others name the namespace instead. */
+        if (streq_ptr(i->network_mode, "private") || !i->network_mode)
+                info_print_line("Networks", networks);
+        else
+                info_print_line("NetworkMode", i->network_mode);
+        info_print_line("Publish", publish);
+        if (i->allow_host)
+                info_print_line("AllowHost", "yes");
         info_print_line("Addresses", addresses);
         return 0;
 }
@@ -401,6 +431,7 @@ static int info_print_json(const ContainerInfo *i) {
         json_print_field("release", i->release, false);
         json_print_field("image", i->image, false);
         json_print_field("state", i->state, false);
+        json_print_field("guest_state", strempty(i->guest_state), false);
         printf(",\"leader\":%" PRIu32, i->leader);
         json_print_field("unit", i->unit, false);
         json_print_field("hostname", i->hostname, false);
@@ -424,6 +455,10 @@ static int info_print_json(const ContainerInfo *i) {
         json_print_u64("memory_current", i->memory_current);
         json_print_u64("cpu_usage_nsec", i->cpu_usage_nsec);
         json_print_u64("tasks_current", i->tasks_current);
+        json_print_field("network_mode", i->network_mode, false);
+        json_print_strv("networks", i->networks);
+        json_print_strv("publish", i->publish);
+        printf(",\"allow_host\":%s", i->allow_host ? "true" : "false");
         json_print_strv("addresses", i->addresses);
         fputs("}\n", stdout);
         return 0;

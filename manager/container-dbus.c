@@ -9,6 +9,7 @@
 #include "limits.h"
 #include "logs.h"
 #include "manager.h"
+#include "network.h"
 #include "paths.h"
 #include "polkit.h"
 #include "signal-util.h"
@@ -69,15 +70,65 @@ static int property_get_init(sd_bus *bus, const char *path, const char *interfac
 
 static int property_get_addresses(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        /* No networking yet: a container only has its loopback. */
-        return sd_bus_message_append_strv(reply, NULL);
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        /* What sysctrd allocated on its networks, whether it runs or not (they are its own until it is
+         * deleted). */
+        r = network_container_addresses(userdata, &l);
+        if (r < 0)
+                return r;
+        return sd_bus_message_append_strv(reply, l);
+}
+
+/* "lan0:ip=10.88.0.2,ip6=...,mac=..." each, as --network takes them. */
+static int property_get_networks(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+        _cleanup_strv_free_ char **l = NULL;
+
+        for (size_t i = 0; i < c->config->n_networks; i++) {
+                char *s;
+
+                if (network_attachment_to_string(&c->config->networks[i], &s) < 0 || strv_push(&l, s) < 0)
+                        return -ENOMEM;
+        }
+        return sd_bus_message_append_strv(reply, l);
+}
+
+static int property_get_network_mode(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                     sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+        _cleanup_free_ char *s = NULL;
+
+        if (c->config->network_mode == NETWORK_MODE_CONTAINER) {
+                if (asprintf(&s, NETWORK_MODE_CONTAINER_PREFIX "%s", c->config->network_container) < 0)
+                        return -ENOMEM;
+                return sd_bus_message_append(reply, "s", s);
+        }
+        return sd_bus_message_append(reply, "s", network_mode_to_string(c->config->network_mode));
+}
+
+static int property_get_publish(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        return sd_bus_message_append_strv(reply, c->config->publish);
 }
 
 static int property_get_autostart(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
 
-        return sd_bus_message_append(reply, "b", c->config->autostart);
+        return sd_bus_message_append(reply, "b", streq(property, "AllowHost") ? c->config->allow_host :
+                                                 c->config->autostart);
+}
+
+static int property_get_guest_state(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                    sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        return sd_bus_message_append(reply, "s", strempty(c->guest_state));
 }
 
 static int property_get_privileged(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -263,6 +314,7 @@ const sd_bus_vtable container_vtable[] = {
         SD_BUS_PROPERTY("Image", "s", property_get_config_string, 0, CHANGE),
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, CHANGE),
         SD_BUS_PROPERTY("Result", "s", NULL, offsetof(Container, result), CHANGE),
+        SD_BUS_PROPERTY("GuestState", "s", property_get_guest_state, 0, CHANGE),
         SD_BUS_PROPERTY("Job", "o", property_get_job, 0, CHANGE),
         SD_BUS_PROPERTY("Leader", "u", NULL, offsetof(Container, leader), CHANGE),
         SD_BUS_PROPERTY("Unit", "s", NULL, offsetof(Container, unit), CONST),
@@ -270,6 +322,10 @@ const sd_bus_vtable container_vtable[] = {
         SD_BUS_PROPERTY("Init", "as", property_get_init, 0, CHANGE),
         SD_BUS_PROPERTY("Binds", "as", property_get_init, 0, CHANGE),
         SD_BUS_PROPERTY("Addresses", "as", property_get_addresses, 0, CHANGE),
+        SD_BUS_PROPERTY("NetworkMode", "s", property_get_network_mode, 0, CHANGE),
+        SD_BUS_PROPERTY("Networks", "as", property_get_networks, 0, CHANGE),
+        SD_BUS_PROPERTY("Publish", "as", property_get_publish, 0, CHANGE),
+        SD_BUS_PROPERTY("AllowHost", "b", property_get_autostart, 0, CHANGE),
         SD_BUS_PROPERTY("Autostart", "b", property_get_autostart, 0, CHANGE),
         SD_BUS_PROPERTY("Privileged", "b", property_get_privileged, 0, CONST),
         SD_BUS_PROPERTY("IdBase", "u", property_get_ids, 0, CONST),

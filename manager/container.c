@@ -8,10 +8,12 @@
 #include "backend.h"
 #include "bus-names.h"
 #include "container.h"
+#include "guestcheck.h"
 #include "fileio.h"
 #include "job.h"
 #include "log.h"
 #include "manager.h"
+#include "network.h"
 #include "paths.h"
 #include "strv.h"
 
@@ -98,6 +100,7 @@ Container *container_free(Container *c) {
         free(c->unit_job);
         container_config_free(c->config);
         free(c->result);
+        free(c->guest_state);
         free(c->unit);
         free(c->path);
         free(c->name);
@@ -220,6 +223,17 @@ void container_set_state(Container *c, ContainerState state, pid_t leader, const
                           (int) leader);
                 container_send_changed(c, "State", "Leader", "Result", NULL);
         }
+        /* A new run (a start, a reboot) has a guest of its own to ask. */
+        if ((state_changed || leader_changed) && c->guest_state) {
+                c->guest_state = mfree(c->guest_state);
+                container_send_changed(c, "GuestState", NULL);
+        }
+        if (state == CONTAINER_RUNNING && (state_changed || leader_changed) && leader > 0) {
+                int r = container_check_guest(c);
+                if (r < 0)
+                        log_debug_errno(r, "Failed to ask the guest of %s how its boot went: %m", c->name);
+        }
+        network_container_state_changed(c);
         container_state_reached(c);
 }
 
@@ -418,6 +432,11 @@ int container_start(Container *c, Job **ret_job, sd_bus_error *error) {
         if (c->state == CONTAINER_STOPPING || c->job)
                 return sd_bus_error_setf(error, SYSCTR_ERROR_BUSY,
                                          "Container \"%s\" is stopping; start it once it has stopped.", c->name);
+        if (!container_is_active(c)) {
+                r = network_check_start(c, error);
+                if (r < 0)
+                        return r;
+        }
 
         r = container_new_job(c, JOB_START, &j);
         if (r < 0)
@@ -435,8 +454,10 @@ int container_start(Container *c, Job **ret_job, sd_bus_error *error) {
                 if (job_acquire_start_slot(j)) {
                         r = container_do_start(c);
                         if (r < 0) {
-                                container_set_state(c, CONTAINER_STOPPED, 0, NULL);
+                                /* Off the container first: the state change would end the job itself
+                                 * (and free it), with a reason that is not this one. */
                                 container_set_job(c, NULL);
+                                container_set_state(c, CONTAINER_STOPPED, 0, NULL);
                                 job_finish(j, JOB_FAILED, SYSCTR_ERROR_START_FAILED,
                                            "Failed to start container \"%s\": %s", c->name, strerror(-r));
                                 return sd_bus_error_set_errnof(error, r, "Failed to start container \"%s\": %m",

@@ -25,6 +25,7 @@ typedef struct Container {
 
         ContainerState state;
         char *result;                   /* why it failed or is broken, or NULL */
+        char *guest_state;              /* its systemd's "is-system-running" once running, or NULL */
         pid_t leader;
         pid_t agent_pid;
         int agent_pidfd;
@@ -38,6 +39,8 @@ typedef struct Container {
 
         char *unit_job;                 /* systemd mode: the StartUnit/StopUnit job we wait for */
         sd_bus_slot *unit_job_slot;
+
+        bool net_published;             /* its published ports and host access are in our nft table */
 } Container;
 
 int container_new(Manager *m, const char *name, ContainerConfig *config, Container **ret);

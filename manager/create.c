@@ -20,6 +20,7 @@
 #include "job.h"
 #include "log.h"
 #include "name.h"
+#include "network.h"
 #include "options.h"
 #include "paths.h"
 #include "signal-util.h"
@@ -165,6 +166,7 @@ static int create_on_disk(Container *c, sd_bus_error *error) {
         }
         c->on_disk = true;
         c->manager->backend->created(c);
+        network_container_changed(c, NULL);
         log_container_info(c->name, "Created container %s (%s) from template %s, image %s.", c->name, c->config->id,
                            c->config->template, c->config->image);
         return 0;
@@ -339,6 +341,13 @@ static int create_config(Manager *m, sd_bus_message *message, ContainerConfig **
         r = container_config_verify(cfg, &err);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err ?: "Invalid configuration.");
+        /* Its networks (the default one unless told), addresses and MAC allocated, ports checked. */
+        r = network_prepare_container(m, cfg, NULL, given & OPTION_NETWORKS, error);
+        if (r < 0)
+                return r;
+        r = container_config_verify(cfg, &err);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err ?: "Invalid configuration.");
         *ret = TAKE_PTR(cfg);
         return 0;
 }
@@ -451,8 +460,10 @@ int container_delete(Container *c, sd_bus_error *error) {
         (void) unlink(state);
         (void) unlink(log_path);
         (void) rm_rf(runtime);
-        if (c->state != CONTAINER_BROKEN)
+        if (c->state != CONTAINER_BROKEN) {
                 m->backend->deleted(c);
+                network_container_removed(c);
+        }
         unlink_journal(c, target);
 
         log_container_info(c->name, "Deleted container %s.", c->name);

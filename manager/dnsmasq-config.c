@@ -30,7 +30,8 @@ static bool path_is_usable(const char *p) {
 static int network_check(const DnsmasqNetwork *n) {
         const char *paths[] = { n->pid_file, n->lease_file, n->hosts_file, n->dhcp_hosts_file };
 
-        if (!network_name_is_valid(n->name) || !ifname_is_valid(n->ifname))
+        if (!network_name_is_valid(n->name) || !ifname_is_valid(n->ifname) ||
+            (n->domain && !hostname_is_valid(n->domain)))
                 return -EINVAL;
         if (n->subnet4.family == 0 && n->subnet6.family == 0)
                 return -EINVAL;
@@ -67,13 +68,17 @@ static void write_files(FILE *f, const DnsmasqNetwork *n) {
         fprintf(f, "pid-file=%s\ndhcp-leasefile=%s\n\n", n->pid_file, n->lease_file);
 }
 
+static const char *domain(const DnsmasqNetwork *n) {
+        return n->domain ?: n->name;
+}
+
 static void write_dns(FILE *f, const DnsmasqNetwork *n) {
-        fputs("# Names: the network's containers as NAME.NETWORK and NAME, from sysctr's hosts file\n"
+        fputs("# Names: the network's containers as NAME.DOMAIN and NAME, from sysctr's hosts file\n"
               "# (reread on SIGHUP). Not the host's /etc/hosts: its names are the host's business.\n"
               "# Nothing about this domain, no plain name and no private reverse lookup goes upstream.\n",
               f);
         fprintf(f, "no-hosts\naddn-hosts=%s\ndomain=%s\nlocal=/%s/\ndomain-needed\nbogus-priv\n\n",
-                n->hosts_file, n->name, n->name);
+                n->hosts_file, domain(n), domain(n));
 
         if (n->servers) {
                 fputs("# Upstream: the servers sysctr was given, nothing from resolv.conf.\nno-resolv\n", f);
@@ -188,7 +193,7 @@ static int hosts_file_build(const DnsmasqNetwork *n, const DnsmasqHost *hosts, s
         size_t size;
         int r;
 
-        if (!network_name_is_valid(n->name))
+        if (!network_name_is_valid(n->name) || (n->domain && !hostname_is_valid(n->domain)))
                 return -EINVAL;
         for (size_t i = 0; i < n_hosts; i++) {
                 r = host_check(n, &hosts[i]);
@@ -213,11 +218,11 @@ static void write_host(FILE *f, const DnsmasqNetwork *n, const DnsmasqHost *h) {
         if (h->has_in4)
                 fprintf(f, "%s %s.%s %s\n",
                         in_addr_to_string(AF_INET, (const union in_addr_union *) &h->in4, a), h->name,
-                        n->name, h->name);
+                        domain(n), h->name);
         if (h->has_in6)
                 fprintf(f, "%s %s.%s %s\n",
                         in_addr_to_string(AF_INET6, (const union in_addr_union *) &h->in6, a), h->name,
-                        n->name, h->name);
+                        domain(n), h->name);
 }
 
 static void write_dhcp_host(FILE *f, const DnsmasqNetwork *n, const DnsmasqHost *h) {

@@ -13,7 +13,7 @@
  * Decisions (docs/networking.md has them with the reasons):
  * - dnsmasq binds only the bridge's own addresses (interface= with bind-dynamic, except-interface=lo),
  *   never 0.0.0.0:53: the host's own resolver and other networks' dnsmasqs keep their ports.
- * - Names: each container as NAME.NETWORK and NAME, from a hosts file that sysctrd writes
+ * - Names: each container as NAME.DOMAIN (the network's name unless it names a domain) and NAME, from a hosts file that sysctrd writes
  *   (addn-hosts=, reread on SIGHUP). The host's /etc/hosts is not served to containers (no-hosts):
  *   it holds the host's private names. Queries for NETWORK never go upstream (local=/NETWORK/), and
  *   neither do plain names (domain-needed) nor private reverse lookups (bogus-priv).
@@ -37,7 +37,8 @@ typedef struct DnsmasqHost {
 } DnsmasqHost;
 
 typedef struct DnsmasqNetwork {
-        const char *name;                       /* the network's name, also the DNS domain */
+        const char *name;                       /* the network's name */
+        const char *domain;                     /* the containers' DNS domain; NULL: the name */
         const char *ifname;                     /* its bridge */
         InAddrPrefix subnet4, subnet6;          /* family 0: none (at least one is required) */
         union in_addr_union gateway4, gateway6; /* the bridge's addresses in them */
@@ -54,7 +55,7 @@ typedef struct DnsmasqNetwork {
  * address). */
 int dnsmasq_config_build(const DnsmasqNetwork *n, char **ret);
 
-/* The hosts file (addn-hosts=): "ADDRESS NAME.NETWORK NAME" per address of each host. -EDOM if an
+/* The hosts file (addn-hosts=): "ADDRESS NAME.DOMAIN NAME" per address of each host. -EDOM if an
  * address is outside the network's subnets, -EINVAL for a bad name. */
 int dnsmasq_hosts_build(const DnsmasqNetwork *n, const DnsmasqHost *hosts, size_t n_hosts, char **ret);
 

@@ -368,6 +368,11 @@ _noreturn_ static void exec_builder(const char *template, const char *image, con
 
         sigemptyset(&ss);
         (void) sigprocmask(SIG_SETMASK, &ss, NULL);
+        /* sysctrd ignores SIGPIPE, and exec keeps that: the builder's pipelines ("... | head") would
+         * see EPIPE errors instead of the quiet end that shells expect. */
+        for (int sig = 1; sig < _NSIG; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        (void) signal(sig, SIG_DFL);
         /* A process group of its own, so that a cancel reaches everything the builder runs. */
         (void) setpgid(0, 0);
         if (asprintf(&builder, "%s/%s/build", sysctr_template_dir(), template) < 0 ||

@@ -67,10 +67,10 @@ int job_new(Manager *m, JobType type, const char *target, const char *object, Jo
                 job_free(j);
                 return r;
         }
-        log_debug("New %s job %" PRIu32 " for %s.", job_type_to_string(type), j->id, target);
+        log_debug("New %s job %" PRIu32 " for %s.", strna(job_type_to_string(type)), j->id, j->target);
         if (m->bus) {
                 (void) sd_bus_emit_signal(m->bus, SYSCTR_MANAGER_PATH, SYSCTR_MANAGER_INTERFACE, "JobNew", "uoss",
-                                          j->id, j->path, job_type_to_string(type), target);
+                                          j->id, j->path, strna(job_type_to_string(type)), j->target);
                 manager_emit_object_added(m, j->path);
         }
         *ret = j;
@@ -146,7 +146,7 @@ void job_release_start_slot(Job *j) {
 static void job_announce_and_free(Job *j, JobResult result, const char *error_name, const char *message) {
         Manager *m = j->manager;
 
-        log_debug("Job %" PRIu32 " (%s %s) ended: %s%s%s.", j->id, job_type_to_string(j->type), j->target,
+        log_debug("Job %" PRIu32 " (%s %s) ended: %s%s%s.", j->id, strna(job_type_to_string(j->type)), j->target,
                   job_result_to_string(result), message ? ": " : "", strempty(message));
         if (m->bus) {
                 manager_emit_object_removed(m, j->path);

@@ -14,6 +14,7 @@ manager_libsysctrd_a_SOURCES = \
 	manager/job.c manager/job.h \
 	manager/job-dbus.c \
 	manager/process.c manager/process.h \
+	manager/guestcheck.c manager/guestcheck.h \
 	manager/process-dbus.c \
 	manager/console.c \
 	manager/logs.c manager/logs.h \
@@ -25,9 +26,14 @@ manager_libsysctrd_a_SOURCES = \
 	manager/image.c manager/image.h \
 	manager/image-dbus.c manager/image-dbus.h \
 	manager/idrange.c manager/idrange.h \
-	manager/host-limits.c manager/host-limits.h
+	manager/host-limits.c manager/host-limits.h \
+	manager/network.c manager/network.h \
+	manager/network-link.c \
+	manager/network-nft.c \
+	manager/dnsmasq.c \
+	manager/network-dbus.c
 manager_libsysctrd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
-SYSCTRD_LIBS = manager/libsysctrd.a $(COMMON_LIBS)
+SYSCTRD_LIBS = manager/libsysctrd.a $(NET_LIBS) $(RTNL_LIBS) $(COMMON_LIBS)
 
 sbin_PROGRAMS += sysctrd
 sysctrd_SOURCES = manager/sysctrd.c
@@ -66,8 +72,9 @@ test_host_limits_LDADD = $(SYSCTRD_LIBS)
 noinst_LIBRARIES += manager/libsysctr-net.a
 manager_libsysctr_net_a_SOURCES = \
 	manager/ipam.c manager/ipam.h \
+	manager/network-alloc.c manager/network-alloc.h \
 	manager/dnsmasq-config.c manager/dnsmasq-config.h \
-	manager/nft.h manager/nft-plan.c manager/nft.c
+	manager/nft.h manager/nft-plan.c manager/nft-doctor.c manager/nft.c
 manager_libsysctr_net_a_CFLAGS = $(AM_CFLAGS) $(NFTNL_CFLAGS) $(MNL_CFLAGS)
 NET_LIBS = manager/libsysctr-net.a $(NFTNL_LIBS) $(MNL_LIBS)
 EXTRA_DIST += docs/networking.md

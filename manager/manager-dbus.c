@@ -9,6 +9,7 @@
 #include "logs.h"
 #include "manager.h"
 #include "name.h"
+#include "network.h"
 #include "polkit.h"
 #include "process.h"
 #include "strv.h"
@@ -309,6 +310,16 @@ static const sd_bus_vtable manager_vtable[] = {
                                 UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("GetJob", SD_BUS_ARGS("u", id), SD_BUS_RESULT("o", job), method_get_job, UNPRIV),
         SD_BUS_METHOD_WITH_ARGS("CancelJob", SD_BUS_ARGS("u", id), SD_BUS_NO_RESULT, method_cancel_job, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("CreateNetwork", SD_BUS_ARGS("s", name, "a{sv}", options), SD_BUS_RESULT("o", network),
+                                method_create_network, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("DeleteNetwork", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_delete_network,
+                                UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("GetNetwork", SD_BUS_ARGS("s", name), SD_BUS_RESULT("o", network), method_get_network,
+                                UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("ListNetworks", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ssso)", networks),
+                                method_list_networks, UNPRIV),
+        SD_BUS_METHOD_WITH_ARGS("NetworkDoctor", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sss)", findings),
+                                method_network_doctor, UNPRIV),
         SD_BUS_SIGNAL_WITH_ARGS("ImageBuildProgress", SD_BUS_ARGS("s", image, "s", line), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ContainerNew", SD_BUS_ARGS("s", name, "o", container), 0),
         SD_BUS_SIGNAL_WITH_ARGS("ContainerRemoved", SD_BUS_ARGS("s", name, "o", container), 0),
@@ -335,6 +346,8 @@ static const ObjectType object_types[] = {
           process_node_enumerator },
         { SYSCTR_LOGWATCH_PATH_PREFIX, SYSCTR_LOGWATCH_INTERFACE, log_watch_vtable, log_watch_object_find,
           log_watch_node_enumerator },
+        { SYSCTR_NETWORK_PATH_PREFIX, SYSCTR_NETWORK_INTERFACE, network_vtable, network_object_find,
+          network_node_enumerator },
 };
 
 int manager_bus_register(Manager *m) {

@@ -6,6 +6,7 @@
 #include <systemd/sd-event.h>
 
 #include "hashmap.h"
+#include "ipam.h"
 #include "macro.h"
 
 /* sysctrd's core. manager.c: the Manager, startup and the event loop; manager-dbus.c: its bus
@@ -17,6 +18,7 @@ typedef struct Backend Backend;
 typedef struct Container Container;
 typedef struct ImageBuild ImageBuild;
 typedef struct Job Job;
+typedef struct Network Network;
 typedef struct PolkitQuery PolkitQuery;
 typedef struct Process Process;
 
@@ -58,9 +60,16 @@ typedef struct Manager {
         sd_event_source *inotify_source;
 
         char **host_warnings;           /* host limits that are short (HostWarnings), NULL: none */
+        void *guest_checks;             /* guestcheck.c: the checks still running */
 
         sd_bus_slot *job_removed_slot;  /* systemd mode */
         PolkitQuery *polkit_queries;    /* callers waiting for polkit's answer */
+
+        /* Networks (network.h) */
+        Hashmap *networks;              /* name → Network */
+        bool networks_ready;            /* set up at start: changes now go to the host */
+        bool has_ula_global_id;
+        uint8_t ula_global_id[IPAM_ULA_GLOBAL_ID_SIZE];
 } Manager;
 
 int manager_new(ManagerMode mode, Manager **ret);
@@ -112,3 +121,11 @@ void manager_emit_object_removed(Manager *m, const char *path);
                        (container_name) ? POLKIT_RERUN_CONTAINER : POLKIT_RERUN_MANAGER, error)
 #define AUTHORIZE_BY_NAME(m, message, action, handler, container_name, error) \
         AUTHORIZE_FULL(m, message, action, handler, container_name, POLKIT_RERUN_MANAGER, error)
+/* A manager method about the network named in its arguments (org.sysctr1.manage-networks). */
+#define AUTHORIZE_NETWORK(m, message, handler, network_name, error)                                     \
+        do {                                                                                            \
+                int _r_ = manager_authorize_object((m), (message), SYSCTR_POLKIT_MANAGE_NETWORKS,       \
+                                                   (handler), "network", (network_name), (error));      \
+                if (_r_ <= 0)                                                                           \
+                        return _r_ < 0 ? _r_ : 1;                                                       \
+        } while (0)

@@ -7,6 +7,7 @@
 
 #include "in-addr-util.h"
 #include "macro.h"
+#include "port-spec.h"
 
 /* sysctr's nftables table, "inet sysctr": the forwarding, NAT, published ports and filtering of
  * every bridge network, in one table of our own that we replace or change atomically and that
@@ -36,24 +37,20 @@ typedef enum NftNetworkType {
 const char *nft_network_type_to_string(NftNetworkType t) _const_;
 NftNetworkType nft_network_type_from_string(const char *s) _pure_;
 
-/* A published port: --publish [HOST_ADDRESS:]HOST_PORT:CONTAINER_PORT[/tcp|/udp]. */
-typedef struct NftPort {
-        uint8_t protocol;                 /* IPPROTO_TCP or IPPROTO_UDP */
-        int host_family;                  /* 0: every host address, both families; else only */
-        union in_addr_union host_address; /* this address (and so only this family) */
-        uint16_t host_port;
-        uint16_t container_port;
-} NftPort;
+/* A published port: --publish [HOST_ADDRESS:]HOST_PORT:CONTAINER_PORT[/tcp|/udp] (common/port-spec.h,
+ * which the config shares). */
+typedef PortSpec NftPort;
 
-/* "8080:80", "8080:80/udp", "127.0.0.1:8080:80/tcp", "[fd00::1]:8080:80". Ports 1..65535.
- * -EINVAL for anything else. */
-int nft_port_from_string(const char *s, NftPort *ret);
-/* The same syntax back, e.g. "[fd00::1]:8080:80/tcp". */
-#define NFT_PORT_STRLEN (IN_ADDR_STRLEN + 24)
-const char *nft_port_to_string(const NftPort *p, char buf[static NFT_PORT_STRLEN]);
-/* Two ports that cannot both be published: same protocol and host port, and host addresses that
- * meet (every address meets every address). */
-bool nft_ports_conflict(const NftPort *a, const NftPort *b) _pure_;
+#define NFT_PORT_STRLEN PORT_SPEC_STRLEN
+static inline int nft_port_from_string(const char *s, NftPort *ret) {
+        return port_spec_from_string(s, ret);
+}
+static inline const char *nft_port_to_string(const NftPort *p, char buf[static NFT_PORT_STRLEN]) {
+        return port_spec_to_string(p, buf);
+}
+static inline bool nft_ports_conflict(const NftPort *a, const NftPort *b) {
+        return port_specs_conflict(a, b);
+}
 
 /* A host service the containers of a network may reach on the host (--allow-host tcp/22). */
 typedef struct NftHostService {
@@ -331,11 +328,31 @@ typedef struct NftDoctorFacts {
         int ip_forward;              /* net.ipv4.ip_forward; -1: unknown */
         int ipv6_forwarding;         /* net.ipv6.conf.all.forwarding; -1: unknown */
         int bridge_nf_call_iptables; /* br_netfilter; -1: not loaded */
+        char * const *bridges;       /* sysctr's bridges, for the remedies (NULL: "BRIDGE") */
 } NftDoctorFacts;
 
 /* The sysctl facts of the namespace netns_fd (-1: the caller's). */
 int nft_doctor_facts_read(int netns_fd, NftDoctorFacts *facts);
-/* One finding a line, e.g. "table ip filter, chain FORWARD: hook forward, policy drop: forwarded
- * traffic of sysctr's bridges is dropped there unless that chain accepts it". An empty vector
- * when all is well. Pure. */
-int nft_doctor(const NftDoctorFacts *facts, char ***ret_findings);
+
+typedef enum NftSeverity {
+        NFT_SEVERITY_ERROR,   /* traffic of sysctr's networks is dropped */
+        NFT_SEVERITY_WARNING, /* a part of it is (DNS, DHCP), or will be in some cases */
+        NFT_SEVERITY_INFO,    /* worth knowing; nothing is broken by it alone */
+        _NFT_SEVERITY_MAX,
+        _NFT_SEVERITY_INVALID = -EINVAL,
+} NftSeverity;
+
+const char *nft_severity_to_string(NftSeverity s) _const_;
+
+typedef struct NftFinding {
+        NftSeverity severity;
+        char *problem; /* "table ip filter, chain FORWARD: hook forward, policy drop: ..." */
+        char *remedy;  /* what the administrator can do, as commands where there are some */
+} NftFinding;
+
+void nft_findings_free(NftFinding *f, size_t n);
+
+/* What breaks our traffic on this host, most severe first: a foreign base chain with policy drop
+ * on the forward or input hook (recognizing Docker's, ufw's and firewalld's for the remedy),
+ * forwarding switched off, br_netfilter. None (*ret_n = 0) when all is well. Pure (nft-doctor.c). */
+int nft_doctor(const NftDoctorFacts *facts, NftFinding **ret, size_t *ret_n);

@@ -3,7 +3,9 @@
 #include <stdio.h>
 
 #include "bind.h"
+#include "network-config.h"
 #include "options.h"
+#include "port-spec.h"
 #include "parse-util.h"
 #include "signal-util.h"
 #include "strv.h"
@@ -28,7 +30,12 @@ static const Option options[] = {
         { "privileged", OPTION_PRIVILEGED, "b" },
         { "id-base", OPTION_ID_BASE, "u" },
         { "shared-ids", OPTION_SHARED_IDS, "b" },
+        { "networks", OPTION_NETWORKS, "as" },
+        { "publish", OPTION_PUBLISH, "as" },
+        { "allow-host", OPTION_ALLOW_HOST, "b" },
 };
+
+#define STRV_OPTIONS (OPTION_INIT | OPTION_BINDS | OPTION_NETWORKS | OPTION_PUBLISH)
 
 static int invalid(sd_bus_error *error, const char *key, const char *value, const char *hint) {
         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid value \"%s\" for \"%s\": %s.", value,
@@ -116,6 +123,69 @@ static int parse_binds(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *er
         return 0;
 }
 
+/* The attachments, or one mode word alone; what the networks were before is replaced. */
+static int parse_networks(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = NULL;
+        ContainerNetwork *list = NULL;
+        size_t n = 0;
+        int r;
+
+        r = read_strv_variant(m, &l);
+        if (r < 0)
+                return r;
+        list = calloc(strv_length(l) + 1, sizeof(ContainerNetwork));
+        if (!list)
+                return -ENOMEM;
+        cfg->network_mode = NETWORK_MODE_PRIVATE;
+        cfg->network_container = mfree(cfg->network_container);
+        STRV_FOREACH(s, l) {
+                _cleanup_free_ char *err = NULL, *other = NULL;
+                NetworkMode mode;
+
+                r = network_attachment_from_string(*s, &mode, &list[n], &other, &err);
+                if (r == -EINVAL)
+                        r = sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid network \"%s\": %s.", *s,
+                                              strna(err));
+                else if (r >= 0 && mode != NETWORK_MODE_PRIVATE && strv_length(l) > 1)
+                        r = sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                              "Network \"%s\" must be the only one: it names the namespace itself "
+                                              "(host, none or container:NAME).", *s);
+                if (r < 0) {
+                        container_networks_free(list, n);
+                        return r;
+                }
+                if (mode == NETWORK_MODE_PRIVATE)
+                        n++;
+                else {
+                        cfg->network_mode = mode;
+                        cfg->network_container = TAKE_PTR(other);
+                }
+        }
+        container_networks_free(cfg->networks, cfg->n_networks);
+        cfg->networks = list;
+        cfg->n_networks = n;
+        return 0;
+}
+
+static int parse_publish(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = read_strv_variant(m, &l);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(p, l) {
+                PortSpec spec;
+
+                if (port_spec_from_string(*p, &spec) < 0)
+                        return invalid(error, "publish", *p,
+                                       "expected [ADDRESS:]HOST-PORT:CONTAINER-PORT[/tcp|/udp] such as 8080:80");
+        }
+        strv_free(cfg->publish);
+        cfg->publish = strv_length(l) > 0 ? TAKE_PTR(l) : NULL;
+        return 0;
+}
+
 static int parse_init(ContainerConfig *cfg, sd_bus_message *m, sd_bus_error *error) {
         _cleanup_strv_free_ char **l = NULL;
         int r;
@@ -152,6 +222,16 @@ static int parse_one(ContainerConfig *cfg, OptionExtra *extra, sd_bus_message *m
                 return parse_init(cfg, m, error);
         case OPTION_BINDS:
                 return parse_binds(cfg, m, error);
+        case OPTION_NETWORKS:
+                return parse_networks(cfg, m, error);
+        case OPTION_PUBLISH:
+                return parse_publish(cfg, m, error);
+        case OPTION_ALLOW_HOST:
+                r = sd_bus_message_read(m, "v", "b", &b);
+                if (r < 0)
+                        return r;
+                cfg->allow_host = b;
+                return 0;
         case OPTION_STOP_SIGNAL:
                 r = sd_bus_message_read(m, "v", "s", &s);
                 if (r < 0)
@@ -232,16 +312,17 @@ int options_parse(ContainerConfig *cfg, sd_bus_message *message, OptionMask allo
                                                  "Unknown option \"%s\" (known: %s).", key,
                                                  allowed & OPTION_RELEASE ?
                                                  "release, hostname, init, stop-signal, stop-timeout, autostart, "
-                                                 "memory, cpus, pids, binds, privileged, id-base, shared-ids" :
+                                                 "memory, cpus, pids, binds, privileged, id-base, shared-ids, "
+                                                 "networks, publish, allow-host" :
                                                  "hostname, init, stop-signal, stop-timeout, autostart, memory, "
-                                                 "cpus, pids, binds");
+                                                 "cpus, pids, binds, networks, publish, allow-host");
                 if (given & o->mask)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Option \"%s\" is given twice.",
                                                  key);
                 r = sd_bus_message_peek_type(message, NULL, &contents);
                 if (r < 0)
                         return r;
-                if (o->mask & (OPTION_INIT | OPTION_BINDS) ? !streq(contents, "as")
+                if (o->mask & STRV_OPTIONS ? !streq(contents, "as")
                                            : strlen(contents) != 1 || !strchr(o->types, contents[0]))
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                  "Option \"%s\" cannot be of type '%s'.", key, contents);

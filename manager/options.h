@@ -14,6 +14,10 @@
  *   privileged b (create only: no user namespace; the guest's root is the host's)
  *   id-base u (create only: the first of the 65,536 host IDs of its user namespace, instead of one
  *              that sysctrd allocates)     shared-ids b (create only: id-base may overlap another's)
+ *   networks as ("NETWORK[:ip=A,ip6=A,mac=M]" each, or one of "host", "none", "container:NAME";
+ *                replaces the list; network-config.h)
+ *   publish as ("[ADDR:]HOST:CONTAINER[/tcp|/udp]", replaces the list; port-spec.h)
+ *   allow-host b
  *
  * For SetContainer, memory/cpus/pids "infinity" (or 0) removes the limit. */
 
@@ -31,8 +35,12 @@ typedef enum OptionMask {
         OPTION_PRIVILEGED = 1 << 10,
         OPTION_ID_BASE = 1 << 11,
         OPTION_SHARED_IDS = 1 << 12,
+        OPTION_NETWORKS = 1 << 13,
+        OPTION_PUBLISH = 1 << 14,
+        OPTION_ALLOW_HOST = 1 << 15,
         OPTION_LIMITS = OPTION_MEMORY | OPTION_CPUS | OPTION_PIDS,
-        OPTIONS_CREATE = (1 << 13) - 1,
+        OPTION_NETWORKING = OPTION_NETWORKS | OPTION_PUBLISH | OPTION_ALLOW_HOST,
+        OPTIONS_CREATE = (1 << 16) - 1,
         OPTIONS_SET = OPTIONS_CREATE & ~(OPTION_RELEASE | OPTION_PRIVILEGED | OPTION_ID_BASE | OPTION_SHARED_IDS),
 } OptionMask;
 

@@ -10,7 +10,8 @@ struct PolkitQuery {
         Manager *manager;
         sd_bus_message *message;
         char *action;
-        char *container_name;
+        const char *details_key;        /* "container", "network": static strings */
+        char *container_name;           /* the object's name, whatever its kind */
         PolkitRerun rerun;
         AuthorizedHandler handler;
         sd_bus_slot *slot;
@@ -134,7 +135,7 @@ static int check_authorization_async(Manager *m, PolkitQuery *q) {
         if (r < 0)
                 return r;
         if (q->container_name)
-                r = sd_bus_message_append(call, "a{ss}", 1, "container", q->container_name);
+                r = sd_bus_message_append(call, "a{ss}", 1, q->details_key, q->container_name);
         else
                 r = sd_bus_message_append(call, "a{ss}", 0);
         if (r < 0)
@@ -148,8 +149,8 @@ static int check_authorization_async(Manager *m, PolkitQuery *q) {
         return sd_bus_call_async(m->bus, &q->slot, call, on_check_authorization, q, 5 * 60 * USEC_PER_SEC);
 }
 
-int manager_authorize(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
-                      const char *container_name, PolkitRerun rerun, sd_bus_error *error) {
+static int authorize(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
+                     const char *details_key, const char *container_name, PolkitRerun rerun, sd_bus_error *error) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
         PolkitQuery *q;
         uid_t uid;
@@ -177,6 +178,7 @@ int manager_authorize(Manager *m, sd_bus_message *message, const char *action, A
         q->handler = handler;
         q->message = sd_bus_message_ref(message);
         q->action = strdup(action);
+        q->details_key = details_key;
         q->container_name = container_name ? strdup(container_name) : NULL;
         q->rerun = rerun;
         if (!q->action || (container_name && !q->container_name)) {
@@ -191,4 +193,14 @@ int manager_authorize(Manager *m, sd_bus_message *message, const char *action, A
         q->next = m->polkit_queries;
         m->polkit_queries = q;
         return 0;
+}
+
+int manager_authorize(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
+                      const char *container_name, PolkitRerun rerun, sd_bus_error *error) {
+        return authorize(m, message, action, handler, "container", container_name, rerun, error);
+}
+
+int manager_authorize_object(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
+                             const char *key, const char *name, sd_bus_error *error) {
+        return authorize(m, message, action, handler, key, name, POLKIT_RERUN_MANAGER, error);
 }

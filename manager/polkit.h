@@ -28,5 +28,9 @@ typedef enum PolkitRerun {
 /* 1: go on; 0: a polkit query is running, return 1 from the method handler; < 0: error is set. */
 int manager_authorize(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
                       const char *container_name, PolkitRerun rerun, sd_bus_error *error);
+/* The same about another kind of object: the details carry key = name ("network" = "lan0"); the
+ * handler runs again with the manager. */
+int manager_authorize_object(Manager *m, sd_bus_message *message, const char *action, AuthorizedHandler handler,
+                             const char *key, const char *name, sd_bus_error *error);
 
 void polkit_queries_free(Manager *m);

@@ -360,7 +360,7 @@ static int strv_push_format(char ***l, const char *format, ...) {
         return strv_push(l, s);
 }
 
-static int build_argv(Container *c, const ProcessRequest *req, char ***ret) {
+int process_build_argv(Container *c, const ProcessRequest *req, char ***ret) {
         _cleanup_strv_free_ char **argv = NULL;
         const char *delay = getenv("SYSCTR_TEST_ENTER_DELAY_MS");
         int r;
@@ -398,7 +398,7 @@ static int build_argv(Container *c, const ProcessRequest *req, char ***ret) {
 
 /* In the child of fork(): the descriptors of the protocol, then sysctr-enter from its memfd. Only
  * async-signal-safe calls from here on. */
-_noreturn_ static void exec_helper(int enter_fd, int stdio[3], int control_fd, int leader_fd, char **argv) {
+_noreturn_ void process_exec_helper(int enter_fd, int stdio[3], int control_fd, int leader_fd, char **argv) {
         static char *empty_env[] = { NULL };
         EnterMessage msg = { .type = ENTER_FAILED, .failure = ENTER_FAILURE_ENTER };
         /* 0-4 as the protocol says, 5 the memfd to execute (close-on-exec: it must not reach the
@@ -474,7 +474,7 @@ int process_start(Container *c, sd_bus_message *message, const ProcessRequest *r
         r = container_open_leader(c, &leader_fd, error);
         if (r < 0)
                 return r;
-        r = build_argv(c, req, &argv);
+        r = process_build_argv(c, req, &argv);
         if (r < 0)
                 return r;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, control) < 0)
@@ -497,7 +497,7 @@ int process_start(Container *c, sd_bus_message *message, const ProcessRequest *r
         if (pid < 0)
                 return -errno;
         if (pid == 0)
-                exec_helper(m->enter_fd, stdio, control[1], leader_fd, argv);
+                process_exec_helper(m->enter_fd, stdio, control[1], leader_fd, argv);
 
         p->helper_pid = pid;
         r = sd_event_add_child(m->event, &p->helper_source, pid, WEXITED, on_helper_exit, p);

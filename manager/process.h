@@ -77,6 +77,11 @@ void manager_free_processes(Manager *m);
 /* Load SYSCTR_ENTER into a sealed memfd, once, at startup. */
 int manager_load_enter_binary(Manager *m);
 
+/* For sysctrd's own commands in a container (guestcheck.c): sysctr-enter's arguments for req, and
+ * what the child of fork() runs: sysctr-enter from its memfd with the protocol's descriptors. */
+int process_build_argv(Container *c, const ProcessRequest *req, char ***ret);
+_noreturn_ void process_exec_helper(int enter_fd, int stdio[3], int control_fd, int leader_fd, char **argv);
+
 /* process-dbus.c */
 extern const sd_bus_vtable process_vtable[];
 int process_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,

@@ -4,6 +4,7 @@
 #include "container.h"
 #include "log.h"
 #include "manager.h"
+#include "network.h"
 #include "options.h"
 #include "paths.h"
 
@@ -41,6 +42,17 @@ int container_method_set(Container *c, sd_bus_message *message, sd_bus_error *er
         r = container_config_verify(new, &err);
         if (r < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s", err ?: "Invalid configuration.");
+        /* Its links are made when it starts: they change while it is stopped. Published ports and host
+         * access are elements of our table, which change at once. */
+        if ((given & OPTION_NETWORKS) && container_is_active(c))
+                return sd_bus_error_setf(error, SYSCTR_ERROR_CONTAINER_RUNNING,
+                                         "Container \"%s\" is %s: its networks change while it is stopped.", c->name,
+                                         container_state_to_string(c->state));
+        if (given & OPTION_NETWORKING) {
+                r = network_prepare_container(c->manager, new, c->config, given & OPTION_NETWORKS, error);
+                if (r < 0)
+                        return r;
+        }
         path = sysctr_container_config_path(c->name);
         if (!path)
                 return -ENOMEM;
@@ -65,8 +77,11 @@ int container_method_set(Container *c, sd_bus_message *message, sd_bus_error *er
                 return r;
         }
         TAKE_PTR(new);
+        if (given & OPTION_NETWORKING)
+                network_container_changed(c, old);
         log_container_info(c->name, "Changed the configuration of container %s.", c->name);
         container_send_changed(c, "Hostname", "Init", "Binds", "Autostart", "StopSignal", "StopTimeoutUSec",
-                               "MemoryMax", "CPUQuotaPerSecUSec", "TasksMax", NULL);
+                               "MemoryMax", "CPUQuotaPerSecUSec", "TasksMax", "Addresses", "Networks", "NetworkMode",
+                               "Publish", "AllowHost", NULL);
         return sd_bus_reply_method_return(message, NULL);
 }

@@ -188,6 +188,7 @@ class OverviewTab {
                 const running = c.State === "running";
                 const rows = [
                         [_("State"), c.State ? fmt.stateLabel(c.State) : ""],
+                        [_("Guest's systemd"), c.GuestState || ""],
                         [_("Why"), c.Result],
                         [_("Template"), c.Template + (c.Release ? " " + c.Release : "")],
                         [_("Image"), c.Image],
@@ -198,6 +199,8 @@ class OverviewTab {
                         [_("Tasks"), running ? fmt.count(u.TasksCurrent) : ""],
                         [_("Leader PID"), c.Leader ? String(c.Leader) : ""],
                         [_("Unit"), c.Unit],
+                        [_("User namespace"), c.Privileged ? _("none: privileged, the host's root inside")
+                                                           : (c.IdCount ? format(_("host IDs $0–$1"), c.IdBase, c.IdBase + c.IdCount - 1) : "")],
                         [_("ID"), c.Id],
                         [_("Created"), fmt.timestamp(c.CreationTimestamp)],
                         [_("Last started"), fmt.timestamp(c.LastStartTimestamp)],

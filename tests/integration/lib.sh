@@ -6,6 +6,9 @@
 # dir, speaks TAP, and cleans up on every exit path: it stops the instance's containers, kills the
 # daemons it started, removes the cgroups it made and the temp dir, then checks (as TAP tests) that
 # nothing was left behind: no mount mentioning the temp dir, no agent of this instance, no cgroup.
+# As root, sysctrd runs in a network namespace of the instance's own (sysctr-test-PID): its
+# default bridge, its nftables table and its dnsmasq never touch the host's network, and the
+# agents it spawns (and so the containers' links) live there too. Cleanup removes the namespace.
 #
 # Usage in a test:
 #       . "$(dirname "$0")/../integration/lib.sh"   (or ./lib.sh)
@@ -37,108 +40,12 @@ SYSCTRD_PID=
 DBUS_PID=
 CG_NAME="sysctr-test-$$"
 CG_ROOT=                # the cgroup2 directory of this instance (cleanup removes it)
+NETNS=                  # root: the network namespace sysctrd runs in (/run/netns/$NETNS)
 
 # ---------------------------------------------------------------------------------------------------
-# TAP
-_tap_n=0
-_tap_failed=0
-_tap_done=0
-_tap_skip_all=
-
-diag() { local l; while IFS= read -r l; do echo "# $l"; done <<< "$*"; }
-
-_tap_result() {         # _tap_result STATUS(0=ok) DESCRIPTION
-        _tap_n=$((_tap_n + 1))
-        if [ "$1" -eq 0 ]; then
-                echo "ok $_tap_n - $2"
-        else
-                echo "not ok $_tap_n - $2"
-                _tap_failed=$((_tap_failed + 1))
-        fi
-}
-
-pass() { _tap_result 0 "$1"; }
-skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $1"; }
-fail() { _tap_result 1 "$1"; [ $# -lt 2 ] || diag "$2"; }
-
-# ok DESCRIPTION CMD [ARGS...]: passes if CMD succeeds; its output is shown as diagnostics on failure.
-ok() {
-        local desc=$1 o s
-        shift
-        o=$("$@" 2>&1)
-        s=$?
-        _tap_result "$s" "$desc"
-        [ "$s" -eq 0 ] || diag "command: $* (exit $s)" "$o"
-        return "$s"
-}
-
-# not_ok DESCRIPTION CMD...: passes if CMD fails.
-not_ok() {
-        local desc=$1 o s
-        shift
-        o=$("$@" 2>&1)
-        s=$?
-        [ "$s" -ne 0 ]
-        _tap_result $? "$desc"
-        [ "$s" -ne 0 ] || diag "command: $* unexpectedly succeeded" "$o"
-        [ "$s" -ne 0 ]
-}
-
-is() {                  # is GOT EXPECTED DESCRIPTION
-        [ "$1" = "$2" ]
-        _tap_result $? "$3"
-        [ "$1" = "$2" ] || diag "got:      '$1'" "expected: '$2'"
-        [ "$1" = "$2" ]
-}
-
-isnt() {                # isnt GOT UNEXPECTED DESCRIPTION
-        [ "$1" != "$2" ]
-        _tap_result $? "$3"
-        [ "$1" != "$2" ] || diag "got '$1', expected anything else"
-        [ "$1" != "$2" ]
-}
-
-like() {                # like GOT ERE DESCRIPTION
-        local s=0
-        printf '%s\n' "$1" | grep -Eq -- "$2" || s=1
-        _tap_result "$s" "$3"
-        [ "$s" -eq 0 ] || diag "got:      '$1'" "expected to match /$2/"
-        return "$s"
-}
-
-unlike() {              # unlike GOT ERE DESCRIPTION
-        local s=0
-        printf '%s\n' "$1" | grep -Eq -- "$2" && s=1
-        _tap_result "$s" "$3"
-        [ "$s" -eq 0 ] || diag "got:      '$1'" "expected not to match /$2/"
-        return "$s"
-}
-
-# Numeric comparisons, decimals allowed: cmp_ok GOT OP EXPECTED DESCRIPTION (OP: < <= > >= == !=)
-cmp_ok() {
-        local s=0
-        awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
-                if (a !~ /^-?[0-9]+(\.[0-9]+)?$/) exit 1
-                r = (op == "<") ? a < b : (op == "<=") ? a <= b : (op == ">") ? a > b : \
-                    (op == ">=") ? a >= b : (op == "==") ? a == b : (op == "!=") ? a != b : 0
-                exit !r }' || s=1
-        _tap_result "$s" "$4"
-        [ "$s" -eq 0 ] || diag "got '$1', expected $2 $3"
-        return "$s"
-}
-
-bail() {
-        echo "Bail out! $*"
-        _tap_done=1     # no plan: the driver reports the bail-out
-        exit 1
-}
-
-skip_all() {
-        echo "1..0 # SKIP $*"
-        _tap_skip_all=1
-        _tap_done=1
-        exit 0
-}
+# TAP: ok, not_ok, is, isnt, like, unlike, cmp_ok, pass, fail, skip, diag, bail, skip_all, tap_end.
+# shellcheck source=../tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 # ---------------------------------------------------------------------------------------------------
 # Running things
@@ -353,10 +260,26 @@ sysctrd_has_name() {
                 NameHasOwner s org.sysctr1 2>/dev/null | grep -qx 'b true'
 }
 
+# in_netns CMD...: run CMD in the instance's network namespace (only that: nsenter keeps the mount
+# namespace, where "ip netns exec" would remount /sys without the cgroup file systems).
+in_netns() {
+        if [ -n "$NETNS" ]; then
+                nsenter --net="/run/netns/$NETNS" "$@"
+        else
+                "$@"
+        fi
+}
+
 # Start sysctrd in the background and wait until it owns org.sysctr1. Standalone mode even on a
 # systemd host (a CI runner): the private bus has no systemd to start units with.
 start_sysctrd() {
-        "$top_builddir/sysctrd" --mode=standalone >>"$T/sysctrd.log" 2>&1 &
+        # Not through in_netns (a function would run in a subshell of its own): $! must be sysctrd,
+        # which nsenter becomes.
+        if [ -n "$NETNS" ]; then
+                nsenter --net="/run/netns/$NETNS" "$top_builddir/sysctrd" --mode=standalone >>"$T/sysctrd.log" 2>&1 &
+        else
+                "$top_builddir/sysctrd" --mode=standalone >>"$T/sysctrd.log" 2>&1 &
+        fi
         SYSCTRD_PID=$!
         if ! wait_for 10 sysctrd_has_name; then
                 diag "sysctrd log:" "$(tail -n 30 "$T/sysctrd.log")"
@@ -400,6 +323,12 @@ setup_instance() {
         local cg2
         cg2=$(_cg2_mount)
         [ -z "$cg2" ] || CG_ROOT="$cg2/$CG_NAME"
+        if is_root; then
+                require_commands ip nsenter
+                ip netns add "sysctr-test-$$" || bail "cannot create the network namespace sysctr-test-$$"
+                NETNS="sysctr-test-$$"
+                ip -n "$NETNS" link set lo up || bail "cannot bring up lo in $NETNS"
+        fi
 
         start_dbus
         start_sysctrd
@@ -456,6 +385,11 @@ instance_pids() {
                 p=${p%/environ}
                 [ "$p" != $$ ] && [ "$p" != "$BASHPID" ] && echo "$p"
         done
+}
+
+# Processes in the instance's network namespace (sysctrd, agents, dnsmasq: all ours).
+netns_pids() {
+        [ -n "$NETNS" ] && ip netns pids "$NETNS" 2>/dev/null
 }
 
 instance_agent_pids() {
@@ -547,9 +481,19 @@ _cleanup() {
                 _remove_cgroups
                 leaked=$(_instance_cgroups)
                 is "$leaked" "" "cleanup: $CG_NAME could be removed"
+                if [ -n "$NETNS" ]; then
+                        # What outlives sysctrd by design (the networks' dnsmasq) ends with the instance.
+                        for p in $(netns_pids); do kill_wait "$p" 5; done
+                        leaked=$(netns_pids)
+                        is "$leaked" "" "cleanup: no process is left in the network namespace $NETNS"
+                        ip netns del "$NETNS" 2>/dev/null
+                        leaked=$(ip netns list | awk -v n="$NETNS" '$1 == n')
+                        is "$leaked" "" "cleanup: the network namespace $NETNS is gone"
+                fi
 
                 # Then make sure, whatever the checks found.
-                for p in $(instance_pids); do kill -KILL "$p" 2>/dev/null; done
+                for p in $(instance_pids) $(netns_pids); do kill -KILL "$p" 2>/dev/null; done
+                [ -z "$NETNS" ] || ip netns del "$NETNS" 2>/dev/null
                 _instance_mounts | awk '{ print $5 }' | sort -r | while read -r p; do
                         umount -l "$p" 2>/dev/null
                 done
@@ -562,12 +506,7 @@ _cleanup() {
                         diag "not removing $T: mounts are left"
                 fi
         fi
-        if [ "$_tap_done" -eq 0 ]; then
-                echo "1..$_tap_n"
-                [ "$s" -eq 0 ] || diag "exited with status $s"
-        fi
-        [ "$_tap_failed" -eq 0 ] && [ "$s" -eq 0 ] && exit 0
-        exit 1
+        tap_end "$s"
 }
 
 # ---------------------------------------------------------------------------------------------------

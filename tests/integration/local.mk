@@ -8,10 +8,12 @@ INTEGRATION_TESTS = \
 	tests/integration/test-debian-boot.sh \
 	tests/integration/test-debian-confine.sh \
 	tests/integration/test-hostile-root.sh \
+	tests/integration/test-enter-hostile.sh \
 	tests/integration/test-debian-stop.sh \
 	tests/integration/test-debian-interactive.sh \
 	tests/integration/test-image-build.sh \
 	tests/integration/test-settings.sh \
+	tests/integration/test-host-limits.sh \
 	tests/integration/test-lifecycle.sh \
 	tests/integration/test-stop-timeout.sh \
 	tests/integration/test-reboot.sh \
@@ -19,6 +21,7 @@ INTEGRATION_TESTS = \
 	tests/integration/test-daemon-kill.sh \
 	tests/integration/test-parallel-create.sh \
 	tests/integration/test-net-dataplane.sh \
+	tests/integration/test-network.sh \
 	tests/integration/test-apply.sh \
 	tests/integration/test-hosts.sh \
 	tests/integration/test-move.sh
@@ -33,3 +36,33 @@ check_PROGRAMS += net-driver
 net_driver_SOURCES = tests/integration/net-driver.c
 net_driver_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
 net_driver_LDADD = $(NET_LIBS) $(RTNL_LIBS) $(COMMON_LIBS)
+
+# Load and scale (tests/integration/test-load.sh: 1,000 lifecycles and races; test-scale.sh: 100
+# Debian guests at once): minutes each on this 2-CPU machine, so a target of their own that
+# tools/run-tests runs after "make check".
+SCALE_TESTS = tests/integration/test-load.sh tests/integration/test-scale.sh
+EXTRA_DIST += $(SCALE_TESTS)
+CLEANFILES += $(SCALE_TESTS:.sh=.log) $(SCALE_TESTS:.sh=.trs)
+
+check-scale: all
+	@$(MKDIR_P) tests/integration
+	@failed=; for t in $(SCALE_TESTS); do \
+		$(AM_TESTS_ENVIRONMENT) $(LOG_DRIVER) --test-name $$t \
+			--log-file $${t%.sh}.log --trs-file $${t%.sh}.trs \
+			--color-tests no --enable-hard-errors yes --expect-failure no -- \
+			$(srcdir)/$$t; \
+		grep -q '^:test-result: \(FAIL\|ERROR\|XPASS\)' $${t%.sh}.trs && failed="$$failed $$t"; \
+	done; \
+	if test -n "$$failed"; then echo "check-scale: failures in$$failed; see their .log files" >&2; exit 1; fi
+.PHONY: check-scale
+
+# A static ptrace(2) probe for test-enter-hostile.sh, run inside guests.
+check_PROGRAMS += ptrace-probe
+ptrace_probe_SOURCES = tests/integration/ptrace-probe.c
+# Static and without the sanitizers (a static ASan binary cannot be linked; the guest has no libasan).
+ptrace_probe_CFLAGS = $(WARN_CFLAGS) -std=gnu11
+ptrace_probe_LDFLAGS = -static
+
+# Bash completion of container, template and image names from a running sysctrd.
+TESTS += tests/integration/test-completion-names.sh
+EXTRA_DIST += tests/integration/test-completion-names.sh

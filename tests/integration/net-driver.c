@@ -364,9 +364,9 @@ static int verb_nft_delete(void) {
 
 static int verb_doctor(void) {
         NftDoctorFacts facts = {};
-        _cleanup_strv_free_ char **findings = NULL;
         NftChainInfo *chains = NULL;
-        size_t n = 0;
+        NftFinding *findings = NULL;
+        size_t n = 0, n_findings = 0;
         int r;
 
         r = nft_chains_list(-1, &chains, &n);
@@ -376,12 +376,14 @@ static int verb_doctor(void) {
         facts.chains = chains;
         facts.n_chains = n;
         if (r >= 0)
-                r = nft_doctor(&facts, &findings);
+                r = nft_doctor(&facts, &findings, &n_findings);
         nft_chain_infos_free(chains, n);
         if (r < 0)
                 return fail(r, "doctor", NULL);
-        STRV_FOREACH (f, findings)
-                printf("%s\n", *f);
+        for (size_t i = 0; i < n_findings; i++)
+                printf("%s: %s\n  remedy: %s\n", nft_severity_to_string(findings[i].severity), findings[i].problem,
+                       findings[i].remedy);
+        nft_findings_free(findings, n_findings);
         return 0;
 }
 

@@ -1,10 +1,14 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Traffic helpers of test-net-dataplane.sh, run inside its network namespaces.
+"""Traffic helpers of test-net-dataplane.sh and test-network.sh, run inside network namespaces.
 
   net-peer.py serve TAG PORT [tcp|udp] [ADDRESS]   answer every connection/datagram with "TAG PEER"
   net-peer.py ask ADDRESS PORT [tcp|udp]           print the answer, or "error ERRNO NAME" (exit 1)
   net-peer.py syn IFNAME DST_MAC SRC_IP DST_IP PORT send one hand-made TCP SYN out of IFNAME
+  net-peer.py echo TAG PORT                        answer each line of a connection with "TAG PEER LINE"
+  net-peer.py hold ADDRESS PORT GOFILE             one connection: a line, then (once GOFILE exists)
+                                                   another; print both answers (a connection that
+                                                   must survive something happening in between)
 """
 import errno
 import os
@@ -64,6 +68,43 @@ def ask(address, port, proto="tcp"):
     return 1
 
 
+def echo(tag, port):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::", port))
+    s.listen(16)
+
+    def lines(c, peer):
+        with c, c.makefile("rw") as f:
+            for line in f:
+                f.write("%s %s %s\n" % (tag, peer_name(peer), line.strip()))
+                f.flush()
+
+    while True:
+        c, peer = s.accept()
+        threading.Thread(target=lines, args=(c, peer), daemon=True).start()
+
+
+def hold(address, port, gofile):
+    import time
+    try:
+        with socket.create_connection((address, port), timeout=5) as c, c.makefile("rw") as f:
+            f.write("first\n")
+            f.flush()
+            print(f.readline().strip(), flush=True)
+            while not os.path.exists(gofile):
+                time.sleep(0.1)
+            c.settimeout(5)
+            f.write("second\n")
+            f.flush()
+            print(f.readline().strip() or "error: connection closed", flush=True)
+        return 0
+    except OSError as e:
+        print("error %d %s" % (e.errno or 0, errno.errorcode.get(e.errno, "?")), flush=True)
+        return 1
+
+
 def checksum(data):
     if len(data) % 2:
         data += b"\0"
@@ -95,6 +136,10 @@ def main(argv):
         return serve(argv[1], int(argv[2]), *argv[3:5])
     if len(argv) >= 3 and argv[0] == "ask":
         return ask(argv[1], int(argv[2]), *argv[3:4])
+    if len(argv) == 3 and argv[0] == "echo":
+        return echo(argv[1], int(argv[2]))
+    if len(argv) == 4 and argv[0] == "hold":
+        return hold(argv[1], int(argv[2]), argv[3])
     if len(argv) == 6 and argv[0] == "syn":
         return syn(argv[1], argv[2], argv[3], argv[4], int(argv[5]))
     sys.stderr.write(__doc__)

@@ -164,6 +164,22 @@ run sysctr exec web1 -- journalctl -b -1 --no-pager -q -t "$tag"
 like "$out" hello-test "journalctl -b -1 finds the first boot's message"
 run sysctr exec web1 -- systemctl --failed --no-legend --plain
 is "$out" "" "no failed units after the restart"
+guest_state() { busctl --system get-property org.sysctr1 /org/sysctr1/container/web1 org.sysctr1.Container GuestState; }
+ok "sysctrd asked the guest how its boot went: GuestState running" wait_for 15 eval '[ "$(guest_state)" = "s \"running\"" ]'
+
+# A guest whose boot fails a unit is reported so: GuestState, sysctr info and list, the log.
+run sysctr exec web1 -- sh -c 'printf "[Service]\nExecStart=/bin/false\n[Install]\nWantedBy=multi-user.target\n" \
+        > /etc/systemd/system/sctfail.service && systemctl enable sctfail.service'
+is "$rc" 0 "a unit that fails is enabled inside" || diag "$err"
+run sysctr restart web1
+is "$rc" 0 "restart web1" || diag "$err"
+ok "GuestState says degraded" wait_for 15 eval '[ "$(guest_state)" = "s \"degraded\"" ]'
+run sysctr info web1
+like "$out" 'GuestState: degraded' "sysctr info shows it"
+run sysctr list
+like "$out" 'web1 +degraded ' "sysctr list shows web1 as degraded"
+like "$(cat "$T/sysctrd.log")" 'web1 runs, but its systemd is degraded' "sysctrd's log says so"
+run sysctr exec web1 -- sh -c 'systemctl disable sctfail.service && rm /etc/systemd/system/sctfail.service'
 
 run sysctr stop web1
 is "$rc" 0 "stop web1"

@@ -45,7 +45,8 @@ unlike "$out" 'sysctrd|sysctr-agent|dbus-daemon' "ps inside shows no host proces
 
 run sysctr exec t1 -- ip -o link
 links=$(printf '%s\n' "$out" | awk -F': ' '/^[0-9]+:/ { print $2 }' | sed 's/@.*//')
-is "$links" lo "ip link inside shows only lo"
+# Its own namespace: lo, and the eth0 of the default network it joined (nothing of the host's).
+is "$(echo $links)" "lo eth0" "ip link inside shows only lo and its own eth0"
 
 run sysctr exec t1 -- cat /proc/1/cgroup
 is "$rc" 0 "/proc/1/cgroup is readable inside"

@@ -96,6 +96,8 @@ sdhost_install_tree() {
         fi
         mkdir -p "$stage$SDHOST_TESTS_DIR/images" "$stage/var/lib/sysctr" || return 1
         install -m 0755 "$SDHOST_INSIDE_SRC"/*.sh "$stage$SDHOST_TESTS_DIR/" || return 1
+        # Their lib.sh sources the TAP library from its own directory.
+        install -m 0644 "$top_srcdir/tests/tap.sh" "$stage$SDHOST_TESTS_DIR/tap.sh" || return 1
         _sdhost_merge_usr "$stage" && mkdir -p "$root" && cp -a "$stage/." "$root/" || return 1
         rm -rf "$stage"
         # What "make install" does without DESTDIR: root's subordinate IDs, in the host's /etc.

@@ -34,18 +34,15 @@ boot_timeout=${SYSCTR_VM_TIMEOUT:-600}
 budget=${SYSCTR_VM_BUDGET:-840}
 max_boots=3
 
-n=0
 work=
 qemu_pid=
 debian_image= debian_disk=
 started=$SECONDS
 
-diag() { local l; while IFS= read -r l; do echo "# $l"; done <<< "$*"; }
-result() {              # result STATUS DESCRIPTION
-        n=$((n + 1))
-        if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
-}
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+# TAP: diag, skip_all and the count of tests; the guest's tests pass through result.
+# shellcheck source=../tap.sh
+. "$top_srcdir/tests/tap.sh"
+result() { _tap_result "$1" "$2" || true; }     # result STATUS DESCRIPTION
 
 cleanup() {
         local s=$?
@@ -254,7 +251,7 @@ main() {
         if ! get_base >"$work/base.log" 2>&1; then
                 result 1 "the VM's base image is built or cached"
                 diag "$(tail -n 40 "$work/base.log")"
-                echo "1..$n"
+                echo "1..$_tap_n"
                 exit 1
         fi
         diag "base: $base ($((SECONDS - started))s)"
@@ -266,7 +263,7 @@ main() {
                 >"$work/mkimage.log" 2>&1; then
                 result 1 "the VM's root image is made with the build installed"
                 diag "$(tail -n 40 "$work/mkimage.log")"
-                echo "1..$n"
+                echo "1..$_tap_n"
                 exit 1
         fi
         result 0 "the VM's root image is made with the build installed ($((SECONDS - t))s)"
@@ -283,7 +280,7 @@ main() {
                 [ -n "${ended[$name]:-}" ] || result 1 "$name: ran in the VM"
         done
         diag "the full tier took ${SECONDS}s, $((SECONDS - started))s of it with the base ready"
-        echo "1..$n"
+        echo "1..$_tap_n"
 }
 
 main "$@"

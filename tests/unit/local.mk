@@ -7,6 +7,7 @@ UNIT_TESTS = \
 	test-config \
 	test-fleet \
 	test-fleet-plan \
+	test-network-config \
 	test-template-info \
 	test-fileio \
 	test-strv \
@@ -16,6 +17,7 @@ UNIT_TESTS = \
 	test-bus-limits \
 	test-in-addr-util \
 	test-ipam \
+	test-network-alloc \
 	test-dnsmasq-config \
 	test-nft
 
@@ -47,6 +49,10 @@ test_fleet_LDADD = $(COMMON_LIBS)
 test_config_SOURCES = tests/unit/test-config.c tests/unit/tap.h
 test_config_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_config_LDADD = $(COMMON_LIBS)
+
+test_network_config_SOURCES = tests/unit/test-network-config.c tests/unit/tap.h
+test_network_config_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_network_config_LDADD = $(COMMON_LIBS)
 
 test_template_info_SOURCES = tests/unit/test-template-info.c tests/unit/tap.h
 test_template_info_CFLAGS = $(UNIT_TEST_CFLAGS)
@@ -81,6 +87,11 @@ test_in_addr_util_SOURCES = tests/unit/test-in-addr-util.c tests/unit/tap.h
 test_in_addr_util_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_in_addr_util_LDADD = $(COMMON_LIBS)
 
+test_network_alloc_SOURCES = tests/unit/test-network-alloc.c tests/unit/tap.h
+test_network_alloc_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_network_alloc_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_network_alloc_LDADD = $(NET_LIBS) $(COMMON_LIBS)
+
 test_ipam_SOURCES = tests/unit/test-ipam.c tests/unit/tap.h
 test_ipam_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
 test_ipam_CFLAGS = $(UNIT_TEST_CFLAGS)
@@ -96,3 +107,31 @@ test_nft_SOURCES = tests/unit/test-nft.c tests/unit/tap.h
 test_nft_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
 test_nft_CFLAGS = $(UNIT_TEST_CFLAGS) $(NFTNL_CFLAGS) $(MNL_CFLAGS)
 test_nft_LDADD = $(NET_LIBS) $(COMMON_LIBS)
+
+# common/hashmap.c against a model: random puts, replaces and removes, colliding hashes, growth.
+check_PROGRAMS += test-hashmap
+TESTS += test-hashmap
+test_hashmap_SOURCES = tests/unit/test-hashmap.c tests/unit/tap.h
+test_hashmap_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_hashmap_LDADD = $(COMMON_LIBS)
+
+# sysctrd's logic (libsysctrd.a) through org.sysctr1 on a socketpair, with a fake backend: no root,
+# no bus daemon, no systemd.
+check_PROGRAMS += test-manager
+TESTS += test-manager
+test_manager_SOURCES = tests/unit/test-manager.c tests/unit/tap.h
+test_manager_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/manager
+test_manager_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_manager_LDADD = $(SYSCTRD_LIBS)
+
+# The bash and zsh completion scripts against "sysctr --help" and "sysctr VERB --help".
+TESTS += tests/unit/test-completion.sh
+EXTRA_DIST += tests/unit/test-completion.sh tests/unit/complete-bash.sh tests/unit/complete-zsh.zsh
+
+# docs/dbus-api.md and man/org.sysctr1.5 name every method, property and signal of sysctrd's vtables.
+TESTS += tests/unit/test-dbus-docs.sh
+EXTRA_DIST += tests/unit/test-dbus-docs.sh
+
+# tests/tap.sh, the TAP library of every shell test.
+TESTS += tests/unit/test-tap.sh
+EXTRA_DIST += tests/unit/test-tap.sh

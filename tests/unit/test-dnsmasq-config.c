@@ -163,6 +163,21 @@ static void test_hosts(void) {
         is_int(dnsmasq_dhcp_hosts_build(&n, &bad, 1, &c), -EINVAL, "a bad name is refused");
 }
 
+static void test_domain(void) {
+        DnsmasqNetwork n = network();
+        DnsmasqHost h = host("web1", NULL, "10.88.0.2", NULL);
+        _cleanup_free_ char *c = NULL, *hosts = NULL;
+        char *bad = NULL;
+
+        n.domain = "corp.example";
+        ok(dnsmasq_config_build(&n, &c) == 0, "a network with a domain of its own");
+        ok(has_line(c, "domain=corp.example") && has_line(c, "local=/corp.example/"), "...served, locally");
+        ok(dnsmasq_hosts_build(&n, &h, 1, &hosts) == 0 && has_line(hosts, "10.88.0.2 web1.corp.example web1"),
+           "...names in it");
+        n.domain = "bad_domain";
+        is_int(dnsmasq_config_build(&n, &bad), -EINVAL, "a bad domain is refused");
+}
+
 /* dnsmasq itself must accept what we write: run "dnsmasq --test" on it when dnsmasq is installed. */
 static void test_dnsmasq_accepts(void) {
         const char *dnsmasq = NULL,
@@ -223,6 +238,7 @@ int main(void) {
         test_config();
         test_bad_config();
         test_hosts();
+        test_domain();
         test_dnsmasq_accepts();
         return done_testing();
 }

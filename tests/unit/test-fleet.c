@@ -193,7 +193,7 @@ static void test_errors(void) {
         expect_error("containers:\n  - name: a\n    template: busybox\n    networks: [n]\n    networks: [n]\n",
                      "f.yaml:5: Duplicate key \"networks\"", "networks given twice");
         expect_error("containers:\n  - name: a\n    template: busybox\n    networks: [n, n]\n",
-                     "f.yaml:4: Invalid network name \"n\": listed twice", "network listed twice");
+                     "f.yaml:4: Invalid networks entry \"n\": listed twice", "network listed twice");
         expect_error("hosts:\n  - name: h\n    address: \"-oProxyCommand=sh\"\n",
                      "f.yaml:3: Invalid host address \"-oProxyCommand=sh\": expected [USER@]HOST[:PORT]",
                      "an ssh option as an address");

@@ -101,6 +101,10 @@ static void test_network_and_interface_names(void) {
         ok(!network_name_is_valid("Lan0"), "no upper case in network names");
         ok(!network_name_is_valid("lan.0"), "no '.' in network names (they are DNS domains of one label)");
         ok(!network_name_is_valid(NULL), "NULL is not a network name");
+        ok(!network_name_is_valid("host") && !network_name_is_valid("none") &&
+           !network_name_is_valid("container") && !network_name_is_valid("private"),
+           "the words of --network are not network names");
+        ok(network_name_is_valid("hostnet"), "...words that only start with one are");
         for (size_t i = 0; i < ELEMENTSOF(good_if); i++)
                 ok(ifname_is_valid(good_if[i]), "interface name \"%s\" is accepted", good_if[i]);
         for (size_t i = 0; i < ELEMENTSOF(bad_if); i++)

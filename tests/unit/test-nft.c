@@ -750,28 +750,63 @@ static void test_doctor(void) {
                   .policy_drop = true },
                 { .table = (char *) "x", .family = NFPROTO_INET, .name = (char *) "regular", .hook = -1 },
         };
+        char *bridges[] = { (char *) "sysctr0", (char *) "lan0", NULL };
         NftDoctorFacts facts = { .chains = chains,
                                  .n_chains = ELEMENTSOF(chains),
                                  .ip_forward = 1,
                                  .ipv6_forwarding = 1,
-                                 .bridge_nf_call_iptables = 1 };
-        _cleanup_strv_free_ char **l = NULL;
+                                 .bridge_nf_call_iptables = 1,
+                                 .bridges = bridges };
+        NftFinding *f = NULL;
+        size_t n = 0;
 
-        ok(nft_doctor(&facts, &l) == 0, "the doctor runs");
-        is_int(strv_length(l), 2, "two findings");
-        ok(l && l[0] && strstr(l[0], "table ip filter, chain FORWARD: hook forward, policy drop") &&
-                   strstr(l[0], "even between containers of one bridge"),
-           "Docker's FORWARD policy (with br_netfilter)");
-        ok(l && l[1] && strstr(l[1], "table inet firewalld, chain filter_INPUT: hook input, policy drop"),
-           "a firewall's input policy");
-        l = strv_free(l);
+        ok(nft_doctor(&facts, &f, &n) == 0, "the doctor runs");
+        is_int(n, 3, "three findings");
+        if (n == 3) {
+                is_str(nft_severity_to_string(f[0].severity), "error", "the forward drop first, an error");
+                ok(strstr(f[0].problem, "table ip filter, chain FORWARD: hook forward, policy drop") &&
+                           strstr(f[0].problem, "even between containers of one bridge"),
+                   "Docker's FORWARD policy (with br_netfilter)");
+                is_str(f[0].remedy,
+                       "nft insert rule ip filter FORWARD iifname { \"sysctr0\", \"lan0\" } accept; nft insert rule "
+                       "ip filter FORWARD oifname { \"sysctr0\", \"lan0\" } accept (or the same in the "
+                       "configuration that makes that table)",
+                       "...with the rules that fix it, for our bridges");
+                is_str(nft_severity_to_string(f[1].severity), "warning", "the input drop, a warning");
+                ok(strstr(f[1].problem, "table inet firewalld, chain filter_INPUT: hook input, policy drop") != NULL,
+                   "a firewall's input policy");
+                is_str(f[1].remedy,
+                       "firewall-cmd --permanent --zone=trusted --add-interface=sysctr0; firewall-cmd --permanent "
+                       "--zone=trusted --add-interface=lan0",
+                       "...firewalld's cure");
+                is_str(nft_severity_to_string(f[2].severity), "info", "br_netfilter, for the record");
+        }
+        nft_findings_free(f, n);
+
+        /* Docker's table, recognized by its DOCKER-USER chain. */
+        chains[4] = (NftChainInfo) { .table = (char *) "filter", .family = NFPROTO_IPV4, .name = (char *) "DOCKER-USER",
+                                     .hook = -1 };
+        facts.n_chains = 2;
+        facts.bridge_nf_call_iptables = -1;
+        facts.bridges = NULL;
+        ok(nft_doctor(&facts, &f, &n) == 0 && n == 1, "Docker alone: one finding");
+        facts.n_chains = 5;
+        nft_findings_free(f, n);
+        ok(nft_doctor(&facts, &f, &n) == 0 && n == 2 &&
+                   streq(f[0].remedy, "iptables -I DOCKER-USER -i BRIDGE -j ACCEPT; iptables -I DOCKER-USER -o "
+                                      "BRIDGE -j ACCEPT (and the same with ip6tables)"),
+           "...Docker's own place for such rules");
+        nft_findings_free(f, n);
+
         facts.n_chains = 1;
         facts.ip_forward = 0;
-        ok(nft_doctor(&facts, &l) == 0 && strv_length(l) == 1 && strstr(l[0], "net.ipv4.ip_forward is 0"),
+        ok(nft_doctor(&facts, &f, &n) == 0 && n == 1 && strstr(f[0].problem, "net.ipv4.ip_forward is 0") &&
+                   f[0].severity == NFT_SEVERITY_ERROR,
            "forwarding off");
-        l = strv_free(l);
+        nft_findings_free(f, n);
         facts.ip_forward = 1;
-        ok(nft_doctor(&facts, &l) == 0 && l && !l[0], "nothing to say about our own table");
+        ok(nft_doctor(&facts, &f, &n) == 0 && n == 0, "nothing to say about our own table");
+        nft_findings_free(f, n);
 }
 
 int main(void) {

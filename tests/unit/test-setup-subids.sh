@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # tools/setup-subids on fake /etc trees (--root), no root needed: the default range, idempotence,
 # other users' entries kept and avoided, one-sided files, mode and owner kept, atomic replacement,
@@ -7,29 +7,8 @@
 SCRIPT=$top_srcdir/tools/setup-subids
 DEFAULT=root:1073741824:1073610752
 
-n=0
-failed=0
-ok() {                  # ok DESCRIPTION CMD...
-        desc=$1
-        shift
-        n=$((n + 1))
-        if "$@"; then
-                echo "ok $n - $desc"
-        else
-                echo "not ok $n - $desc"
-                failed=$((failed + 1))
-        fi
-}
-is() {                  # is GOT EXPECTED DESCRIPTION
-        n=$((n + 1))
-        if [ "$1" = "$2" ]; then
-                echo "ok $n - $3"
-        else
-                echo "not ok $n - $3"
-                printf '# got:      %s\n# expected: %s\n' "$1" "$2" | sed 's/^\([^#]\)/# \1/'
-                failed=$((failed + 1))
-        fi
-}
+# shellcheck source=../tap.sh
+. "$top_srcdir/tests/tap.sh"
 contains() { printf '%s\n' "$1" | grep -qF -- "$2"; }
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/test-setup-subids.XXXXXX") || { echo "Bail out! mktemp"; exit 1; }
@@ -161,5 +140,4 @@ is "$rc" 0 "a stale subuid.lock is taken over" || echo "# $out"
 is "$(content "$R/etc/subuid")" "$DEFAULT|" "... and subuid gets the range"
 is "$(leftovers "$R")" "" "... and the lock is gone afterwards"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+tap_end 0

@@ -28,91 +28,13 @@ RUNTIME_DIR=/run/sysctr
 STATE_DIR=/var/lib/sysctr
 
 # ---------------------------------------------------------------------------------------------------
-# TAP
-_tap_n=0
-_tap_failed=0
-_tap_done=0
-_tap_skip_all=
-
-diag() { local l; while IFS= read -r l; do echo "# $l"; done <<< "$*"; }
-
-_tap_result() {         # STATUS(0=ok) DESCRIPTION
-        _tap_n=$((_tap_n + 1))
-        if [ "$1" -eq 0 ]; then
-                echo "ok $_tap_n - $2"
-        else
-                echo "not ok $_tap_n - $2"
-                _tap_failed=$((_tap_failed + 1))
-        fi
-}
-
-pass() { _tap_result 0 "$1"; }
-fail() { _tap_result 1 "$1"; [ $# -lt 2 ] || diag "$2"; }
-skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $1"; }
-
-ok() {                  # ok DESCRIPTION CMD...: passes if CMD succeeds (its output shown if not)
-        local desc=$1 o s
-        shift
-        o=$("$@" 2>&1)
-        s=$?
-        _tap_result "$s" "$desc"
-        [ "$s" -eq 0 ] || diag "command: $* (exit $s)" "$o"
-        return "$s"
-}
-
-not_ok() {              # not_ok DESCRIPTION CMD...: passes if CMD fails
-        local desc=$1 o s
-        shift
-        o=$("$@" 2>&1)
-        s=$?
-        [ "$s" -ne 0 ]
-        _tap_result $? "$desc"
-        [ "$s" -ne 0 ] || diag "command: $* unexpectedly succeeded" "$o"
-        [ "$s" -ne 0 ]
-}
-
-is() {                  # is GOT EXPECTED DESCRIPTION
-        [ "$1" = "$2" ]
-        _tap_result $? "$3"
-        [ "$1" = "$2" ] || diag "got:      '$1'" "expected: '$2'"
-        [ "$1" = "$2" ]
-}
-
-isnt() {                # isnt GOT UNEXPECTED DESCRIPTION
-        [ "$1" != "$2" ]
-        _tap_result $? "$3"
-        [ "$1" != "$2" ] || diag "got '$1', expected anything else"
-        [ "$1" != "$2" ]
-}
-
-like() {                # like GOT ERE DESCRIPTION
-        local s=0
-        printf '%s\n' "$1" | grep -Eq -- "$2" || s=1
-        _tap_result "$s" "$3"
-        [ "$s" -eq 0 ] || diag "got:      '$1'" "expected to match /$2/"
-        return "$s"
-}
-
-unlike() {              # unlike GOT ERE DESCRIPTION
-        local s=0
-        printf '%s\n' "$1" | grep -Eq -- "$2" && s=1
-        _tap_result "$s" "$3"
-        [ "$s" -eq 0 ] || diag "got:      '$1'" "expected not to match /$2/"
-        return "$s"
-}
-
-bail() {
-        echo "Bail out! $*"
-        _tap_done=1
-        exit 1
-}
-
-skip_all() {
-        echo "1..0 # SKIP $*"
-        _tap_skip_all=1
-        _tap_done=1
-        exit 0
-}
+# TAP: ok, not_ok, is, isnt, like, unlike, cmp_ok, pass, fail, skip, diag, bail, skip_all, tap_end.
+# tap.sh is installed next to this file (tests/systemd-host/lib.sh, sdhost_install_tree, and the VM
+# tier's mkimage); in the source tree it is two levels up.
+_tap_lib=$(dirname "${BASH_SOURCE[0]}")/tap.sh
+[ -f "$_tap_lib" ] || _tap_lib=$(dirname "${BASH_SOURCE[0]}")/../../tap.sh
+# shellcheck source=../../tap.sh
+. "$_tap_lib"
 
 # ---------------------------------------------------------------------------------------------------
 # Running things
@@ -261,12 +183,7 @@ _cleanup() {
         done
         _check_sysctrd
         rm -f "$_run_err"
-        if [ "$_tap_done" -eq 0 ]; then
-                echo "1..$_tap_n"
-                [ "$s" -eq 0 ] || diag "exited with status $s"
-        fi
-        [ "$_tap_failed" -eq 0 ] && [ "$s" -eq 0 ] && exit 0
-        exit 1
+        tap_end "$s"
 }
 
 [ "$(id -u)" -eq 0 ] || skip_all "needs root"

@@ -52,6 +52,15 @@ if [ "$template" = debian ]; then
         # --collect: the failed transient unit must not leave the guest "degraded".
         run timeout 60 systemd-run -M "$n" --wait --quiet --collect /bin/sh -c 'exit 3'
         is "$rc" 3 "systemd-run -M $n returns the guest command's status"
+        # A measurement for bench/bench-exec.sh (no assertion): the median of 10 runs of each way
+        # to run "true" in the guest, on this systemd host.
+        med() { sort -n | awk '{ v[NR] = $1 } END { m = int((NR + 1) / 2); printf "%.3f", (NR % 2) ? v[m] : (v[m] + v[m + 1]) / 2 }'; }
+        for i in 1 2 3 4 5 6 7 8 9 10; do
+                t0=$EPOCHREALTIME; sysctr exec "$n" -- true; awk -v a="$EPOCHREALTIME" -v b="$t0" "BEGIN { print a - b }" >> /tmp/sx.$$
+                t0=$EPOCHREALTIME; systemd-run -M "$n" --wait --quiet --collect /bin/true; awk -v a="$EPOCHREALTIME" -v b="$t0" "BEGIN { print a - b }" >> /tmp/sr.$$
+        done 2>/dev/null
+        diag "exec of true, median of 10: sysctr exec $(med < /tmp/sx.$$) s, systemd-run -M $(med < /tmp/sr.$$) s"
+        rm -f /tmp/sx.$$ /tmp/sr.$$
         marker="sysctr-test-$$-$RANDOM"
         run sysctr exec "$n" -- logger -t sysctr-test "$marker"
         ok "journalctl -M $n shows a message logged in the guest" wait_for 15 eval \

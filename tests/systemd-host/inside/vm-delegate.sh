@@ -5,7 +5,7 @@
 # supervisor/ (itself) and payload/ (the container), leaves the unit's own cgroup without processes
 # and enables the controllers for payload/, so that the guest sees memory and pids in its cgroup
 # tree and can manage it.
-. /usr/lib/sysctr-tests/tap.sh
+. /usr/lib/sysctr-tests/lib-vm.sh
 
 c=dlg1
 unit=sysctr@$c.service

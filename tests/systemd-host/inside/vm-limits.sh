@@ -4,7 +4,7 @@
 # Full tier (in the VM, systemd as PID 1, cgroup2 with controllers): a container's limits are unit
 # properties (MemoryMax=, CPUQuota=, TasksMax=), land in the unit's cgroup, change live with
 # "sysctr set", survive a restart, and "sysctr info" shows them with the current usage.
-. /usr/lib/sysctr-tests/tap.sh
+. /usr/lib/sysctr-tests/lib-vm.sh
 
 c=lim1
 unit=sysctr@$c.service

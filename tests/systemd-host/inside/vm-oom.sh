@@ -4,7 +4,7 @@
 # Full tier: a process inside a container that allocates past the container's memory limit is
 # killed by the kernel's OOM killer inside the container, and the container goes on running (the
 # unit is not stopped for it, as systemd's default OOMPolicy=stop would).
-. /usr/lib/sysctr-tests/tap.sh
+. /usr/lib/sysctr-tests/lib-vm.sh
 
 c=oom1
 unit=sysctr@$c.service

@@ -5,7 +5,7 @@
 # (WantedBy=machines.target), and after the reboot it runs; a container that cannot start does not
 # hold up the boot (the system ends "degraded", its unit "failed"); one without autostart stays
 # stopped. Boot 1 sets up and asks for the reboot; boot 2 checks. (Named so that it runs last.)
-. /usr/lib/sysctr-tests/tap.sh
+. /usr/lib/sysctr-tests/lib-vm.sh
 
 good=boot1 bad=bootfail1 off=bootoff1
 

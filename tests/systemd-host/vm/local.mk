@@ -13,7 +13,7 @@ VM_TIER_FILES = \
 	tests/systemd-host/vm/mkimage \
 	tests/systemd-host/vm/boot \
 	tests/systemd-host/vm/vm-run \
-	tests/systemd-host/vm/tap.sh \
+	tests/systemd-host/vm/lib.sh \
 	tests/systemd-host/vm/sysctr-vm-tests.service \
 	tests/systemd-host/inside/vm-limits.sh \
 	tests/systemd-host/inside/vm-oom.sh \

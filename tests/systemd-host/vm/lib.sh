@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 #
-# TAP helpers for the tests that run inside the full tier's VM (tests/systemd-host/inside/vm-*.sh).
-# There, sysctr is installed (/usr), systemd is PID 1 and sysctrd is D-Bus activated: the tests
-# drive the real thing with no private instance around it, so this file is small on purpose and
-# shares nothing with tests/integration/lib.sh, which is not in the guest.
+# What the tests that run inside the full tier's VM (tests/systemd-host/inside/vm-*.sh) source: the
+# TAP helpers of tests/tap.sh and a few of their own. There, sysctr is installed (/usr), systemd is
+# PID 1 and sysctrd is D-Bus activated: the tests drive the real thing with no private instance
+# around it, so this file is small on purpose; tests/integration/lib.sh is not in the guest.
 #
-#       . /usr/lib/sysctr-tests/tap.sh
+#       . /usr/lib/sysctr-tests/lib-vm.sh
 #       on_exit 'sysctr delete --force t1'      # cleanup, run in reverse order at exit
 #       ok "create" sysctr create busybox t1
 #       ...                                      # the plan is printed at exit
@@ -20,78 +20,14 @@ export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
 : "${SYSCTR_VM_STATE:=/var/lib/sysctr-tests}"
 TEST_NAME=$(basename "$0" .sh)
 
-_tap_n=0
-_tap_failed=0
-_tap_skip_all=
+# TAP: ok, not_ok, is, isnt, like, unlike, cmp_ok, pass, fail, skip, diag, bail, skip_all, installed
+# next to this file by vm/mkimage.
+# shellcheck source=../../tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/tap.sh"
+# These tests match what sysctr and systemctl print ("Memory: 128M", "autostart: yes") whatever its
+# case.
+TAP_LIKE_IGNORE_CASE=1
 _tap_cleanups=()
-
-diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-
-_tap_result() {         # _tap_result STATUS DESCRIPTION
-        _tap_n=$((_tap_n + 1))
-        if [ "$1" -eq 0 ]; then
-                echo "ok $_tap_n - $2"
-        else
-                echo "not ok $_tap_n - $2"
-                _tap_failed=$((_tap_failed + 1))
-        fi
-        return "$1"
-}
-
-pass() { _tap_result 0 "$1"; }
-fail() { _tap_result 1 "$1"; [ $# -lt 2 ] || diag "$2"; return 1; }
-skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n # SKIP $1"; }
-
-# ok DESCRIPTION CMD...: passes if CMD succeeds; its output becomes diagnostics when it does not.
-ok() {
-        local desc=$1 o s
-        shift
-        o=$("$@" 2>&1)
-        s=$?
-        _tap_result "$s" "$desc" || diag "command: $* (exit $s)" "$o"
-        return "$s"
-}
-
-# not_ok DESCRIPTION CMD...: passes if CMD fails.
-not_ok() {
-        local desc=$1 o s
-        shift
-        o=$("$@" 2>&1)
-        s=$?
-        [ "$s" -ne 0 ]
-        _tap_result $? "$desc" || { diag "command: $* unexpectedly succeeded" "$o"; return 1; }
-}
-
-is() {                  # is GOT EXPECTED DESCRIPTION
-        [ "$1" = "$2" ]
-        _tap_result $? "$3" || { diag "got:      '$1'" "expected: '$2'"; return 1; }
-}
-
-like() {                # like GOT ERE DESCRIPTION (case-insensitive)
-        printf '%s\n' "$1" | grep -Eiq -- "$2"
-        _tap_result $? "$3" || { diag "got:      '$1'" "expected to match /$2/i"; return 1; }
-}
-
-unlike() {              # unlike GOT ERE DESCRIPTION (case-insensitive)
-        ! printf '%s\n' "$1" | grep -Eiq -- "$2"
-        _tap_result $? "$3" || { diag "got:      '$1'" "expected not to match /$2/i"; return 1; }
-}
-
-cmp_ok() {              # cmp_ok GOT OP EXPECTED DESCRIPTION (integers; OP: -eq -ne -lt -le -gt -ge)
-        [[ "$1" =~ ^-?[0-9]+$ ]] && [ "$1" "$2" "$3" ]
-        _tap_result $? "$4" || { diag "got '$1', expected $2 $3"; return 1; }
-}
-
-bail() {
-        echo "Bail out! $*"
-        exit 1
-}
-
-skip_all() {
-        echo "1..0 # SKIP $*"
-        _tap_skip_all=1
-        exit 0
-}
 
 # Cleanups run at exit, last registered first; each is bounded and its failure only a diagnostic.
 on_exit() { _tap_cleanups+=("$1"); }

@@ -634,7 +634,7 @@ static int parse_network_type(const ParseContext *ctx, const Field *f, const yam
         r = check_scalar(ctx, node, f->key, "a network type");
         if (r < 0)
                 return r;
-        r = parse_enum_value(ctx, node, f->key, "expected bridge or macvlan",
+        r = parse_enum_value(ctx, node, f->key, "expected bridge, macvlan or vxlan",
                              network_type_from_string(scalar_value(node)), &v);
         n->type = (NetworkType) v;
         return r;
@@ -702,6 +702,51 @@ static int parse_mtu(const ParseContext *ctx, const Field *f, const yaml_node_t 
         return 0;
 }
 
+static int parse_vni(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        NetworkConfig *n = obj;
+        uint64_t v;
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "an integer");
+        if (r < 0)
+                return r;
+        if (!scalar_is_plain(node) || parse_count(scalar_value(node), &v) < 0 || v < 1 || v > NETWORK_VXLAN_VNI_MAX)
+                return parse_error_value(ctx, node, f->key, scalar_value(node), "expected a VNI from 1 to 16777215");
+        n->vni = (uint32_t) v;
+        return 0;
+}
+
+static int parse_local(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        NetworkConfig *n = obj;
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "an address");
+        if (r < 0)
+                return r;
+        if (in_addr_from_string(AF_UNSPEC, scalar_value(node), &n->local_family, &n->local) < 0)
+                return parse_error_value(ctx, node, f->key, scalar_value(node), "expected an IPv4 or IPv6 address");
+        return 0;
+}
+
+static int parse_pool_start(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        NetworkConfig *n = obj;
+
+        return parse_address(ctx, f, node, AF_INET, &n->pool_start, &n->has_pool);
+}
+
+static int parse_pool_end(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        NetworkConfig *n = obj;
+
+        return parse_address(ctx, f, node, AF_INET, &n->pool_end, &n->has_pool);
+}
+
+static bool address_is_valid(const char *s) {
+        union in_addr_union a;
+        int family;
+
+        return in_addr_from_string(AF_UNSPEC, s, &family, &a) >= 0;
+}
+
 static const Field network_fields[] = {
         { "name",        FIELD_STRING, offsetof(NetworkConfig, name),   network_name_is_valid, "network name" },
         { "type",        FIELD_CUSTOM, 0, .parse = parse_network_type },
@@ -717,6 +762,11 @@ static const Field network_fields[] = {
         { "parent",      FIELD_STRING, offsetof(NetworkConfig, parent), ifname_is_valid, "parent link name" },
         { "mode",        FIELD_CUSTOM, 0, .parse = parse_macvlan_mode },
         { "host-access", FIELD_BOOL,   offsetof(NetworkConfig, host_access) },
+        { "vni",         FIELD_CUSTOM, 0, .parse = parse_vni },
+        { "local",       FIELD_CUSTOM, 0, .parse = parse_local },
+        { "peers",       FIELD_STRV,   offsetof(NetworkConfig, peers), address_is_valid, "peer address", .unique = true },
+        { "pool-start",  FIELD_CUSTOM, 0, .parse = parse_pool_start },
+        { "pool-end",    FIELD_CUSTOM, 0, .parse = parse_pool_end },
 };
 
 /* One container entry: a mapping node of a config.yaml, or of a fleet file. Not verified:
@@ -1213,6 +1263,25 @@ static int emit_container_fields(yaml_emitter_t *e, const ContainerConfig *c) {
         return emit_networking(e, c);
 }
 
+static int emit_vxlan_fields(yaml_emitter_t *e, const NetworkConfig *n) {
+        char vni[16];
+        int r = 0;
+
+        if (n->type != NETWORK_VXLAN)
+                return 0;
+        (void) snprintf(vni, sizeof(vni), "%u", n->vni);
+        r = emit_key_plain(e, "vni", vni);
+        if (r >= 0 && n->local_family != 0)
+                r = emit_key_address(e, "local", n->local_family, &n->local);
+        if (r >= 0)
+                r = emit_key_strv(e, "peers", n->peers);
+        if (r >= 0 && n->has_pool)
+                r = emit_key_address(e, "pool-start", AF_INET, &n->pool_start);
+        if (r >= 0 && n->has_pool)
+                r = emit_key_address(e, "pool-end", AF_INET, &n->pool_end);
+        return r;
+}
+
 static int emit_network_fields(yaml_emitter_t *e, const NetworkConfig *n) {
         char buf[IN_ADDR_PREFIX_STRLEN], mtu[16];
         int r;
@@ -1231,9 +1300,9 @@ static int emit_network_fields(yaml_emitter_t *e, const NetworkConfig *n) {
                 r = emit_key_string(e, "subnet6", in_addr_prefix_to_string(&n->subnet6, buf));
         if (r >= 0 && n->has_gateway6)
                 r = emit_key_address(e, "gateway6", AF_INET6, &n->gateway6);
-        if (r >= 0 && n->type == NETWORK_BRIDGE)
+        if (r >= 0 && network_type_is_bridged(n->type))
                 r = emit_key_bool(e, "nat", n->nat);
-        if (r >= 0 && n->type == NETWORK_BRIDGE)
+        if (r >= 0 && network_type_is_bridged(n->type))
                 r = emit_key_bool(e, "dns", n->dns);
         if (r >= 0)
                 r = emit_key_string(e, "domain", n->domain);
@@ -1246,7 +1315,7 @@ static int emit_network_fields(yaml_emitter_t *e, const NetworkConfig *n) {
                 r = emit_key_string(e, "mode", network_macvlan_mode_to_string(n->mode));
         if (r >= 0 && n->type == NETWORK_MACVLAN)
                 r = emit_key_bool(e, "host-access", n->host_access);
-        return r;
+        return r < 0 ? r : emit_vxlan_fields(e, n);
 }
 
 typedef int (*EmitFields)(yaml_emitter_t *e, const void *obj);

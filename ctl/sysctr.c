@@ -56,6 +56,9 @@ typedef enum CtlOption {
         OPTION_PARENT,
         OPTION_MODE,
         OPTION_HOST_ACCESS,
+        OPTION_PEER,
+        OPTION_VNI,
+        OPTION_LOCAL,
         _OPTION_MAX,
 } CtlOption;
 
@@ -107,7 +110,7 @@ static const struct {
         [OPTION_PUBLISH] = { "publish", 'p', "[ADDR:]HOST:CTR[/udp]",
                              N_("Publish a port of the container on the host (may be repeated)") },
         [OPTION_ALLOW_HOST] = { "allow-host", 0, NULL, N_("Let the container reach every service of the host") },
-        [OPTION_TYPE] = { "type", 0, "TYPE", N_("Type of the network: bridge (default) or macvlan") },
+        [OPTION_TYPE] = { "type", 0, "TYPE", N_("Type of the network: bridge (default), macvlan or vxlan") },
         [OPTION_SUBNET] = { "subnet", 0, "CIDR", N_("IPv4 subnet (bridge: picked if not given; \"none\": no IPv4)") },
         [OPTION_IPV6] = { "ipv6", 0, "CIDR", N_("IPv6 subnet (bridge: a ULA /64 if not given; \"none\": no IPv6)") },
         [OPTION_GATEWAY] = { "gateway", 0, "ADDRESS",
@@ -119,6 +122,9 @@ static const struct {
         [OPTION_PARENT] = { "parent", 0, "LINK", N_("macvlan: the host's link the containers sit on") },
         [OPTION_MODE] = { "mode", 0, "MODE", N_("macvlan: bridge (default), private or vepa") },
         [OPTION_HOST_ACCESS] = { "host-access", 0, NULL, N_("macvlan: let the host reach its containers") },
+        [OPTION_PEER] = { "peer", 0, "HOST", N_("vxlan: another host of the network (may be repeated)") },
+        [OPTION_VNI] = { "vni", 0, "N", N_("vxlan: the VXLAN network identifier (default: from the name)") },
+        [OPTION_LOCAL] = { "local", 0, "ADDRESS", N_("vxlan: this host's address towards the peers") },
 };
 
 typedef struct Verb {
@@ -198,12 +204,14 @@ static const Verb verbs[] = {
           verb_template_remove },
         { "network create", 1, 1,
           OPT(TYPE) | OPT(SUBNET) | OPT(IPV6) | OPT(GATEWAY) | OPT(NAT) | OPT(DNS) | OPT(DOMAIN) | OPT(MTU) |
-          OPT(PARENT) | OPT(MODE) | OPT(HOST_ACCESS),
+          OPT(PARENT) | OPT(MODE) | OPT(HOST_ACCESS) | OPT(PEER) | OPT(VNI) | OPT(LOCAL),
           false, EXIT_FAILURE, "NAME", N_("Create a network"), verb_network_create,
           N_("A bridge network is dual stack unless told otherwise: an IPv4 subnet from 10.88.0.0/13 and an "
              "IPv6 /64 of the host's ULA prefix are picked where none is given. A macvlan network puts its "
              "containers on the LAN of --parent; give --subnet and --gateway to have sysctr configure their "
-             "addresses, and --host-access to let the host reach them.") },
+             "addresses, and --host-access to let the host reach them. A vxlan network is a bridge joined to "
+             "the bridges of the same name on the --peer hosts (create it on each, with the same --subnet, "
+             "each naming all the others): each host hands out addresses from its own share of the subnet.") },
         { "network list", 0, 0, OPT(JSON), false, EXIT_FAILURE, "", N_("List networks"), verb_network_list },
         { "network show", 1, 1, OPT(JSON), false, EXIT_FAILURE, "NAME", N_("Show the properties of a network"),
           verb_network_show },
@@ -337,7 +345,7 @@ static int apply_network_create_option(CtlOption id, const char *arg, CtlOptions
         switch (id) {
         case OPTION_TYPE:
                 if (network_type_from_string(arg) < 0) {
-                        log_error(_("Invalid network type \"%s\": expected bridge or macvlan."), arg);
+                        log_error(_("Invalid network type \"%s\": expected bridge, macvlan or vxlan."), arg);
                         return -EINVAL;
                 }
                 o->type = arg;
@@ -381,6 +389,25 @@ static int apply_network_create_option(CtlOption id, const char *arg, CtlOptions
                         return -EINVAL;
                 }
                 o->parent = arg;
+                return 0;
+        case OPTION_PEER:
+                if (isempty(arg) || arg[0] == '-' || strlen(arg) > 253) {
+                        log_error(_("Invalid peer \"%s\": expected a host name or an address."), arg);
+                        return -EINVAL;
+                }
+                return strv_extend(&o->peers, arg) < 0 ? log_oom() : 0;
+        case OPTION_VNI:
+                if (ctl_parse_uint32(arg, &o->vni) < 0 || o->vni < 1 || o->vni > NETWORK_VXLAN_VNI_MAX) {
+                        log_error(_("Invalid VNI \"%s\": expected 1 to 16777215."), arg);
+                        return -EINVAL;
+                }
+                return 0;
+        case OPTION_LOCAL:
+                if (in_addr_from_string(AF_UNSPEC, arg, &family, &a) < 0) {
+                        log_error(_("Invalid local address \"%s\": expected an IPv4 or IPv6 address."), arg);
+                        return -EINVAL;
+                }
+                o->local = arg;
                 return 0;
         case OPTION_MODE:
                 if (network_macvlan_mode_from_string(arg) < 0) {
@@ -535,6 +562,9 @@ static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
         case OPTION_PARENT:
         case OPTION_MODE:
         case OPTION_HOST_ACCESS:
+        case OPTION_PEER:
+        case OPTION_VNI:
+        case OPTION_LOCAL:
                 return apply_network_create_option(id, arg, o);
         default:
                 assert(false);
@@ -733,6 +763,7 @@ static void ctl_options_done(CtlOptions *o) {
         o->networks = strv_free(o->networks);
         o->publish = strv_free(o->publish);
         o->gateways = strv_free(o->gateways);
+        o->peers = strv_free(o->peers);
 }
 
 /* "-H HOST", "--host HOST" or "--host=HOST" before the verb, else $SYSCTR_HOST: the host every verb

@@ -50,6 +50,9 @@ typedef struct CtlOptions {
         char **gateways;                /* one per family */
         bool nat, dns, host_access;
         uint32_t mtu;
+        char **peers;                   /* vxlan: host names or addresses, as given */
+        uint32_t vni;                   /* 0: not given */
+        const char *local;
         /* stop */
         bool timeout_set;
         uint64_t timeout_usec;

@@ -323,7 +323,7 @@ int network_dnsmasq_start(Network *n) {
         const char *binary = dnsmasq_binary();
         int r, changed;
 
-        if (!n->config->dns || n->config->type != NETWORK_BRIDGE)
+        if (!n->config->dns || !network_type_is_bridged(n->config->type))
                 return 0;
         if (!binary) {
                 free(n->problem);

@@ -24,7 +24,8 @@ INTEGRATION_TESTS = \
 	tests/integration/test-network.sh \
 	tests/integration/test-apply.sh \
 	tests/integration/test-hosts.sh \
-	tests/integration/test-move.sh
+	tests/integration/test-move.sh \
+	tests/integration/test-vxlan.sh
 
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/lib.sh tests/integration/hosts-lib.sh $(INTEGRATION_TESTS) tests/integration/net-peer.py \

@@ -359,8 +359,7 @@ static bool container_uses_volume(const FleetContainer *c, const char *name) {
         return false;
 }
 
-/* With hosts, a network goes where a container uses it; one that none uses, everywhere. */
-static bool network_wanted_on(const Fleet *f, const FleetNetwork *n, const char *h) {
+bool fleet_network_wanted_on(const Fleet *f, const FleetNetwork *n, const char *h) {
         bool used = false;
 
         if (!h)
@@ -372,6 +371,28 @@ static bool network_wanted_on(const Fleet *f, const FleetNetwork *n, const char 
                         used = true;
                 }
         return !used;
+}
+
+int fleet_network_peers(const Fleet *f, const FleetNetwork *n, const char *h, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        for (size_t i = 0; i < f->n_hosts; i++) {
+                char *host = NULL;
+
+                if (streq_ptr(f->hosts[i].name, h) || !fleet_network_wanted_on(f, n, f->hosts[i].name))
+                        continue;
+                r = host_address_parse(f->hosts[i].address, NULL, &host, NULL);
+                if (r < 0)
+                        return r;
+                r = strv_push(&l, host);
+                if (r < 0) {
+                        free(host);
+                        return r;
+                }
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
 }
 
 static bool volume_wanted_on(const Fleet *f, const FleetVolume *v, const char *h) {
@@ -527,7 +548,7 @@ static int plan_prune_storage(Plan *p, const Fleet *f, const HostState *s) {
                 const FleetNetwork *n = fleet_get_network(f, s->networks[i].name);
                 PlanAction a = { .op = PLAN_DELETE, .kind = PLAN_NETWORK, .name = s->networks[i].name, .host = s->host };
 
-                if ((n && network_wanted_on(f, n, s->host)) || used_by_staying(f, s, s->networks[i].used_by))
+                if ((n && fleet_network_wanted_on(f, n, s->host)) || used_by_staying(f, s, s->networks[i].used_by))
                         continue;
                 r = plan_add(p, &a);
                 if (r < 0)
@@ -540,7 +561,7 @@ static int plan_host_create(Plan *p, const Fleet *f, const HostState *s) {
         int r;
 
         for (size_t i = 0; i < f->n_networks; i++)
-                if (network_wanted_on(f, &f->networks[i], s->host)) {
+                if (fleet_network_wanted_on(f, &f->networks[i], s->host)) {
                         r = plan_network(p, &f->networks[i], s);
                         if (r < 0)
                                 return r;

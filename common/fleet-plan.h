@@ -54,6 +54,13 @@ typedef struct HostState {
         size_t n_volumes;
 } HostState;
 
+/* With hosts, a network goes to the hosts whose containers use it; one that none uses, to every
+ * host. h: the fleet's host name, NULL without hosts (then: here). */
+bool fleet_network_wanted_on(const Fleet *f, const FleetNetwork *n, const char *h);
+/* A vxlan network's peers as host h sees them: the host part of the address of every other host
+ * that gets n (a name or an address; the caller resolves names), in the file's order. */
+int fleet_network_peers(const Fleet *f, const FleetNetwork *n, const char *h, char ***ret);
+
 void host_state_done(HostState *s);
 /* Take ownership of the strings/config (set to NULL on success). */
 int host_state_add_container(HostState *s, char *name, char *state, ContainerConfig *config);

@@ -312,9 +312,9 @@ static int missing_name(const ParseContext *ctx, const yaml_node_t *node, const 
 enum { NETWORK_KEY_NAME, NETWORK_KEY_TYPE, NETWORK_KEY_SUBNET };
 static const char * const network_keys[] = { "name", "type", "subnet", NULL };
 
-/* The types of sysctrd's networks (the network work's NetworkType). */
+/* The types of sysctrd's networks (network-config.h: NetworkType). */
 static bool network_type_is_valid(const char *s) {
-        return streq(s, "bridge") || streq(s, "macvlan");
+        return network_type_from_string(s) >= 0;
 }
 
 static bool subnet4_is_valid(const char *s) {
@@ -340,7 +340,7 @@ static int network_pair(const ParseContext *ctx, int index, const yaml_node_t *k
                 free(n->type);
                 n->type = NULL;
                 return node_to_name(ctx, value, "type", network_type_is_valid, "network type",
-                                    "expected bridge or macvlan", &n->type);
+                                    "expected bridge, macvlan or vxlan", &n->type);
         default:
                 return node_to_name(ctx, value, "subnet", subnet4_is_valid, "subnet",
                                     "expected an IPv4 subnet such as 10.88.0.0/24", &n->subnet);

@@ -267,6 +267,26 @@ static int verify_references(const Fleet *f, char **ret_error) {
         return 0;
 }
 
+/* A vxlan network spans the hosts that get it, which are each other's peers: it needs hosts, and a
+ * subnet that every host shares out the same way. */
+static int verify_overlays(const Fleet *f, char **ret_error) {
+        for (size_t i = 0; i < f->n_networks; i++) {
+                const FleetNetwork *n = &f->networks[i];
+
+                if (!streq(n->type, "vxlan"))
+                        continue;
+                if (f->n_hosts == 0)
+                        return fleet_error(f, n->line, ret_error,
+                                           "Network \"%s\" is of type vxlan, which spans hosts: the file has no "
+                                           "\"hosts\"", n->name);
+                if (!n->subnet)
+                        return fleet_error(f, n->line, ret_error,
+                                           "Network \"%s\" is of type vxlan: it needs its \"subnet\", the same on "
+                                           "every host", n->name);
+        }
+        return 0;
+}
+
 /* Each container of a host is declared and placed once; with hosts, every container is placed. */
 static int verify_placement(Fleet *f, char **ret_error) {
         for (size_t i = 0; i < f->n_hosts; i++) {
@@ -341,5 +361,8 @@ int fleet_verify(Fleet *f, char **ret_error) {
         r = verify_placement(f, ret_error);
         if (r < 0)
                 return r;
-        return verify_volume_hosts(f, ret_error);
+        r = verify_volume_hosts(f, ret_error);
+        if (r < 0)
+                return r;
+        return verify_overlays(f, ret_error);
 }

@@ -177,6 +177,9 @@ int ctl_append_strv_option(sd_bus_message *m, const char *key, char * const *l);
 /* "lan0:ip=..." and "host", "none", "container:NAME", checked as sysctrd checks them: 0, or -EINVAL
  * after a message naming the bad value. */
 int ctl_check_network_arg(const char *arg);
+/* vxlan peers as sysctrd takes them: addresses, names resolved here (to the family of local or of
+ * the peers given as addresses, else IPv4 where there is one). -errno after a message. */
+int ctl_resolve_peers(char * const *peers, const char *local, char ***ret);
 int ctl_check_publish_arg(const char *arg);
 
 /* verbs-template.c */

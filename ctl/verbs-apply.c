@@ -19,6 +19,7 @@ typedef struct ApplyHost {
         const char *name;       /* the fleet's host name, NULL without hosts */
         const char *address;    /* NULL: the host sysctr talks to (-H or this one) */
         sd_bus *bus;
+        const Fleet *fleet;
 } ApplyHost;
 
 static void apply_hosts_free(ApplyHost *h, HostState *s, size_t n) {
@@ -254,6 +255,8 @@ static int open_hosts(const Fleet *f, ApplyHost **ret_hosts, HostState **ret_sta
         }
         if (f->n_hosts == 0)
                 hosts[0].address = ctl_get_host();
+        for (size_t i = 0; i < n; i++)
+                hosts[i].fleet = f;
         for (size_t i = 0; i < f->n_hosts; i++) {
                 hosts[i].name = f->hosts[i].name;
                 hosts[i].address = f->hosts[i].address;
@@ -533,8 +536,40 @@ static int delete_container(sd_bus *bus, const PlanAction *a) {
         return ctl_call_manager(bus, CTL_TIMEOUT_DEFAULT, NULL, "DeleteContainer", "s", a->name);
 }
 
+/* A vxlan network's peers on host h: the other hosts that get it, as addresses. */
+static int append_peers(sd_bus_message *m, const ApplyHost *h, const PlanAction *a) {
+        _cleanup_strv_free_ char **names = NULL, **addresses = NULL;
+        int r;
+
+        r = fleet_network_peers(h->fleet, a->network, h->name, &names);
+        if (r < 0)
+                return r;
+        if (!names) {
+                log_error(_("Network %s is of type vxlan but no other host gets it: it has no peers on %s."),
+                          a->name, host_label(h));
+                return -EINVAL;
+        }
+        r = ctl_resolve_peers(names, NULL, &addresses);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "peers");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, addresses);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r < 0 ? log_error_errno(r, _("Failed to create a bus message: %m")) : 0;
+}
+
 /* Networks and volumes: methods of the network and storage work, which an older sysctrd lacks. */
-static int call_object_method(sd_bus *bus, const char *host, const char *method, const PlanAction *a) {
+static int call_object_method(const ApplyHost *h, const char *method, const PlanAction *a) {
+        sd_bus *bus = h->bus;
+        const char *host = host_label(h);
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
@@ -549,6 +584,11 @@ static int call_object_method(sd_bus *bus, const char *host, const char *method,
                         r = append_sv(m, "type", "s", a->network->type);
                 if (r >= 0 && a->kind == PLAN_NETWORK && a->network->subnet)
                         r = append_sv(m, "subnet", "s", a->network->subnet);
+                if (r >= 0 && a->kind == PLAN_NETWORK && streq(a->network->type, "vxlan")) {
+                        r = append_peers(m, h, a);
+                        if (r < 0)
+                                return r;
+                }
                 if (r >= 0 && a->kind == PLAN_VOLUME && a->volume->size > 0)
                         r = append_sv(m, "size", "t", a->volume->size);
                 if (r >= 0)
@@ -593,11 +633,9 @@ static int move_container(const PlanAction *a, const ApplyHost *from, const Appl
 static int execute_action(const PlanAction *a, const ApplyHost *h, const ApplyHost *from) {
         switch (a->kind) {
         case PLAN_NETWORK:
-                return call_object_method(h->bus, host_label(h), a->op == PLAN_CREATE ? "CreateNetwork" : "DeleteNetwork",
-                                          a);
+                return call_object_method(h, a->op == PLAN_CREATE ? "CreateNetwork" : "DeleteNetwork", a);
         case PLAN_VOLUME:
-                return call_object_method(h->bus, host_label(h), a->op == PLAN_CREATE ? "CreateVolume" : "DeleteVolume",
-                                          a);
+                return call_object_method(h, a->op == PLAN_CREATE ? "CreateVolume" : "DeleteVolume", a);
         default:
                 break;
         }

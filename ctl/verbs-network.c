@@ -120,18 +120,16 @@ static int resolve_peer(const char *peer, int family, char **ret) {
         return *ret ? 0 : log_oom();
 }
 
-static int append_peers(sd_bus_message *m, const CtlOptions *o) {
+int ctl_resolve_peers(char * const *peers, const char *local, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         int family = AF_UNSPEC, r;
 
-        if (!o->peers)
-                return 0;
-        if (o->local)
-                (void) in_addr_from_string(AF_UNSPEC, o->local, &family, NULL);
-        STRV_FOREACH(p, o->peers)
+        if (local)
+                (void) in_addr_from_string(AF_UNSPEC, local, &family, NULL);
+        STRV_FOREACH(p, peers)
                 if (family == AF_UNSPEC)
                         (void) in_addr_from_string(AF_UNSPEC, *p, &family, NULL);
-        STRV_FOREACH(p, o->peers) {
+        STRV_FOREACH(p, peers) {
                 char *a = NULL;
 
                 r = resolve_peer(*p, family, &a);
@@ -143,6 +141,19 @@ static int append_peers(sd_bus_message *m, const CtlOptions *o) {
                         return log_oom();
                 }
         }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int append_peers(sd_bus_message *m, const CtlOptions *o) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        if (!o->peers)
+                return 0;
+        r = ctl_resolve_peers(o->peers, o->local, &l);
+        if (r < 0)
+                return r;
         r = sd_bus_message_open_container(m, 'e', "sv");
         if (r >= 0)
                 r = sd_bus_message_append(m, "s", "peers");

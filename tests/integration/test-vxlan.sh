@@ -134,3 +134,46 @@ run ip -n "$NS1" link show "$VX"
 isnt "$rc" 0 "... its VXLAN link is gone"
 run on_host 2 network delete ov0
 is "$rc" 0 "host 2: network delete ov0" || diag "$err"
+
+# --- the same through a fleet file, applied from the client: apply gives each host the other as peer
+P1=10.98.$((HOSTS_NET))
+F=$T/overlay.yaml
+cat > "$F" <<EOF
+networks:
+  - name: ov1
+    type: vxlan
+    subnet: $P1.0/24
+containers:
+  - name: fa
+    template: busybox
+    autostart: true
+    networks: [ov1]
+  - name: fb
+    template: busybox
+    autostart: true
+    networks: [ov1]
+hosts:
+  - name: one
+    address: root@$H1
+    containers: [fa]
+  - name: two
+    address: root@$H2
+    containers: [fb]
+EOF
+run hsysctr apply --yes "$F"
+is "$rc" 0 "apply a fleet with a vxlan network over two hosts" || diag "$out $err"
+like "$out" "create network ov1" "... it creates the network on the hosts"
+run on_host 2 network show ov1
+like "$out" "^Peers: $H1$" "host 2's peer is host 1, from hosts:"
+like "$out" "^Pool: $P1\.128 - $P1\.254$" "... with its share"
+FB=$(ip_of 2 fb)
+is "$FB" "$P1.129" "fb got an address of host 2's share"
+run on_host 1 exec fa -- ping -c 2 -W 2 "$FB"
+is "$rc" 0 "fa (host 1) reaches fb (host 2) over the applied overlay" || diag "$out $err"
+run hsysctr apply "$F"
+is "$out" "Nothing to do: $F is applied." "a second apply: nothing to do"
+for x in "1 fa" "2 fb"; do
+        set -- $x
+        on_host "$1" delete --force "$2" >/dev/null 2>&1
+        on_host "$1" network delete ov1 >/dev/null 2>&1
+done

@@ -230,11 +230,38 @@ static void test_hosts(void) {
         host_state_done(&s[1]);
 }
 
+static void test_overlay_peers(void) {
+        _cleanup_(fleet_freep) Fleet *f = fleet(
+                "networks:\n  - name: ov0\n    type: vxlan\n    subnet: 10.99.0.0/24\n  - name: lan0\n"
+                "containers:\n  - name: a\n    template: busybox\n    networks: [ov0]\n"
+                "  - name: b\n    template: busybox\n    networks: [ov0]\n"
+                "  - name: c\n    template: busybox\n    networks: [lan0]\n"
+                "hosts:\n  - name: h1\n    address: root@192.0.2.1\n    containers: [a]\n"
+                "  - name: h2\n    address: \"root@[2001:db8::2]:2222\"\n    containers: [b]\n"
+                "  - name: h3\n    address: host3.example\n    containers: [c]\n");
+        _cleanup_strv_free_ char **p1 = NULL, **p2 = NULL, **p3 = NULL;
+        _cleanup_free_ char *j1 = NULL, *j2 = NULL;
+
+        if (!f)
+                return;
+        ok(fleet_network_wanted_on(f, fleet_get_network(f, "ov0"), "h1") &&
+           fleet_network_wanted_on(f, fleet_get_network(f, "ov0"), "h2") &&
+           !fleet_network_wanted_on(f, fleet_get_network(f, "ov0"), "h3"),
+           "a vxlan network goes to the hosts whose containers use it");
+        is_int(fleet_network_peers(f, fleet_get_network(f, "ov0"), "h1", &p1), 0, "peers of h1");
+        is_str(j1 = strv_join(p1, " "), "2001:db8::2", "...the other host that gets it, its address's host part");
+        is_int(fleet_network_peers(f, fleet_get_network(f, "ov0"), "h2", &p2), 0, "peers of h2");
+        is_str(j2 = strv_join(p2, " "), "192.0.2.1", "...and back");
+        is_int(fleet_network_peers(f, fleet_get_network(f, "ov0"), "h3", &p3), 0, "a host that does not get it");
+        ok(p3 && strv_length(p3) == 2, "...would see both as peers");
+}
+
 int main(void) {
         test_from_scratch_and_noop();
         test_changes();
         test_conflicts();
         test_prune();
         test_hosts();
+        test_overlay_peers();
         return done_testing();
 }

@@ -172,8 +172,6 @@ static void test_errors(void) {
                      "f.yaml:3: Volume \"v\" is declared twice (first at line 2)", "duplicate volume");
         expect_error("networks:\n  - name: n\n    colour: blue\n",
                      "f.yaml:3: Unknown key \"colour\" in a network", "unknown network key");
-        expect_error("networks:\n  - name: n\n    type: vxlan\n",
-                     "f.yaml:3: Invalid network type \"vxlan\": expected bridge or macvlan", "bad network type");
         expect_error("networks:\n  - name: n\n    subnet: 10.88.0.1/24\n",
                      "f.yaml:3: Invalid subnet \"10.88.0.1/24\": expected an IPv4 subnet such as 10.88.0.0/24",
                      "subnet with host bits");
@@ -192,6 +190,14 @@ static void test_errors(void) {
                      "f.yaml:4: Invalid volume mount \"data:srv\": expected VOLUME:/PATH[:ro]", "bad mount");
         expect_error("containers:\n  - name: a\n    template: busybox\n    networks: [n]\n    networks: [n]\n",
                      "f.yaml:5: Duplicate key \"networks\"", "networks given twice");
+        expect_error("networks:\n  - name: ov0\n    type: vxlan\n    subnet: 10.99.0.0/24\n",
+                     "f.yaml:2: Network \"ov0\" is of type vxlan, which spans hosts: the file has no \"hosts\"",
+                     "a vxlan network without hosts");
+        expect_error("networks:\n  - name: ov0\n    type: vxlan\nhosts:\n  - name: h\n    address: h1\n",
+                     "f.yaml:2: Network \"ov0\" is of type vxlan: it needs its \"subnet\", the same on every host",
+                     "a vxlan network without a subnet");
+        expect_error("networks:\n  - name: n\n    type: bond\n",
+                     "f.yaml:3: Invalid network type \"bond\": expected bridge, macvlan or vxlan", "an unknown network type");
         expect_error("containers:\n  - name: a\n    template: busybox\n    networks: [n, n]\n",
                      "f.yaml:4: Invalid networks entry \"n\": listed twice", "network listed twice");
         expect_error("hosts:\n  - name: h\n    address: \"-oProxyCommand=sh\"\n",

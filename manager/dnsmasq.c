@@ -83,7 +83,8 @@ static DnsmasqNetwork dnsmasq_network(const Network *n, const DnsmasqFiles *f) {
                                   .pid_file = f->pid,
                                   .lease_file = f->leases,
                                   .hosts_file = f->hosts,
-                                  .dhcp_hosts_file = f->dhcp_hosts };
+                                  .dhcp_hosts_file = f->dhcp_hosts,
+                                  .shared_link = c->type == NETWORK_VXLAN };
 }
 
 /* 1 if the file changed, 0 if it already held text. 0644: dnsmasq rereads it after dropping root. */

@@ -718,6 +718,25 @@ int network_prepare_container(Manager *m, ContainerConfig *cfg, const ContainerC
         return r;
 }
 
+int network_adopt_container(Manager *m, ContainerConfig *cfg, sd_bus_error *error) {
+        ContainerNetwork *previous = NULL;
+        size_t n = cfg->n_networks;
+        int r;
+
+        if (n == 0)
+                return 0;
+        r = container_networks_copy(cfg->networks, n, &previous);
+        if (r < 0)
+                return r;
+        /* What it had becomes "previous": kept by the allocation where it fits, as for sysctr set. */
+        for (size_t i = 0; i < n; i++)
+                cfg->networks[i].has_ip4 = cfg->networks[i].has_ip6 = cfg->networks[i].has_mac = false;
+        r = network_prepare_container(m, cfg, &(ContainerConfig) { .networks = previous, .n_networks = n }, true,
+                                      error);
+        container_networks_free(previous, n);
+        return r;
+}
+
 /* DNS names and leases, host-access routes: of every network that c is or was on. exclude: a
  * container on its way out, whose names are not written any more. */
 static void update_networks(Container *c, const ContainerConfig *old, const ContainerConfig *new,

@@ -56,8 +56,10 @@ run on_host 1 network list
 unlike "$out" "ov9" "... and no network was made"
 
 # --- the overlay on both hosts, each naming the other
+t0=$(now_ms)
 run on_host 1 network create ov0 --type vxlan --subnet "$SUBNET" --peer "$H2"
 is "$rc" 0 "host 1: network create ov0 --type vxlan" || diag "$err"
+diag "measured: network create --type vxlan took $(( $(now_ms) - t0 )) ms"
 run on_host 2 network create ov0 --type vxlan --subnet "$SUBNET" --peer "$H1"
 is "$rc" 0 "host 2: network create ov0 --type vxlan" || diag "$err"
 
@@ -116,6 +118,10 @@ run on_host 1 exec a -- ping -c 3 -W 2 "$B"
 is "$rc" 0 "a (host 1) reaches b (host 2) over ov0" || diag "$out $err"
 run on_host 2 exec b -- ping -c 3 -W 2 "$A"
 is "$rc" 0 "b (host 2) reaches a (host 1)" || diag "$out $err"
+# Measured (diagnostics only): round trips over the overlay and over the underlay beneath it.
+rtt() { sed -n 's|.*min/avg/max = \([0-9.]*\)/\([0-9.]*\)/.*|min \1 avg \2 ms|p'; }
+diag "measured: ping a -> b over ov0: $(on_host 1 exec a -- ping -c 20 -i 0.05 -q "$B" 2>&1 | rtt)"
+diag "measured: ping host 1 -> host 2 (underlay): $(ip netns exec "$NS1" busybox ping -c 20 -i 0.05 -q "$H2" 2>&1 | rtt)"
 run on_host 2 exec b -- ping -c 1 -W 2 "$P.1"
 is "$rc" 0 "b reaches host 1's bridge too (one layer-2 network)"
 tx=$(ip -n "$NS1" -s -j link show "$VX" | json_query 'j[0]["stats64"]["tx"]["packets"]')

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Many Debian guests at once (SYSCTR_SCALE_N, 100 by default): all started by one "sysctr start" of
-# every name, then again by as many parallel "sysctr start NAME" calls; each must be running with no
+# every name, then again by as many parallel "sysctr start NAME" calls (unless
+# SYSCTR_SCALE_PARALLEL_CALLS=0, as tools/run-tests sets it); each must be running with no
 # failed unit, without a time-out, and sysctrd must see no host limit short. Not part of "make
 # check" (it takes minutes): "make check-scale", which tools/run-tests (and so .ci/run) runs.
 #
@@ -66,20 +67,26 @@ mem=$(cat "$CG_ROOT"/sysctr@sc*.service/memory.current 2>/dev/null | awk '{ s +=
 SYSCTR_TEST_TIMEOUT=900 run sysctr stop $names
 is "$rc" 0 "one sysctr stop of $N names" || diag "$(printf '%s\n' "$err" | head -n 20)"
 
-# --- as many parallel calls
-t0=$(now_s)
-pids=()
-for n in $names; do
-        timeout -k 5 900 "$top_builddir/sysctr" start "$n" >"$T/start-$n.out" 2>&1 &
-        pids+=($!)
-done
-failed=0
-for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
-is "$failed" 0 "$N parallel sysctr start calls all succeed" ||
-        diag "$(cat "$T"/start-*.out | sort | uniq -c | sort -rn | head -n 5)"
-diag "$N guests started by parallel calls in $(elapsed_s "$t0") s"
-ok "all $N are running" all_running
-is "$(not_running_guests)" "" "every guest's systemd is running, with no failed unit"
+# --- as many parallel calls (SYSCTR_SCALE_PARALLEL_CALLS=0 leaves this round out: tools/run-tests
+# does, to keep CI's time; the issue asks for one of the two ways, and the first one is the one that
+# scales)
+if [ "${SYSCTR_SCALE_PARALLEL_CALLS:-1}" != 0 ]; then
+        t0=$(now_s)
+        pids=()
+        for n in $names; do
+                timeout -k 5 900 "$top_builddir/sysctr" start "$n" >"$T/start-$n.out" 2>&1 &
+                pids+=($!)
+        done
+        failed=0
+        for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
+        is "$failed" 0 "$N parallel sysctr start calls all succeed" ||
+                diag "$(cat "$T"/start-*.out | sort | uniq -c | sort -rn | head -n 5)"
+        diag "$N guests started by parallel calls in $(elapsed_s "$t0") s"
+        ok "all $N are running" all_running
+        is "$(not_running_guests)" "" "every guest's systemd is running, with no failed unit"
+else
+        diag "the round of $N parallel sysctr start calls is left out (SYSCTR_SCALE_PARALLEL_CALLS=0)"
+fi
 
 SYSCTR_TEST_TIMEOUT=900 run sysctr delete --force $names
 is "$rc" 0 "one sysctr delete --force of $N names" || diag "$(printf '%s\n' "$err" | head -n 20)"

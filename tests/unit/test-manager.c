@@ -441,7 +441,7 @@ static void test_broken(void) {
            sd_bus_message_read(reply, "s", &text) >= 0 && streq(text, "name: bad\ntemplate: [fake\n"),
            "GetContainerConfig gives its config.yaml as stored");
         err = mfree(err);
-        r = manager_call("CreateContainer", NULL, &err, "ssa{sv}", "bad", "fake", 1, "privileged", "b", 1);
+        r = manager_call("CreateContainer", NULL, &err, "ssa{sv}", "bad", "fake", 2, "networks", "as", 1, "none", "privileged", "b", 1);
         ok(r < 0 &&
            strneq(err, SYSCTR_ERROR_CONTAINER_EXISTS, strlen(SYSCTR_ERROR_CONTAINER_EXISTS)),
            "its name is taken while it is there: %s", strna(err));
@@ -455,7 +455,7 @@ static void test_broken(void) {
         is_str(on_disk, "", "nothing of it is left on disk");
         ok(!manager_get_container(manager, "bad"), "it is gone from the manager");
 
-        ok(manager_call("CreateContainer", NULL, NULL, "ssa{sv}", "bad", "fake", 1, "privileged", "b", 1) >= 0,
+        ok(manager_call("CreateContainer", NULL, NULL, "ssa{sv}", "bad", "fake", 2, "networks", "as", 1, "none", "privileged", "b", 1) >= 0,
            "its name can be used again");
         ok(manager_call("DeleteContainer", NULL, NULL, "s", "bad") >= 0, "and deleted again");
         ok(run_until(no_leftovers_cond, NULL), "leaving nothing behind");
@@ -467,7 +467,7 @@ static void test_create_cached(void) {
         const char *path;
 
         forget_signals();
-        ok(manager_call("CreateContainer", &reply, NULL, "ssa{sv}", "web1", "fake", 2, "privileged", "b", 1,
+        ok(manager_call("CreateContainer", &reply, NULL, "ssa{sv}", "web1", "fake", 3, "networks", "as", 1, "none", "privileged", "b", 1,
                         "memory", "s", "512M") >= 0 &&
            sd_bus_message_read(reply, "o", &path) >= 0,
            "CreateContainer of a cached image answers at once");
@@ -488,7 +488,7 @@ static void test_create_cached(void) {
         ok(!heard_any("JobNew"), "no job for a create that is done at once");
         _cleanup_free_ char *memory = get_property(expected, SYSCTR_CONTAINER_INTERFACE, "Name");
         is_str(memory, "web1", "its Name property");
-        ok(manager_call("CreateContainer", NULL, NULL, "ssa{sv}", "web2", "fake", 1, "privileged", "b", 1) >= 0,
+        ok(manager_call("CreateContainer", NULL, NULL, "ssa{sv}", "web2", "fake", 2, "networks", "as", 1, "none", "privileged", "b", 1) >= 0,
            "a second container");
 }
 
@@ -1009,7 +1009,7 @@ static void test_create_job(void) {
         const char *path;
 
         forget_signals();
-        ok(manager_call("CreateContainer", &reply, NULL, "ssa{sv}", "db1", "slow", 1, "privileged", "b", 1) >= 0 &&
+        ok(manager_call("CreateContainer", &reply, NULL, "ssa{sv}", "db1", "slow", 2, "networks", "as", 1, "none", "privileged", "b", 1) >= 0 &&
            sd_bus_message_read(reply, "o", &path) >= 0, "CreateContainer of an image not built yet answers at once");
         state = container_state("db1");
         is_str(state, "creating", "the container is \"creating\"");
@@ -1029,7 +1029,7 @@ static void test_create_job(void) {
         ok(r < 0 && strstr(err, SYSCTR_ERROR_BUSY),
            "it cannot be started while it is created: %s", strna(err));
         err = mfree(err);
-        ok(manager_call("CreateContainer", NULL, &err, "ssa{sv}", "db1", "slow", 1, "privileged", "b", 1) < 0 &&
+        ok(manager_call("CreateContainer", NULL, &err, "ssa{sv}", "db1", "slow", 2, "networks", "as", 1, "none", "privileged", "b", 1) < 0 &&
            strstr(err, SYSCTR_ERROR_CONTAINER_EXISTS), "its name is taken while it is created");
 
         /* The builder goes on. */
@@ -1060,7 +1060,7 @@ static void test_create_job(void) {
         sd_bus_message_unref(reply);
         reply = NULL;
         forget_signals();
-        ok(manager_call("CreateContainer", &reply, NULL, "ssa{sv}", "db2", "slow", 1, "privileged", "b", 1) >= 0,
+        ok(manager_call("CreateContainer", &reply, NULL, "ssa{sv}", "db2", "slow", 2, "networks", "as", 1, "none", "privileged", "b", 1) >= 0,
            "create another");
         free(job);
         job = get_property(container("db2")->path, SYSCTR_CONTAINER_INTERFACE, "Job");

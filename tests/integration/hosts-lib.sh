@@ -18,7 +18,8 @@
 # Traffic only between these namespaces. ssh is reached through $T/bin/ssh, which adds the test's
 # own client config (key, known hosts, batch mode): sd-bus and sysctr find it first in PATH.
 # Everything is undone at exit (containers stopped through the host's bus, daemons killed by pid,
-# cgroups, namespaces), before lib.sh's own checks run.
+# then whatever is left in a host's namespace, such as sysctrd's dnsmasqs; cgroups, namespaces),
+# before lib.sh's own checks run.
 
 HOSTS_NS_CLIENT=
 HOSTS_STARTED=()
@@ -158,6 +159,11 @@ _host_stop() {
         done
         for p in sshd sysctrd dbus launcher; do
                 [ -f "$d/$p.pid" ] && kill_wait "$(cat "$d/$p.pid")" 10
+        done
+        # What sysctrd leaves running on purpose when it stops (a dnsmasq per bridge network, which
+        # it adopts again at its next start): everything left in the host's namespace is ours.
+        for p in $(ip netns pids "sysctr-t$$-host$n" 2>/dev/null); do
+                kill_wait "$p" 10
         done
         for c in $(_cg2_mount)/"$CG_NAME-host$n" /sys/fs/cgroup/*/"$CG_NAME-host$n"; do
                 [ -d "$c" ] || continue

@@ -143,6 +143,23 @@ EOF
         diag "host $n: $addr (state in $d)"
 }
 
+# restart_host_sysctrd N: host N's sysctrd stopped (SIGTERM, as systemctl stop would) and started
+# again with the same environment, in the host's mount and network namespaces (sshd's).
+restart_host_sysctrd() {
+        local n=$1 d old
+        local -a envv
+        d=$(host_dir "$n")
+        old=$(cat "$d/sysctrd.pid")
+        mapfile -d '' envv < "/proc/$old/environ" || bail "host $n: cannot read sysctrd's environment"
+        kill_wait "$old" 10
+        # nsenter execs env, which execs sysctrd: $! is sysctrd itself.
+        nsenter -t "$(cat "$d/sshd.pid")" -m -n env -i "${envv[@]}" "$top_builddir/sysctrd" --mode=standalone \
+                >>"$d/sysctrd.log" 2>&1 &
+        echo $! > "$d/sysctrd.pid"
+        wait_for 10 eval "DBUS_SYSTEM_BUS_ADDRESS='$(host_bus "$n")' sysctrd_has_name" ||
+                bail "host $n: sysctrd did not start again: $(tail -n 5 "$d/sysctrd.log")"
+}
+
 _host_stop() {
         local n=$1 d c p
         d=$(host_dir "$n")

@@ -5,8 +5,10 @@
 # namespace, the "network between them"), a container on each, and traffic between the containers
 # across the hosts, by address, through the kernel's VXLAN links. Also: each host hands out addresses
 # only from its own share of the subnet (so no address is given twice across hosts), the VNI and
-# shares agree without the hosts talking, bad input is refused with one clear message, and delete
-# removes the VXLAN link. Traffic only between the test's own namespaces.
+# shares agree without the hosts talking, bad input is refused with one clear message, a restarted
+# sysctrd makes the overlay again from the network's file, delete removes the VXLAN link, and a
+# fleet file with a vxlan network applied from the client gives each host the other as its peer.
+# Traffic only between the test's own namespaces.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/hosts-lib.sh"
 require_root
@@ -128,6 +130,19 @@ tx=$(ip -n "$NS1" -s -j link show "$VX" | json_query 'j[0]["stats64"]["tx"]["pac
 ok "the frames went through host 1's VXLAN link ($tx sent)" test "${tx:-0}" -gt 0
 run on_host 1 exec a -- ip route show default
 like "$out" "via $P\.1 " "a's default route is its own host's bridge"
+
+# --- sysctrd restarted on host 1: the overlay is made again from the network's file (the VXLAN link
+# removed behind its back first)
+ip -n "$NS1" link del "$VX"
+run on_host 1 exec a -- ping -c 1 -W 1 "$B"
+isnt "$rc" 0 "without host 1's VXLAN link, a does not reach b"
+restart_host_sysctrd 1
+run bridge -n "$NS1" fdb show dev "$VX"
+like "$out" "^00:00:00:00:00:00 dst $H2 self permanent" "after a restart of host 1's sysctrd: the VXLAN link and its peer"
+run ip -n "$NS1" -o link show master ov0 type vxlan
+like "$out" "$VX" "... a port of ov0 again"
+run on_host 1 exec a -- ping -c 2 -W 2 "$B"
+is "$rc" 0 "... and a still reaches b" || diag "$out $err"
 
 # --- delete: the VXLAN link goes with the network
 for x in "1 a" "2 b" "2 b2"; do

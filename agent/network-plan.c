@@ -59,7 +59,8 @@ static int plan_link(const ContainerConfig *c, size_t i, const NetworkConfig *n,
                          .mtu = n->mtu };
         (void) snprintf(l->network, sizeof(l->network), "%s", n->name);
         (void) snprintf(l->guest_name, sizeof(l->guest_name), SYSCTR_GUEST_LINK_FORMAT, (unsigned) i);
-        (void) snprintf(l->master, sizeof(l->master), "%s", network_type_is_bridged(n->type) ? n->bridge : n->parent);
+        (void) snprintf(l->master, sizeof(l->master), "%s",
+                        network_type_is_bridged(n->type) ? n->bridge : n->parent);
         if (network_type_is_bridged(n->type)) {
                 if (!sysctr_veth_name(c->id, (unsigned) i, host))
                         return plan_fail(ret_error, "No link name for network %s of container %s", n->name, c->name);

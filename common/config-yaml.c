@@ -710,8 +710,10 @@ static int parse_vni(const ParseContext *ctx, const Field *f, const yaml_node_t 
         r = check_scalar(ctx, node, f->key, "an integer");
         if (r < 0)
                 return r;
-        if (!scalar_is_plain(node) || parse_count(scalar_value(node), &v) < 0 || v < 1 || v > NETWORK_VXLAN_VNI_MAX)
-                return parse_error_value(ctx, node, f->key, scalar_value(node), "expected a VNI from 1 to 16777215");
+        if (!scalar_is_plain(node) || parse_count(scalar_value(node), &v) < 0 || v < 1 ||
+            v > NETWORK_VXLAN_VNI_MAX)
+                return parse_error_value(ctx, node, f->key, scalar_value(node),
+                                         "expected a VNI from 1 to 16777215");
         n->vni = (uint32_t) v;
         return 0;
 }
@@ -724,7 +726,8 @@ static int parse_local(const ParseContext *ctx, const Field *f, const yaml_node_
         if (r < 0)
                 return r;
         if (in_addr_from_string(AF_UNSPEC, scalar_value(node), &n->local_family, &n->local) < 0)
-                return parse_error_value(ctx, node, f->key, scalar_value(node), "expected an IPv4 or IPv6 address");
+                return parse_error_value(ctx, node, f->key, scalar_value(node),
+                                         "expected an IPv4 or IPv6 address");
         return 0;
 }
 
@@ -764,7 +767,8 @@ static const Field network_fields[] = {
         { "host-access", FIELD_BOOL,   offsetof(NetworkConfig, host_access) },
         { "vni",         FIELD_CUSTOM, 0, .parse = parse_vni },
         { "local",       FIELD_CUSTOM, 0, .parse = parse_local },
-        { "peers",       FIELD_STRV,   offsetof(NetworkConfig, peers), address_is_valid, "peer address", .unique = true },
+        { "peers",       FIELD_STRV,   offsetof(NetworkConfig, peers), address_is_valid, "peer address",
+          .unique = true },
         { "pool-start",  FIELD_CUSTOM, 0, .parse = parse_pool_start },
         { "pool-end",    FIELD_CUSTOM, 0, .parse = parse_pool_end },
 };

@@ -548,7 +548,8 @@ static int plan_prune_storage(Plan *p, const Fleet *f, const HostState *s) {
                 const FleetNetwork *n = fleet_get_network(f, s->networks[i].name);
                 PlanAction a = { .op = PLAN_DELETE, .kind = PLAN_NETWORK, .name = s->networks[i].name, .host = s->host };
 
-                if ((n && fleet_network_wanted_on(f, n, s->host)) || used_by_staying(f, s, s->networks[i].used_by))
+                if ((n && fleet_network_wanted_on(f, n, s->host)) ||
+                    used_by_staying(f, s, s->networks[i].used_by))
                         continue;
                 r = plan_add(p, &a);
                 if (r < 0)

@@ -177,7 +177,8 @@ static int verify_vxlan(const NetworkConfig *n, char **ret_error) {
         if (r < 0)
                 return r;
         if (n->vni < 1 || n->vni > NETWORK_VXLAN_VNI_MAX)
-                return fail(ret_error, "Network %s: invalid vni %u (1 to %u)", n->name, n->vni, NETWORK_VXLAN_VNI_MAX);
+                return fail(ret_error, "Network %s: invalid vni %u (1 to %u)", n->name, n->vni,
+                            NETWORK_VXLAN_VNI_MAX);
         if (n->local_family == 0)
                 return fail(ret_error, "Network %s: missing required key \"local\"", n->name);
         if (strv_length(n->peers) == 0)

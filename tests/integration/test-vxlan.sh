@@ -110,9 +110,9 @@ bad "an address of the other host's share" "outside this host's share of it \\($
         on_host 2 create busybox c --network "ov0:ip=$P.5"
 
 for x in "1 a" "2 b"; do
-        set -- $x
-        run on_host "$1" start "$2"
-        is "$rc" 0 "host $1: start $2" || diag "$err"
+        read -r h c <<< "$x"
+        run on_host "$h" start "$c"
+        is "$rc" 0 "host $h: start $c" || diag "$err"
 done
 
 # --- across the hosts, by address
@@ -146,8 +146,8 @@ is "$rc" 0 "... and a still reaches b" || diag "$out $err"
 
 # --- delete: the VXLAN link goes with the network
 for x in "1 a" "2 b" "2 b2"; do
-        set -- $x
-        on_host "$1" delete --force "$2" >/dev/null 2>&1
+        read -r h c <<< "$x"
+        on_host "$h" delete --force "$c" >/dev/null 2>&1
 done
 run on_host 1 network delete ov0
 is "$rc" 0 "host 1: network delete ov0" || diag "$err"
@@ -194,7 +194,7 @@ is "$rc" 0 "fa (host 1) reaches fb (host 2) over the applied overlay" || diag "$
 run hsysctr apply "$F"
 is "$out" "Nothing to do: $F is applied." "a second apply: nothing to do"
 for x in "1 fa" "2 fb"; do
-        set -- $x
-        on_host "$1" delete --force "$2" >/dev/null 2>&1
-        on_host "$1" network delete ov1 >/dev/null 2>&1
+        read -r h c <<< "$x"
+        on_host "$h" delete --force "$c" >/dev/null 2>&1
+        on_host "$h" network delete ov1 >/dev/null 2>&1
 done

@@ -52,15 +52,16 @@ static int plan_link(const ContainerConfig *c, size_t i, const NetworkConfig *n,
         char host[SYSCTR_IFNAMSIZ];
         int r;
 
-        *l = (NetLink) { .kind = n->type == NETWORK_BRIDGE ? NET_LINK_VETH : NET_LINK_MACVLAN,
+        *l = (NetLink) { .kind = network_type_is_bridged(n->type) ? NET_LINK_VETH : NET_LINK_MACVLAN,
                          .macvlan_mode = n->mode,
                          .has_mac = att->has_mac,
                          .mac = att->mac,
                          .mtu = n->mtu };
         (void) snprintf(l->network, sizeof(l->network), "%s", n->name);
         (void) snprintf(l->guest_name, sizeof(l->guest_name), SYSCTR_GUEST_LINK_FORMAT, (unsigned) i);
-        (void) snprintf(l->master, sizeof(l->master), "%s", n->type == NETWORK_BRIDGE ? n->bridge : n->parent);
-        if (n->type == NETWORK_BRIDGE) {
+        (void) snprintf(l->master, sizeof(l->master), "%s",
+                        network_type_is_bridged(n->type) ? n->bridge : n->parent);
+        if (network_type_is_bridged(n->type)) {
                 if (!sysctr_veth_name(c->id, (unsigned) i, host))
                         return plan_fail(ret_error, "No link name for network %s of container %s", n->name, c->name);
                 memcpy(l->host_name, host, sizeof(l->host_name));
@@ -123,7 +124,7 @@ static int plan_resolv_conf(NetPlan *p, const ContainerConfig *c, NetworkConfig 
                 servers = resolv_conf_nameservers(host_resolv_conf, true);
         else if (!n)
                 return 0;
-        else if (n->dns && n->type == NETWORK_BRIDGE) {
+        else if (n->dns && network_type_is_bridged(n->type)) {
                 k = asprintf(&servers, "%s%s%s%s%s%s", n->has_gateway4 ? "nameserver " : "",
                              n->has_gateway4 ? in_addr_to_string(AF_INET, &n->gateway4, a) : "",
                              n->has_gateway4 ? "\n" : "", n->has_gateway6 ? "nameserver " : "",
@@ -138,9 +139,9 @@ static int plan_resolv_conf(NetPlan *p, const ContainerConfig *c, NetworkConfig 
         k = asprintf(&text, "# Written by sysctr at each start of the container (see sysctr.yaml(5), networks).\n"
                      "# Make this file a symlink (or manage it with resolvconf, systemd-resolved) to keep\n"
                      "# your own.\n%s%s%s%s",
-                     servers, n && n->dns && n->type == NETWORK_BRIDGE ? "search " : "",
-                     n && n->dns && n->type == NETWORK_BRIDGE ? network_config_domain(n) : "",
-                     n && n->dns && n->type == NETWORK_BRIDGE ? "\n" : "");
+                     servers, n && n->dns && network_type_is_bridged(n->type) ? "search " : "",
+                     n && n->dns && network_type_is_bridged(n->type) ? network_config_domain(n) : "",
+                     n && n->dns && network_type_is_bridged(n->type) ? "\n" : "");
         if (k < 0)
                 return -ENOMEM;
         p->resolv_conf = TAKE_PTR(text);

@@ -14,6 +14,7 @@
 
 #include "bind.h"
 #include "config.h"
+#include "config-yaml-private.h"
 #include "fileio.h"
 #include "id.h"
 #include "parse-util.h"
@@ -23,12 +24,6 @@
 #include "signal-util.h"
 #include "strv.h"
 #include "volume.h"
-
-typedef struct ParseContext {
-        yaml_document_t *doc;
-        const char *filename;
-        char **ret_error;
-} ParseContext;
 
 typedef enum FieldType {
         FIELD_STRING,           /* char *, any non-null scalar but an unquoted true/false */
@@ -120,9 +115,7 @@ static bool str_in_list(const char *s, const char * const *list) {
 }
 #define STR_IN_SET(s, ...) str_in_list((s), (const char * const[]) { __VA_ARGS__, NULL })
 
-static int parse_error(const ParseContext *ctx, const yaml_node_t *node, const char *format, ...)
-        _printf_(3, 4);
-static int parse_error(const ParseContext *ctx, const yaml_node_t *node, const char *format, ...) {
+int parse_error(const ParseContext *ctx, const yaml_node_t *node, const char *format, ...) {
         _cleanup_free_ char *msg = NULL;
         va_list ap;
         int k;
@@ -145,7 +138,7 @@ static int parse_error(const ParseContext *ctx, const yaml_node_t *node, const c
 }
 
 /* "Invalid container name \"A_b\"", the same wording as container_config_verify(). */
-static int parse_error_value(const ParseContext *ctx, const yaml_node_t *node, const char *what,
+int parse_error_value(const ParseContext *ctx, const yaml_node_t *node, const char *what,
                              const char *value, const char *hint) {
         _cleanup_free_ char *q = config_quote(value);
 
@@ -163,7 +156,7 @@ static bool scalar_is_plain(const yaml_node_t *node) {
 }
 
 /* YAML's null: an empty value, "~" or "null" written without quotes. */
-static bool node_is_null(const yaml_node_t *node) {
+bool node_is_null(const yaml_node_t *node) {
         const char *v;
 
         if (node->type != YAML_SCALAR_NODE || !scalar_is_plain(node))
@@ -172,7 +165,7 @@ static bool node_is_null(const yaml_node_t *node) {
         return STR_IN_SET(v, "", "~", "null", "Null", "NULL");
 }
 
-static const char *node_type_name(const yaml_node_t *node) {
+const char *node_type_name(const yaml_node_t *node) {
         if (node_is_null(node))
                 return "null";
         switch (node->type) {
@@ -202,7 +195,7 @@ static int check_scalar(const ParseContext *ctx, const yaml_node_t *node, const 
         return 0;
 }
 
-static int node_to_string(const ParseContext *ctx, const yaml_node_t *node, const char *key, char **ret) {
+int node_to_string(const ParseContext *ctx, const yaml_node_t *node, const char *key, char **ret) {
         const char *v;
         char *s;
         int r;
@@ -463,6 +456,15 @@ static int parse_mapping(const ParseContext *ctx, const yaml_node_t *node, const
                 for (i = 0; i < n_fields; i++)
                         if (streq(fields[i].key, k))
                                 break;
+                if (i >= n_fields && ctx->unknown_key) {
+                        /* A key of the enclosing document's own (a fleet file's container entry). */
+                        r = ctx->unknown_key(ctx, key, value, obj);
+                        if (r != -ENOENT) {
+                                if (r < 0)
+                                        return r;
+                                continue;
+                        }
+                }
                 if (i >= n_fields) {
                         _cleanup_free_ char *q = config_quote(k);
 
@@ -637,7 +639,7 @@ static int parse_network_type(const ParseContext *ctx, const Field *f, const yam
         r = check_scalar(ctx, node, f->key, "a network type");
         if (r < 0)
                 return r;
-        r = parse_enum_value(ctx, node, f->key, "expected bridge or macvlan",
+        r = parse_enum_value(ctx, node, f->key, "expected bridge, macvlan or vxlan",
                              network_type_from_string(scalar_value(node)), &v);
         n->type = (NetworkType) v;
         return r;
@@ -705,6 +707,54 @@ static int parse_mtu(const ParseContext *ctx, const Field *f, const yaml_node_t 
         return 0;
 }
 
+static int parse_vni(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        NetworkConfig *n = obj;
+        uint64_t v;
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "an integer");
+        if (r < 0)
+                return r;
+        if (!scalar_is_plain(node) || parse_count(scalar_value(node), &v) < 0 || v < 1 ||
+            v > NETWORK_VXLAN_VNI_MAX)
+                return parse_error_value(ctx, node, f->key, scalar_value(node),
+                                         "expected a VNI from 1 to 16777215");
+        n->vni = (uint32_t) v;
+        return 0;
+}
+
+static int parse_local(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        NetworkConfig *n = obj;
+        int r;
+
+        r = check_scalar(ctx, node, f->key, "an address");
+        if (r < 0)
+                return r;
+        if (in_addr_from_string(AF_UNSPEC, scalar_value(node), &n->local_family, &n->local) < 0)
+                return parse_error_value(ctx, node, f->key, scalar_value(node),
+                                         "expected an IPv4 or IPv6 address");
+        return 0;
+}
+
+static int parse_pool_start(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        NetworkConfig *n = obj;
+
+        return parse_address(ctx, f, node, AF_INET, &n->pool_start, &n->has_pool);
+}
+
+static int parse_pool_end(const ParseContext *ctx, const Field *f, const yaml_node_t *node, void *obj) {
+        NetworkConfig *n = obj;
+
+        return parse_address(ctx, f, node, AF_INET, &n->pool_end, &n->has_pool);
+}
+
+static bool address_is_valid(const char *s) {
+        union in_addr_union a;
+        int family;
+
+        return in_addr_from_string(AF_UNSPEC, s, &family, &a) >= 0;
+}
+
 static const Field network_fields[] = {
         { "name",        FIELD_STRING, offsetof(NetworkConfig, name),   network_name_is_valid, "network name" },
         { "type",        FIELD_CUSTOM, 0, .parse = parse_network_type },
@@ -720,11 +770,17 @@ static const Field network_fields[] = {
         { "parent",      FIELD_STRING, offsetof(NetworkConfig, parent), ifname_is_valid, "parent link name" },
         { "mode",        FIELD_CUSTOM, 0, .parse = parse_macvlan_mode },
         { "host-access", FIELD_BOOL,   offsetof(NetworkConfig, host_access) },
+        { "vni",         FIELD_CUSTOM, 0, .parse = parse_vni },
+        { "local",       FIELD_CUSTOM, 0, .parse = parse_local },
+        { "peers",       FIELD_STRV,   offsetof(NetworkConfig, peers), address_is_valid, "peer address",
+          .unique = true },
+        { "pool-start",  FIELD_CUSTOM, 0, .parse = parse_pool_start },
+        { "pool-end",    FIELD_CUSTOM, 0, .parse = parse_pool_end },
 };
 
-/* One container entry: a mapping node of a config.yaml, or (later) of a fleet file. Not verified:
+/* One container entry: a mapping node of a config.yaml, or of a fleet file. Not verified:
  * the caller checks the result as a whole and reports where the entry is. */
-static int config_node_to_container(const ParseContext *ctx, const yaml_node_t *node,
+int config_node_to_container(const ParseContext *ctx, const yaml_node_t *node,
                                     ContainerConfig **ret) {
         _cleanup_(container_config_freep) ContainerConfig *c = NULL;
         int r;
@@ -779,7 +835,7 @@ static int parser_error(const yaml_parser_t *parser, const char *text, const cha
 }
 
 /* Loads exactly one YAML document whose root is a mapping. On success the caller owns *doc. */
-static int document_load(const char *text, size_t size, const char *filename, yaml_document_t *doc,
+int document_load(const char *text, size_t size, const char *filename, yaml_document_t *doc,
                          char **ret_error) {
         _cleanup_(yaml_parser_deletep) yaml_parser_t parser = {};
         yaml_document_t extra = {};
@@ -825,7 +881,7 @@ static int document_load(const char *text, size_t size, const char *filename, ya
         return 0;
 }
 
-static void yaml_document_deletep(yaml_document_t **d) {
+void yaml_document_deletep(yaml_document_t **d) {
         if (*d)
                 yaml_document_delete(*d);
 }
@@ -1220,6 +1276,25 @@ static int emit_container_fields(yaml_emitter_t *e, const ContainerConfig *c) {
         return emit_networking(e, c);
 }
 
+static int emit_vxlan_fields(yaml_emitter_t *e, const NetworkConfig *n) {
+        char vni[16];
+        int r = 0;
+
+        if (n->type != NETWORK_VXLAN)
+                return 0;
+        (void) snprintf(vni, sizeof(vni), "%u", n->vni);
+        r = emit_key_plain(e, "vni", vni);
+        if (r >= 0 && n->local_family != 0)
+                r = emit_key_address(e, "local", n->local_family, &n->local);
+        if (r >= 0)
+                r = emit_key_strv(e, "peers", n->peers);
+        if (r >= 0 && n->has_pool)
+                r = emit_key_address(e, "pool-start", AF_INET, &n->pool_start);
+        if (r >= 0 && n->has_pool)
+                r = emit_key_address(e, "pool-end", AF_INET, &n->pool_end);
+        return r;
+}
+
 static int emit_network_fields(yaml_emitter_t *e, const NetworkConfig *n) {
         char buf[IN_ADDR_PREFIX_STRLEN], mtu[16];
         int r;
@@ -1238,9 +1313,9 @@ static int emit_network_fields(yaml_emitter_t *e, const NetworkConfig *n) {
                 r = emit_key_string(e, "subnet6", in_addr_prefix_to_string(&n->subnet6, buf));
         if (r >= 0 && n->has_gateway6)
                 r = emit_key_address(e, "gateway6", AF_INET6, &n->gateway6);
-        if (r >= 0 && n->type == NETWORK_BRIDGE)
+        if (r >= 0 && network_type_is_bridged(n->type))
                 r = emit_key_bool(e, "nat", n->nat);
-        if (r >= 0 && n->type == NETWORK_BRIDGE)
+        if (r >= 0 && network_type_is_bridged(n->type))
                 r = emit_key_bool(e, "dns", n->dns);
         if (r >= 0)
                 r = emit_key_string(e, "domain", n->domain);
@@ -1253,7 +1328,7 @@ static int emit_network_fields(yaml_emitter_t *e, const NetworkConfig *n) {
                 r = emit_key_string(e, "mode", network_macvlan_mode_to_string(n->mode));
         if (r >= 0 && n->type == NETWORK_MACVLAN)
                 r = emit_key_bool(e, "host-access", n->host_access);
-        return r;
+        return r < 0 ? r : emit_vxlan_fields(e, n);
 }
 
 typedef int (*EmitFields)(yaml_emitter_t *e, const void *obj);

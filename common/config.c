@@ -228,14 +228,15 @@ static int verify_networking(const ContainerConfig *c, char **ret_error) {
         return verify_publish(c->publish, ret_error);
 }
 
-static int verify_required(const ContainerConfig *c, char **ret_error) {
+/* generated: the keys that sysctrd fills in (id, image) are required too. */
+static int verify_required(const ContainerConfig *c, bool generated, char **ret_error) {
         if (!c->name)
                 return missing_key(ret_error, "name");
-        if (!c->id)
+        if (!c->id && generated)
                 return missing_key(ret_error, "id");
         if (!c->template)
                 return missing_key(ret_error, "template");
-        if (!c->image)
+        if (!c->image && generated)
                 return missing_key(ret_error, "image");
         return 0;
 }
@@ -283,7 +284,7 @@ static int verify_mounts(const ContainerConfig *c, char **ret_error) {
         return 0;
 }
 
-int container_config_verify(const ContainerConfig *c, char **ret_error) {
+static int container_config_verify_full(const ContainerConfig *c, bool generated, char **ret_error) {
         int r;
 
         assert(c);
@@ -291,19 +292,19 @@ int container_config_verify(const ContainerConfig *c, char **ret_error) {
         if (ret_error)
                 *ret_error = NULL;
 
-        r = verify_required(c, ret_error);
+        r = verify_required(c, generated, ret_error);
         if (r < 0)
                 return r;
 
         if (!container_name_is_valid(c->name))
                 return invalid_value(ret_error, "container name", c->name);
-        if (!id_is_valid(c->id))
+        if (c->id && !id_is_valid(c->id))
                 return invalid_value(ret_error, "id", c->id);
         if (!template_name_is_valid(c->template))
                 return invalid_value(ret_error, "template name", c->template);
         if (c->release && !release_name_is_valid(c->release))
                 return invalid_value(ret_error, "release", c->release);
-        if (!image_ref_is_valid(c->image))
+        if (c->image && !image_ref_is_valid(c->image))
                 return invalid_value(ret_error, "image name", c->image);
         if (c->hostname && !hostname_is_valid(c->hostname))
                 return invalid_value(ret_error, "hostname", c->hostname);
@@ -329,6 +330,14 @@ int container_config_verify(const ContainerConfig *c, char **ret_error) {
         if (r < 0)
                 return r;
         return verify_networking(c, ret_error);
+}
+
+int container_config_verify(const ContainerConfig *c, char **ret_error) {
+        return container_config_verify_full(c, true, ret_error);
+}
+
+int container_config_verify_entry(const ContainerConfig *c, char **ret_error) {
+        return container_config_verify_full(c, false, ret_error);
 }
 
 TemplateInfo *template_info_new(void) {

@@ -92,6 +92,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(ContainerConfig *, container_config_free);
  * timeout, binds, networks: names unique, only in private mode, host mode only if privileged, no
  * container joining itself; published ports valid and not conflicting). On error returns -EINVAL and, if ret_error, a message naming the bad field and value. */
 int container_config_verify(const ContainerConfig *c, char **ret_error);
+/* The same for a container entry of a fleet file, where the keys that sysctrd generates (id, image)
+ * may be left out. */
+int container_config_verify_entry(const ContainerConfig *c, char **ret_error);
 
 /* Parse YAML text; filename is used in messages only. Returns -EINVAL with *ret_error
  * "FILE:LINE: message" for bad input, other negative errno for system errors. */

@@ -12,7 +12,9 @@ common_libsysctr_common_a_SOURCES = \
 	common/signal-util.c common/signal-util.h \
 	common/id.c common/id.h \
 	common/config.c common/config.h \
-	common/config-yaml.c \
+	common/config-yaml.c common/config-yaml-private.h \
+	common/fleet.c common/fleet.h common/fleet-yaml.c \
+	common/fleet-plan.c common/fleet-plan.h \
 	common/cgroup-util.c common/cgroup-util.h \
 	common/parse-util.c common/parse-util.h \
 	common/bind.c common/bind.h \

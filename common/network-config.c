@@ -3,15 +3,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "config.h"
 #include "name.h"
 #include "network-config.h"
+#include "strv.h"
 
 static const char * const network_type_table[_NETWORK_TYPE_MAX] = {
         [NETWORK_BRIDGE] = "bridge",
         [NETWORK_MACVLAN] = "macvlan",
+        [NETWORK_VXLAN] = "vxlan",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(network_type, NetworkType, _NETWORK_TYPE_MAX);
@@ -62,6 +65,7 @@ NetworkConfig *network_config_free(NetworkConfig *n) {
         free(n->bridge);
         free(n->domain);
         free(n->parent);
+        strv_free(n->peers);
         free(n);
         return NULL;
 }
@@ -88,7 +92,7 @@ static int verify_family(const NetworkConfig *n, const InAddrPrefix *subnet, boo
         if (subnet->family != family || !in_addr_prefix_is_network(subnet))
                 return fail(ret_error, "Network %s: invalid %s %s", n->name, key,
                             in_addr_prefix_to_string(subnet, a));
-        if (n->type == NETWORK_BRIDGE && !has_gateway)
+        if (network_type_is_bridged(n->type) && !has_gateway)
                 return fail(ret_error, "Network %s: no gateway%s for %s %s", n->name,
                             family == AF_INET ? "" : "6", key, in_addr_prefix_to_string(subnet, a));
         if (has_gateway && !gateway_fits(subnet, gateway))
@@ -109,6 +113,98 @@ static int verify_bridge(const NetworkConfig *n, char **ret_error) {
                             n->name);
         if (n->domain && !hostname_is_valid(n->domain))
                 return fail(ret_error, "Network %s: invalid domain \"%s\"", n->name, n->domain);
+        if (n->type != NETWORK_VXLAN && (n->vni || n->local_family || n->peers || n->has_pool))
+                return fail(ret_error, "Network %s: vni, local, peers, pool-start and pool-end are for vxlan "
+                            "networks", n->name);
+        return 0;
+}
+
+uint32_t network_vxlan_default_vni(const char *name) {
+        uint32_t h = 2166136261U;       /* FNV-1a, as paths.c names links */
+
+        for (const char *p = name; *p; p++) {
+                h ^= (uint8_t) *p;
+                h *= 16777619U;
+        }
+        h = (h >> 24) ^ (h & NETWORK_VXLAN_VNI_MAX);
+        return h == 0 ? 1 : h;
+}
+
+static int address_compare(int family, const union in_addr_union *a, const union in_addr_union *b) {
+        return memcmp(a, b, in_addr_size(family));
+}
+
+int network_vxlan_pool(const InAddrPrefix *subnet, int family, const union in_addr_union *local,
+                       char * const *peers, union in_addr_union *ret_start, union in_addr_union *ret_end) {
+        unsigned host_bits, index = 0, count = 1;
+        uint64_t hosts, share;
+        int r;
+
+        if (subnet->family != AF_INET || (family != AF_INET && family != AF_INET6))
+                return -EINVAL;
+        STRV_FOREACH(p, peers) {
+                union in_addr_union a;
+
+                if (in_addr_from_string(family, *p, NULL, &a) < 0)
+                        return -EINVAL;
+                r = address_compare(family, &a, local);
+                if (r == 0)
+                        return -EINVAL;
+                for (char * const *q = peers; q < p; q++)
+                        if (streq(*q, *p))
+                                return -EINVAL;
+                index += r < 0;
+                count++;
+        }
+        /* Host offsets 1 .. 2^bits - 2 (not the network and broadcast addresses), in count shares. */
+        host_bits = 32 - subnet->prefixlen;
+        hosts = (UINT64_C(1) << host_bits) - 2;
+        share = hosts / count;
+        if (share < 2)
+                return -ENOSPC;
+        r = in_addr_from_offset(subnet, 1 + index * share, ret_start);
+        if (r < 0)
+                return r;
+        return in_addr_from_offset(subnet, index + 1 == count ? hosts : (index + 1) * share, ret_end);
+}
+
+static int verify_vxlan(const NetworkConfig *n, char **ret_error) {
+        union in_addr_union start, end;
+        char a[IN_ADDR_STRLEN], b[IN_ADDR_STRLEN];
+        int r;
+
+        r = verify_bridge(n, ret_error);
+        if (r < 0)
+                return r;
+        if (n->vni < 1 || n->vni > NETWORK_VXLAN_VNI_MAX)
+                return fail(ret_error, "Network %s: invalid vni %u (1 to %u)", n->name, n->vni,
+                            NETWORK_VXLAN_VNI_MAX);
+        if (n->local_family == 0)
+                return fail(ret_error, "Network %s: missing required key \"local\"", n->name);
+        if (strv_length(n->peers) == 0)
+                return fail(ret_error, "Network %s: a vxlan network needs peers", n->name);
+        if (strv_length(n->peers) > NETWORK_VXLAN_PEERS_MAX)
+                return fail(ret_error, "Network %s: too many peers (%zu, at most %u)", n->name, strv_length(n->peers),
+                            NETWORK_VXLAN_PEERS_MAX);
+        STRV_FOREACH(p, n->peers)
+                if (in_addr_from_string(n->local_family, *p, NULL, &start) < 0)
+                        return fail(ret_error, "Network %s: invalid peer \"%s\" (an %s address, as local)", n->name,
+                                    *p, n->local_family == AF_INET ? "IPv4" : "IPv6");
+        /* Shares of IPv4 only: the IPv6 ULA prefix differs from host to host. */
+        if (n->subnet4.family == 0 || n->subnet6.family != 0)
+                return fail(ret_error, "Network %s: a vxlan network has an IPv4 subnet and no subnet6 (yet)", n->name);
+        r = network_vxlan_pool(&n->subnet4, n->local_family, &n->local, n->peers, &start, &end);
+        if (r == -ENOSPC)
+                return fail(ret_error, "Network %s: subnet too small for %zu hosts", n->name,
+                            strv_length(n->peers) + 1);
+        if (r < 0)
+                return fail(ret_error, "Network %s: local %s is among the peers, or a peer is listed twice", n->name,
+                            in_addr_to_string(n->local_family, &n->local, a));
+        if (!n->has_pool || !in_addr_equal(AF_INET, &start, &n->pool_start) ||
+            !in_addr_equal(AF_INET, &end, &n->pool_end))
+                return fail(ret_error, "Network %s: pool-start and pool-end must be %s and %s (this host's share of "
+                            "the subnet among its peers)", n->name, in_addr_to_string(AF_INET, &start, a),
+                            in_addr_to_string(AF_INET, &end, b));
         return 0;
 }
 
@@ -123,6 +219,9 @@ static int verify_macvlan(const NetworkConfig *n, char **ret_error) {
                 return fail(ret_error, "Network %s: invalid macvlan mode", n->name);
         if (n->host_access && n->subnet4.family == 0 && n->subnet6.family == 0)
                 return fail(ret_error, "Network %s: host-access needs the LAN's subnet (or subnet6)", n->name);
+        if (n->vni || n->local_family || n->peers || n->has_pool)
+                return fail(ret_error, "Network %s: vni, local, peers, pool-start and pool-end are for vxlan "
+                            "networks", n->name);
         return 0;
 }
 
@@ -137,7 +236,7 @@ int network_config_verify(const NetworkConfig *n, char **ret_error) {
         if (!network_name_is_valid(n->name))
                 return fail(ret_error, "Invalid network name \"%s\"", n->name);
         if (n->type < 0 || n->type >= _NETWORK_TYPE_MAX)
-                return fail(ret_error, "Network %s: missing or invalid type (bridge or macvlan)", n->name);
+                return fail(ret_error, "Network %s: missing or invalid type (bridge, macvlan or vxlan)", n->name);
         if (n->mtu != 0 && (n->mtu < 68 || n->mtu > 65535))
                 return fail(ret_error, "Network %s: invalid mtu %u (68 to 65535)", n->name, n->mtu);
         r = verify_family(n, &n->subnet4, n->has_gateway4, &n->gateway4, "subnet", ret_error);
@@ -146,7 +245,14 @@ int network_config_verify(const NetworkConfig *n, char **ret_error) {
         r = verify_family(n, &n->subnet6, n->has_gateway6, &n->gateway6, "subnet6", ret_error);
         if (r < 0)
                 return r;
-        return n->type == NETWORK_BRIDGE ? verify_bridge(n, ret_error) : verify_macvlan(n, ret_error);
+        switch (n->type) {
+        case NETWORK_BRIDGE:
+                return verify_bridge(n, ret_error);
+        case NETWORK_VXLAN:
+                return verify_vxlan(n, ret_error);
+        default:
+                return verify_macvlan(n, ret_error);
+        }
 }
 
 /* ------------------------------------------------------------------------------------------------

@@ -28,6 +28,11 @@
  *   parent: eth1               # macvlan: the host's link the containers sit on
  *   mode: bridge               # macvlan: bridge | private | vepa (default bridge)
  *   host-access: true          # macvlan: the host reaches its containers (a link of its own)
+ *   vni: 4711                  # vxlan: the VXLAN network identifier, the same on every host
+ *   local: 192.0.2.1           # vxlan: this host's address on the network between the hosts
+ *   peers: [192.0.2.2]         # vxlan: the other hosts' addresses (every host lists all others)
+ *   pool-start: 10.99.0.1      # vxlan: this host's share of the subnet (its bridge's address and its
+ *   pool-end: 10.99.0.127      #   containers'), derived from its place among local and peers
  *
  * Unknown keys and wrong types are errors with "FILE:LINE: message" (config-yaml.c). */
 
@@ -39,12 +44,28 @@
 typedef enum NetworkType {
         NETWORK_BRIDGE,
         NETWORK_MACVLAN,
+        NETWORK_VXLAN,          /* a bridge, joined to the bridges of the same network on other hosts */
         _NETWORK_TYPE_MAX,
         _NETWORK_TYPE_INVALID = -EINVAL,
 } NetworkType;
 
 const char *network_type_to_string(NetworkType t) _const_;
 NetworkType network_type_from_string(const char *s) _pure_;
+
+/* Types whose containers sit on a bridge of the host's (veths, NAT, DNS, our nft table). */
+static inline bool network_type_is_bridged(NetworkType t) {
+        return t == NETWORK_BRIDGE || t == NETWORK_VXLAN;
+}
+
+/* VXLAN: IANA's UDP port (RFC 7348), the identifiers a VNI may take, the headers it adds to each
+ * frame over IPv4 (outer IP 20, UDP 8, VXLAN 8, inner Ethernet 14), and so the MTU that fits a
+ * 1500-byte underlay, which sysctr gives a vxlan network unless told otherwise. At most
+ * NETWORK_VXLAN_PEERS_MAX peers: head-end replication sends each broadcast once per peer. */
+#define NETWORK_VXLAN_PORT 4789U
+#define NETWORK_VXLAN_VNI_MAX 16777215U
+#define NETWORK_VXLAN_OVERHEAD 50U
+#define NETWORK_VXLAN_MTU_DEFAULT (1500U - NETWORK_VXLAN_OVERHEAD)
+#define NETWORK_VXLAN_PEERS_MAX 64U
 
 /* The same order as common/rtnl.h's RtnlMacvlanMode. */
 typedef enum NetworkMacvlanMode {
@@ -72,6 +93,13 @@ typedef struct NetworkConfig {
         char *parent;
         NetworkMacvlanMode mode;
         bool host_access;
+        /* vxlan */
+        uint32_t vni;                           /* 0: not given */
+        int local_family;                       /* 0: not given */
+        union in_addr_union local;
+        char **peers;                           /* addresses, of local's family */
+        bool has_pool;                          /* IPv4: this host's share of subnet */
+        union in_addr_union pool_start, pool_end;
 } NetworkConfig;
 
 NetworkConfig *network_config_new(void);
@@ -82,6 +110,18 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(NetworkConfig *, network_config_free);
  * subnets and not their network address, a bridge with at least one subnet and a gateway in each).
  * -EINVAL with *ret_error naming the bad key and value. */
 int network_config_verify(const NetworkConfig *n, char **ret_error);
+
+/* VXLAN: the VNI a network gets unless told: derived from its name (FNV-1a, folded to 24 bits,
+ * never 0), so that hosts which create the network under the same name agree without talking. */
+uint32_t network_vxlan_default_vni(const char *name) _pure_;
+
+/* VXLAN: this host's share of subnet (IPv4), so that no two hosts of an overlay hand out one
+ * address: the hosts (local and peers, of one family) in address order, and the subnet's host
+ * addresses cut into as many equal slices; local gets the slice of its place. The first address
+ * of a slice is the host's bridge's (the gateway of its containers). -EINVAL: local among peers,
+ * or a peer twice; -ENOSPC: slices of fewer than 2 addresses. */
+int network_vxlan_pool(const InAddrPrefix *subnet, int family, const union in_addr_union *local,
+                       char * const *peers, union in_addr_union *ret_start, union in_addr_union *ret_end);
 
 /* The DNS domain of the network's containers. */
 static inline const char *network_config_domain(const NetworkConfig *n) {

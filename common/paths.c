@@ -197,13 +197,22 @@ char *sysctr_veth_name(const char *container_id, unsigned index, char buf[static
         return buf;
 }
 
-char *sysctr_host_access_link_name(const char *network, char buf[static SYSCTR_IFNAMSIZ]) {
+static uint32_t name_hash(const char *network) {
         uint32_t h = 2166136261U;       /* FNV-1a: stable everywhere, no library needed */
 
         for (const char *p = network; *p; p++) {
                 h ^= (uint8_t) *p;
                 h *= 16777619U;
         }
-        (void) snprintf(buf, SYSCTR_IFNAMSIZ, SYSCTR_HOST_ACCESS_PREFIX "%08x", h);
+        return h;
+}
+
+char *sysctr_host_access_link_name(const char *network, char buf[static SYSCTR_IFNAMSIZ]) {
+        (void) snprintf(buf, SYSCTR_IFNAMSIZ, SYSCTR_HOST_ACCESS_PREFIX "%08x", name_hash(network));
+        return buf;
+}
+
+char *sysctr_vxlan_link_name(const char *network, char buf[static SYSCTR_IFNAMSIZ]) {
+        (void) snprintf(buf, SYSCTR_IFNAMSIZ, SYSCTR_VXLAN_PREFIX "%08x", name_hash(network));
         return buf;
 }

@@ -137,5 +137,9 @@ char *sysctr_veth_name(const char *container_id, unsigned index, char buf[static
  * a hash of the network's name. */
 #define SYSCTR_HOST_ACCESS_PREFIX "sxh"
 char *sysctr_host_access_link_name(const char *network, char buf[static SYSCTR_IFNAMSIZ]);
+/* The VXLAN link of a vxlan network, a port of its bridge: "sxv" + 8 hex digits of a hash of the
+ * network's name. */
+#define SYSCTR_VXLAN_PREFIX "sxv"
+char *sysctr_vxlan_link_name(const char *network, char buf[static SYSCTR_IFNAMSIZ]);
 /* The container's side: eth0, eth1... in the order of its networks. */
 #define SYSCTR_GUEST_LINK_FORMAT "eth%u"

@@ -3,6 +3,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/neighbour.h>
 #include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -323,6 +324,59 @@ int rtnl_macvlan_create(Rtnl *r, const char *name, const char *parent, RtnlMacvl
         mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, macvlan_mode_kernel[mode]);
         mnl_attr_nest_end(nlh, data);
         mnl_attr_nest_end(nlh, info);
+        return rtnl_call(r, nlh, NULL, NULL);
+}
+
+int rtnl_vxlan_create(Rtnl *r, const char *name, uint32_t vni, int family, const union in_addr_union *local,
+                      uint16_t port, const RtnlLinkParams *p) {
+        char buf[RTNL_REQUEST_SIZE];
+        struct nlmsghdr *nlh;
+        struct nlattr *info, *data;
+
+        if (!ifname_is_valid(name) || vni == 0 || vni > 0xffffffU || (family != AF_INET && family != AF_INET6) ||
+            port == 0 || link_params_check(p) < 0)
+                return -EINVAL;
+        nlh = put_link_header(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0);
+        mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        put_link_params(nlh, mnl_nlmsg_get_payload(nlh), p);
+        info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+        mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vxlan");
+        data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+        mnl_attr_put_u32(nlh, IFLA_VXLAN_ID, vni);
+        if (family == AF_INET)
+                mnl_attr_put(nlh, IFLA_VXLAN_LOCAL, sizeof(local->in), &local->in);
+        else
+                mnl_attr_put(nlh, IFLA_VXLAN_LOCAL6, sizeof(local->in6), &local->in6);
+        mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons(port));
+        mnl_attr_put_u8(nlh, IFLA_VXLAN_LEARNING, 1);
+        mnl_attr_nest_end(nlh, data);
+        mnl_attr_nest_end(nlh, info);
+        return rtnl_call(r, nlh, NULL, NULL);
+}
+
+int rtnl_fdb_append(Rtnl *r, const char *name, int family, const union in_addr_union *dst) {
+        static const uint8_t zero_mac[ETH_ALEN] = {};
+        char buf[RTNL_REQUEST_SIZE];
+        struct nlmsghdr *nlh;
+        struct ndmsg *ndm;
+        int ifindex;
+
+        if (family != AF_INET && family != AF_INET6)
+                return -EINVAL;
+        ifindex = rtnl_link_index(r, name);
+        if (ifindex < 0)
+                return ifindex;
+        nlh = mnl_nlmsg_put_header(buf);
+        nlh->nlmsg_type = RTM_NEWNEIGH;
+        /* APPEND: the all-zero MAC takes one entry per destination (each gets a copy). */
+        nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_APPEND;
+        ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+        ndm->ndm_family = AF_BRIDGE;
+        ndm->ndm_ifindex = ifindex;
+        ndm->ndm_state = NUD_NOARP | NUD_PERMANENT;
+        ndm->ndm_flags = NTF_SELF;
+        mnl_attr_put(nlh, NDA_LLADDR, ETH_ALEN, zero_mac);
+        mnl_attr_put(nlh, NDA_DST, in_addr_size(family), dst);
         return rtnl_call(r, nlh, NULL, NULL);
 }
 

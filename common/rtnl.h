@@ -68,6 +68,16 @@ int rtnl_veth_create(Rtnl *r, const char *name, const RtnlLinkParams *p, const c
 int rtnl_macvlan_create(Rtnl *r, const char *name, const char *parent, RtnlMacvlanMode mode, int netns_fd,
                         const RtnlLinkParams *p);
 
+/* A VXLAN link (RFC 7348) with identifier vni, sending from local (of family) to UDP port, learning
+ * where the MACs behind its remote ends are. Its remote ends are given by rtnl_fdb_append(). */
+int rtnl_vxlan_create(Rtnl *r, const char *name, uint32_t vni, int family, const union in_addr_union *local,
+                      uint16_t port, const RtnlLinkParams *p);
+
+/* An entry of the forwarding database of the VXLAN link name: frames for the all-zero MAC (unknown
+ * unicast, broadcast and multicast) go to dst too, as "bridge fdb append 00:00:00:00:00:00 dev NAME
+ * dst DST" does: head-end replication to each peer, no multicast needed. -EEXIST if it is there. */
+int rtnl_fdb_append(Rtnl *r, const char *name, int family, const union in_addr_union *dst);
+
 int rtnl_link_set_up(Rtnl *r, const char *name, bool up);
 int rtnl_link_set_mtu(Rtnl *r, const char *name, uint32_t mtu);
 int rtnl_link_set_mac(Rtnl *r, const char *name, const struct ether_addr *mac);

@@ -9,6 +9,9 @@ sysctr_SOURCES = \
 	ctl/verbs-container.c \
 	ctl/verbs-show.c \
 	ctl/verbs-set.c \
+	ctl/verbs-apply.c \
+	ctl/remote.c \
+	ctl/verbs-move.c \
 	ctl/polkit-agent.c \
 	ctl/verbs-template.c \
 	ctl/verbs-storage.c \

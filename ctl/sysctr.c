@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "bind.h"
+#include "fleet.h"
 #include "log.h"
 #include "name.h"
 #include "network-config.h"
@@ -43,6 +44,9 @@ typedef enum CtlOption {
         OPTION_SIZE,
         OPTION_VOLUMES,
         OPTION_NO_IMAGE,
+        OPTION_DRY_RUN,
+        OPTION_PRUNE,
+        OPTION_YES,
         OPTION_NETWORK,
         OPTION_PUBLISH,
         OPTION_ALLOW_HOST,
@@ -57,6 +61,9 @@ typedef enum CtlOption {
         OPTION_PARENT,
         OPTION_MODE,
         OPTION_HOST_ACCESS,
+        OPTION_PEER,
+        OPTION_VNI,
+        OPTION_LOCAL,
         _OPTION_MAX,
 } CtlOption;
 
@@ -106,13 +113,16 @@ static const struct {
         [OPTION_VOLUMES] = { "volumes", 0, NULL, N_("Include the container's volumes") },
         [OPTION_NO_IMAGE] = { "no-image", 0, NULL,
                               N_("Leave the image out: the target finds it by its content hash") },
+        [OPTION_DRY_RUN] = { "dry-run", 'n', NULL, N_("Show the plan, change nothing") },
+        [OPTION_PRUNE] = { "prune", 0, NULL, N_("Delete what the file does not name") },
+        [OPTION_YES] = { "yes", 'y', NULL, N_("Do not ask for confirmation") },
         [OPTION_NETWORK] = { "network", 0, "NET[:ip=A,ip6=A,mac=M]",
                              N_("Attach to a network (may be repeated; the first has the default route), or "
                                 "host, none, container:NAME") },
         [OPTION_PUBLISH] = { "publish", 'p', "[ADDR:]HOST:CTR[/udp]",
                              N_("Publish a port of the container on the host (may be repeated)") },
         [OPTION_ALLOW_HOST] = { "allow-host", 0, NULL, N_("Let the container reach every service of the host") },
-        [OPTION_TYPE] = { "type", 0, "TYPE", N_("Type of the network: bridge (default) or macvlan") },
+        [OPTION_TYPE] = { "type", 0, "TYPE", N_("Type of the network: bridge (default), macvlan or vxlan") },
         [OPTION_SUBNET] = { "subnet", 0, "CIDR", N_("IPv4 subnet (bridge: picked if not given; \"none\": no IPv4)") },
         [OPTION_IPV6] = { "ipv6", 0, "CIDR", N_("IPv6 subnet (bridge: a ULA /64 if not given; \"none\": no IPv6)") },
         [OPTION_GATEWAY] = { "gateway", 0, "ADDRESS",
@@ -124,6 +134,9 @@ static const struct {
         [OPTION_PARENT] = { "parent", 0, "LINK", N_("macvlan: the host's link the containers sit on") },
         [OPTION_MODE] = { "mode", 0, "MODE", N_("macvlan: bridge (default), private or vepa") },
         [OPTION_HOST_ACCESS] = { "host-access", 0, NULL, N_("macvlan: let the host reach its containers") },
+        [OPTION_PEER] = { "peer", 0, "HOST", N_("vxlan: another host of the network (may be repeated)") },
+        [OPTION_VNI] = { "vni", 0, "N", N_("vxlan: the VXLAN network identifier (default: from the name)") },
+        [OPTION_LOCAL] = { "local", 0, "ADDRESS", N_("vxlan: this host's address towards the peers") },
 };
 
 typedef struct Verb {
@@ -136,6 +149,7 @@ typedef struct Verb {
         const char *summary;            /* N_() */
         int (*run)(char **args, const CtlOptions *o);
         const char *details;            /* N_(), for "--help" of the verb; may be NULL */
+        bool needs_fds;                 /* gets file descriptors from sysctrd: with -H, run over ssh */
 } Verb;
 
 static const Verb verbs[] = {
@@ -169,16 +183,30 @@ static const Verb verbs[] = {
              "allow-host=true|false. All changes are made at once, or none; limits, published ports and host "
              "access apply to a running container at once, the rest at its next start.") },
         { "logs", 1, 1, OPT(FOLLOW) | OPT(LINES), false, EXIT_FAILURE, "NAME",
-          N_("Show the logs of a container and of its guest"), verb_logs },
+          N_("Show the logs of a container and of its guest"), verb_logs, .needs_fds = true },
         { "exec", 2, UINT_MAX, OPT(ENV) | OPT(WORKDIR) | OPT(USER), true, EXIT_EXEC_TOOL, "NAME [--] COMMAND [ARG...]",
-          N_("Run a command in a running container"), verb_exec },
+          N_("Run a command in a running container"), verb_exec, .needs_fds = true },
         { "shell", 1, 2, 0, false, EXIT_EXEC_TOOL, "NAME [USER]",
           N_("Open a login shell in a running container (default user: root)"), verb_shell,
           N_("The shell runs on a new terminal of the container; \"exit\" ends it, and its exit status is "
-             "sysctr's.") },
+             "sysctr's."), .needs_fds = true },
         { "console", 1, 1, 0, false, EXIT_FAILURE, "NAME",
           N_("Attach to the console of a running container (^] 3x detaches)"), verb_console,
-          N_("Press ^] three times within 1s to detach.") },
+          N_("Press ^] three times within 1s to detach."), .needs_fds = true },
+        { "apply", 1, 1, OPT(DRY_RUN) | OPT(PRUNE) | OPT(YES), false, EXIT_FAILURE, "FILE",
+          N_("Make the hosts match a fleet file"), verb_apply,
+          N_("Reads the networks, volumes and containers the file declares (sysctr.yaml(5)), and where its \"hosts\" "
+             "place them; prints what must be created, changed and, with --prune, deleted; then does it, in "
+             "that order. On a terminal it asks first (--yes does not); elsewhere, deleting needs --yes.") },
+        { "move", 2, 2, OPT(VOLUMES), false, EXIT_FAILURE, "NAME [USER@]HOST[:PORT]",
+          N_("Move a stopped container to another host"), verb_move,
+          N_("Its configuration, layers and image go to the host over ssh (and its volumes with --volumes, "
+             "which stay here too) as \"sysctr export\" and \"sysctr import\" make and read them; it is "
+             "deleted here only once the host has it. If anything fails, the host has nothing of it and it "
+             "is as it was here.") },
+        { "copy", 2, 3, OPT(VOLUMES), false, EXIT_FAILURE, "NAME [USER@]HOST[:PORT] [NEW-NAME]",
+          N_("Copy a stopped container to another host"), verb_copy,
+          N_("As move, but the container stays here too. A copy under another name gets a new UUID.") },
         { "config show", 1, 1, 0, false, EXIT_FAILURE, "NAME",
           N_("Print the configuration of a container (its config.yaml)"), verb_config_show },
         { "template list", 0, 0, OPT(JSON), false, EXIT_FAILURE, "",
@@ -213,12 +241,14 @@ static const Verb verbs[] = {
           verb_import },
         { "network create", 1, 1,
           OPT(TYPE) | OPT(SUBNET) | OPT(IPV6) | OPT(GATEWAY) | OPT(NAT) | OPT(DNS) | OPT(DOMAIN) | OPT(MTU) |
-          OPT(PARENT) | OPT(MODE) | OPT(HOST_ACCESS),
+          OPT(PARENT) | OPT(MODE) | OPT(HOST_ACCESS) | OPT(PEER) | OPT(VNI) | OPT(LOCAL),
           false, EXIT_FAILURE, "NAME", N_("Create a network"), verb_network_create,
           N_("A bridge network is dual stack unless told otherwise: an IPv4 subnet from 10.88.0.0/13 and an "
              "IPv6 /64 of the host's ULA prefix are picked where none is given. A macvlan network puts its "
              "containers on the LAN of --parent; give --subnet and --gateway to have sysctr configure their "
-             "addresses, and --host-access to let the host reach them.") },
+             "addresses, and --host-access to let the host reach them. A vxlan network is a bridge joined to "
+             "the bridges of the same name on the --peer hosts (create it on each, with the same --subnet, "
+             "each naming all the others): each host hands out addresses from its own share of the subnet.") },
         { "network list", 0, 0, OPT(JSON), false, EXIT_FAILURE, "", N_("List networks"), verb_network_list },
         { "network show", 1, 1, OPT(JSON), false, EXIT_FAILURE, "NAME", N_("Show the properties of a network"),
           verb_network_show },
@@ -249,6 +279,7 @@ static void help_main(void) {
         printf("\n%s\n", _("Options:"));
         help_option("-h", "help", NULL, _("Show this help"));
         help_option(NULL, "version", NULL, _("Show the package version"));
+        help_option("-H", "host", "[USER@]HOST[:PORT]", _("Operate on a remote host, over SSH (default: $SYSCTR_HOST)"));
         printf("\n");
         printf(_("Run \"%s COMMAND --help\" for the options of a command; see sysctr(1) for details.\n"),
                program_invocation_short_name);
@@ -386,7 +417,7 @@ static int apply_network_create_option(CtlOption id, const char *arg, CtlOptions
         switch (id) {
         case OPTION_TYPE:
                 if (network_type_from_string(arg) < 0) {
-                        log_error(_("Invalid network type \"%s\": expected bridge or macvlan."), arg);
+                        log_error(_("Invalid network type \"%s\": expected bridge, macvlan or vxlan."), arg);
                         return -EINVAL;
                 }
                 o->type = arg;
@@ -430,6 +461,25 @@ static int apply_network_create_option(CtlOption id, const char *arg, CtlOptions
                         return -EINVAL;
                 }
                 o->parent = arg;
+                return 0;
+        case OPTION_PEER:
+                if (isempty(arg) || arg[0] == '-' || strlen(arg) > 253) {
+                        log_error(_("Invalid peer \"%s\": expected a host name or an address."), arg);
+                        return -EINVAL;
+                }
+                return strv_extend(&o->peers, arg) < 0 ? log_oom() : 0;
+        case OPTION_VNI:
+                if (ctl_parse_uint32(arg, &o->vni) < 0 || o->vni < 1 || o->vni > NETWORK_VXLAN_VNI_MAX) {
+                        log_error(_("Invalid VNI \"%s\": expected 1 to 16777215."), arg);
+                        return -EINVAL;
+                }
+                return 0;
+        case OPTION_LOCAL:
+                if (in_addr_from_string(AF_UNSPEC, arg, &family, &a) < 0) {
+                        log_error(_("Invalid local address \"%s\": expected an IPv4 or IPv6 address."), arg);
+                        return -EINVAL;
+                }
+                o->local = arg;
                 return 0;
         case OPTION_MODE:
                 if (network_macvlan_mode_from_string(arg) < 0) {
@@ -547,6 +597,16 @@ static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
         case OPTION_REBUILD:
                 o->rebuild = true;
                 return 0;
+        case OPTION_DRY_RUN:
+                o->dry_run = true;
+                return 0;
+        case OPTION_PRUNE:
+                o->prune = true;
+                return 0;
+        case OPTION_YES:
+                o->yes = true;
+                return 0;
+
         case OPTION_USER:
                 /* Checked by sysctrd, which knows the rules of the guest's names. */
                 if (isempty(arg) || arg[0] == '-') {
@@ -577,6 +637,9 @@ static int apply_option(CtlOption id, const char *arg, CtlOptions *o) {
         case OPTION_PARENT:
         case OPTION_MODE:
         case OPTION_HOST_ACCESS:
+        case OPTION_PEER:
+        case OPTION_VNI:
+        case OPTION_LOCAL:
                 return apply_network_create_option(id, arg, o);
         default:
                 assert(false);
@@ -777,6 +840,56 @@ static void ctl_options_done(CtlOptions *o) {
         o->networks = strv_free(o->networks);
         o->publish = strv_free(o->publish);
         o->gateways = strv_free(o->gateways);
+        o->peers = strv_free(o->peers);
+}
+
+/* "-H HOST", "--host HOST" or "--host=HOST" before the verb, else $SYSCTR_HOST: the host every verb
+ * talks to (ctl_set_host()). Removes the option from argv. */
+static int parse_host(int *argc, char ***argv) {
+        char **a = *argv;
+        const char *host = NULL;
+        int shift = 0;
+
+        if (*argc >= 2 && (streq(a[1], "-H") || streq(a[1], "--host"))) {
+                if (*argc < 3) {
+                        log_error(_("Option \"%s\" needs an argument."), a[1]);
+                        return -EINVAL;
+                }
+                host = a[2];
+                shift = 2;
+        } else if (*argc >= 2 && strneq(a[1], "--host=", 7)) {
+                host = a[1] + 7;
+                shift = 1;
+        } else
+                host = getenv("SYSCTR_HOST");
+
+        if (isempty(host) && shift == 0)
+                host = NULL;
+        else if (!host_address_is_valid(host)) {
+                log_error(_("Invalid host \"%s\"%s: expected [USER@]HOST[:PORT]."), host,
+                          shift == 0 ? _(" in $SYSCTR_HOST") : "");
+                return -EINVAL;
+        }
+        ctl_set_host(host);
+        if (shift > 0) {
+                a[shift] = a[0];
+                *argv = a + shift;
+                *argc -= shift;
+        }
+        return 0;
+}
+
+/* A verb that needs file descriptors, on a remote host: sysctr runs there, through ssh, with the
+ * words as given (argv before getopt reordered it). */
+static int run_remote(char * const *words) {
+        _cleanup_strv_free_ char **cmd = NULL;
+
+        if (strv_extend(&cmd, "sysctr") < 0)
+                return log_oom();
+        STRV_FOREACH(w, words)
+                if (strv_extend(&cmd, *w) < 0)
+                        return log_oom();
+        return ctl_run_remote(ctl_get_host(), cmd, isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
 }
 
 /* "sysctr list > /dev/full" must not succeed silently. */
@@ -790,6 +903,7 @@ static int flush_stdout(int status, int failure_status) {
 
 int main(int argc, char *argv[]) {
         _cleanup_(ctl_options_done) CtlOptions o = {};
+        _cleanup_strv_free_ char **words_copy = NULL;
         const Verb *v;
         char **args;
         int r, words = 1;
@@ -800,6 +914,8 @@ int main(int argc, char *argv[]) {
         log_open("sysctr");
 
         /* Options that belong to no verb come first; every other option follows its verb. */
+        if (parse_host(&argc, &argv) < 0)
+                return EXIT_FAILURE;
         if (argc < 2) {
                 log_error(_("No command given. Run \"%s --help\" for a list."),
                           program_invocation_short_name);
@@ -827,12 +943,22 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILURE;
         }
 
+        if (v->needs_fds && ctl_get_host()) {
+                words_copy = strv_copy(argv + 1);
+                if (!words_copy)
+                        return log_oom(), v->failure_status;
+        }
         r = parse_verb_argv(v, argc - words, argv + words, &o, &args);
         if (r < 0)
                 return v->failure_status;
         if (r == 0)
                 return flush_stdout(EXIT_SUCCESS, v->failure_status);
 
+        /* Checked here first, so that a mistake is reported as it is locally. */
+        if (words_copy) {
+                r = run_remote(words_copy);
+                return r < 0 ? v->failure_status : r;
+        }
         r = v->run(args, &o);
         if (r < 0)
                 return v->failure_status;

@@ -46,8 +46,7 @@ typedef struct CtlOptions {
         char **tmpfs;                   /* "DST[:size=N,mode=M]", checked */
         /* volume create */
         uint64_t size;                  /* bytes, 0: not given */
-        /* export */
-        bool export_volumes;
+        /* export (and --volumes below) */
         bool no_image;
         char **networks;                /* --network, checked, in the order given */
         char **publish;                 /* --publish, checked */
@@ -57,6 +56,9 @@ typedef struct CtlOptions {
         char **gateways;                /* one per family */
         bool nat, dns, host_access;
         uint32_t mtu;
+        char **peers;                   /* vxlan: host names or addresses, as given */
+        uint32_t vni;                   /* 0: not given */
+        const char *local;
         /* stop */
         bool timeout_set;
         uint64_t timeout_usec;
@@ -70,6 +72,12 @@ typedef struct CtlOptions {
         const char *user;
         /* template build (and --release above) */
         bool rebuild;
+        /* move, copy (and export) */
+        bool export_volumes;
+        /* apply */
+        bool dry_run;
+        bool prune;
+        bool yes;
         /* logs */
         bool follow;
         bool lines_set;
@@ -78,6 +86,11 @@ typedef struct CtlOptions {
 
 /* ctl-bus.c: every function logs its own error ("sysctr: <message>") and returns it. */
 int ctl_bus_open(sd_bus **ret);
+/* -H: the host that ctl_bus_open() connects to ([user@]host[:port], NULL: this one). */
+void ctl_set_host(const char *address);
+const char *ctl_get_host(void);
+/* The system bus of address over SSH, or the local one for NULL; no interactive authorization. */
+int ctl_bus_open_host(const char *address, sd_bus **ret);
 int ctl_new_manager_call(sd_bus *bus, const char *member, sd_bus_message **ret);
 int ctl_call(sd_bus *bus, sd_bus_message *m, uint64_t timeout_usec, sd_bus_message **ret_reply);
 int ctl_call_manager(sd_bus *bus, uint64_t timeout_usec, sd_bus_message **ret_reply, const char *member,
@@ -153,6 +166,26 @@ int verb_snapshot_delete(char **args, const CtlOptions *o);
 int verb_clone(char **args, const CtlOptions *o);
 int verb_export(char **args, const CtlOptions *o);
 int verb_import(char **args, const CtlOptions *o);
+/* remote.c: sysctr itself run on host address through ssh ("sysctr" + words), for the verbs that
+ * need file descriptors; the remote exit status, or a negative errno after a message. */
+int ctl_run_remote(const char *address, char * const *words, bool terminal);
+/* The words quoted for the remote shell, space-separated. */
+int ctl_remote_command_line(char * const *words, char **ret);
+/* "ssh -x{t|T} [-p PORT] -- [USER@]HOST 'word' 'word'..."; logs its errors. */
+int ctl_ssh_argv(const char *address, char * const *words, bool terminal, char ***ret);
+
+/* verbs-move.c: container name from the host at address from to the host at address to (NULL: this
+ * host), as new_name, through "sysctr export" there and "sysctr import" here (or over ssh): the
+ * import is atomic, so the target holds the whole container or nothing, and the source is not
+ * touched. With remove_source, the source is deleted once the target has it (a move). The
+ * container must be stopped. Logs its errors. */
+int ctl_transfer_container(sd_bus *from_bus, const char *from, sd_bus *to_bus, const char *to, const char *name,
+                           const char *new_name, bool volumes, bool remove_source);
+int verb_move(char **args, const CtlOptions *o);
+int verb_copy(char **args, const CtlOptions *o);
+
+/* verbs-apply.c */
+int verb_apply(char **args, const CtlOptions *o);
 /* verbs-network.c */
 int verb_network_create(char **args, const CtlOptions *o);
 int verb_network_list(char **args, const CtlOptions *o);
@@ -165,6 +198,9 @@ int ctl_append_strv_option(sd_bus_message *m, const char *key, char * const *l);
 /* "lan0:ip=..." and "host", "none", "container:NAME", checked as sysctrd checks them: 0, or -EINVAL
  * after a message naming the bad value. */
 int ctl_check_network_arg(const char *arg);
+/* vxlan peers as sysctrd takes them: addresses, names resolved here (to the family of local or of
+ * the peers given as addresses, else IPv4 where there is one). -errno after a message. */
+int ctl_resolve_peers(char * const *peers, const char *local, char ***ret);
 int ctl_check_publish_arg(const char *arg);
 
 /* verbs-template.c */

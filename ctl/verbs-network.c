@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "bus-names.h"
 #include "log.h"
@@ -11,6 +14,11 @@
 #include "sysctr.h"
 
 /* sysctr network create|list|show|delete|doctor, and the networking options of create and set. */
+
+static void freeaddrinfop(struct addrinfo **ai) {
+        if (*ai)
+                freeaddrinfo(*ai);
+}
 
 int ctl_check_network_arg(const char *arg) {
         _cleanup_free_ char *err = NULL, *other = NULL;
@@ -80,6 +88,86 @@ static int append_gateways(sd_bus_message *m, char * const *gateways) {
         return 0;
 }
 
+/* A peer as sysctrd takes it: an address. A host name is resolved here (sysctrd does not wait on
+ * DNS), to an address of the family of --local or of the peers given as addresses, else IPv4 if it
+ * has one. */
+static int resolve_peer(const char *peer, int family, char **ret) {
+        _cleanup_(freeaddrinfop) struct addrinfo *ai = NULL;
+        const struct addrinfo *pick = NULL;
+        union in_addr_union a;
+        char buf[IN_ADDR_STRLEN];
+        int f, r;
+
+        if (in_addr_from_string(AF_UNSPEC, peer, &f, &a) >= 0) {
+                *ret = strdup(peer);
+                return *ret ? 0 : log_oom();
+        }
+        r = getaddrinfo(peer, NULL, &(struct addrinfo) { .ai_family = family, .ai_socktype = SOCK_DGRAM }, &ai);
+        if (r != 0) {
+                log_error(_("Failed to resolve peer \"%s\": %s"), peer, gai_strerror(r));
+                return -EHOSTUNREACH;
+        }
+        for (const struct addrinfo *i = ai; i && !pick; i = i->ai_next)
+                if (i->ai_family == AF_INET)
+                        pick = i;
+        if (!pick)
+                pick = ai;
+        if (pick->ai_family == AF_INET)
+                a.in = ((const struct sockaddr_in *) pick->ai_addr)->sin_addr;
+        else
+                a.in6 = ((const struct sockaddr_in6 *) pick->ai_addr)->sin6_addr;
+        *ret = strdup(in_addr_to_string(pick->ai_family, &a, buf));
+        return *ret ? 0 : log_oom();
+}
+
+int ctl_resolve_peers(char * const *peers, const char *local, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        int family = AF_UNSPEC, r;
+
+        if (local)
+                (void) in_addr_from_string(AF_UNSPEC, local, &family, NULL);
+        STRV_FOREACH(p, peers)
+                if (family == AF_UNSPEC)
+                        (void) in_addr_from_string(AF_UNSPEC, *p, &family, NULL);
+        STRV_FOREACH(p, peers) {
+                char *a = NULL;
+
+                r = resolve_peer(*p, family, &a);
+                if (r < 0)
+                        return r;
+                r = strv_push(&l, a);
+                if (r < 0) {
+                        free(a);
+                        return log_oom();
+                }
+        }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int append_peers(sd_bus_message *m, const CtlOptions *o) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        if (!o->peers)
+                return 0;
+        r = ctl_resolve_peers(o->peers, o->local, &l);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "peers");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, l);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
 static int append_network_options(sd_bus_message *m, const CtlOptions *o) {
         int r;
 
@@ -106,6 +194,12 @@ static int append_network_options(sd_bus_message *m, const CtlOptions *o) {
                 r = sd_bus_message_append(m, "{sv}", "mode", "s", o->mode);
         if (r >= 0 && o->host_access)
                 r = sd_bus_message_append(m, "{sv}", "host-access", "b", 1);
+        if (r >= 0 && o->vni > 0)
+                r = sd_bus_message_append(m, "{sv}", "vni", "u", o->vni);
+        if (r >= 0 && o->local)
+                r = sd_bus_message_append(m, "{sv}", "local", "s", o->local);
+        if (r >= 0)
+                r = append_peers(m, o);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         return r;
@@ -138,6 +232,14 @@ int verb_network_create(char **args, const CtlOptions *o) {
         }
         if (o->parent && !streq_ptr(o->type, "macvlan")) {
                 log_error(_("--parent is for macvlan networks (--type macvlan)."));
+                return -EINVAL;
+        }
+        if ((o->peers || o->vni || o->local) && !streq_ptr(o->type, "vxlan")) {
+                log_error(_("--peer, --vni and --local are for vxlan networks (--type vxlan)."));
+                return -EINVAL;
+        }
+        if (streq_ptr(o->type, "vxlan") && (!o->peers || !o->subnet)) {
+                log_error(_("A vxlan network needs --peer (each other host) and --subnet (the same on every host)."));
                 return -EINVAL;
         }
         r = ctl_bus_open(&bus);
@@ -223,7 +325,10 @@ typedef struct NetworkInfo {
         const char *name, *type, *bridge, *subnet, *gateway, *subnet6, *gateway6, *domain, *parent, *mode, *problem;
         int nat, dns, host_access;
         uint32_t mtu;
+        uint32_t vni;
+        const char *local, *pool_start, *pool_end;
         char **containers;
+        char **peers;
 } NetworkInfo;
 
 static const struct {
@@ -245,6 +350,10 @@ static const struct {
         { "Parent", 's', offsetof(NetworkInfo, parent) },
         { "MacvlanMode", 's', offsetof(NetworkInfo, mode) },
         { "HostAccess", 'b', offsetof(NetworkInfo, host_access) },
+        { "VNI", 'u', offsetof(NetworkInfo, vni) },
+        { "Local", 's', offsetof(NetworkInfo, local) },
+        { "PoolStart", 's', offsetof(NetworkInfo, pool_start) },
+        { "PoolEnd", 's', offsetof(NetworkInfo, pool_end) },
         { "Problem", 's', offsetof(NetworkInfo, problem) },
 };
 
@@ -264,10 +373,11 @@ static int network_info_read(sd_bus_message *reply, NetworkInfo *info) {
                 for (i = 0; i < ELEMENTSOF(network_properties); i++)
                         if (streq(key, network_properties[i].key))
                                 break;
-                if (streq(key, "Containers")) {
+                if (streq(key, "Containers") || streq(key, "Peers")) {
                         r = sd_bus_message_enter_container(reply, 'v', "as");
                         if (r >= 0)
-                                r = sd_bus_message_read_strv(reply, &info->containers);
+                                r = sd_bus_message_read_strv(reply, streq(key, "Peers") ? &info->peers
+                                                                                        : &info->containers);
                         if (r >= 0)
                                 r = sd_bus_message_exit_container(reply);
                 } else if (i < ELEMENTSOF(network_properties)) {
@@ -287,8 +397,8 @@ static int network_info_read(sd_bus_message *reply, NetworkInfo *info) {
 }
 
 static void network_info_print_text(const NetworkInfo *i) {
-        _cleanup_free_ char *containers = strv_join(i->containers, " ");
-        bool bridge = streq_ptr(i->type, "bridge");
+        _cleanup_free_ char *containers = strv_join(i->containers, " "), *peers = strv_join(i->peers, " ");
+        bool bridge = streq_ptr(i->type, "bridge") || streq_ptr(i->type, "vxlan");
 
         printf("Name: %s\nType: %s\n", strempty(i->name), strempty(i->type));
         if (bridge)
@@ -306,6 +416,9 @@ static void network_info_print_text(const NetworkInfo *i) {
         }
         if (i->mtu > 0)
                 printf("MTU: %" PRIu32 "\n", i->mtu);
+        if (streq_ptr(i->type, "vxlan"))
+                printf("VNI: %" PRIu32 "\nLocal: %s\nPeers: %s\nPool: %s - %s\n", i->vni, strempty(i->local),
+                       strempty(peers), strempty(i->pool_start), strempty(i->pool_end));
         printf("Containers:%s%s\n", isempty(containers) ? "" : " ", strempty(containers));
         if (!isempty(i->problem))
                 printf("Problem: %s\n", i->problem);
@@ -340,6 +453,12 @@ static void network_info_print_json(const NetworkInfo *i) {
                         fputc(',', stdout);
                 json_print_string(stdout, *c);
         }
+        fputs("],\"peers\":[", stdout);
+        STRV_FOREACH(p, i->peers) {
+                if (p != i->peers)
+                        fputc(',', stdout);
+                json_print_string(stdout, *p);
+        }
         fputs("]}\n", stdout);
 }
 
@@ -364,16 +483,13 @@ int verb_network_show(char **args, const CtlOptions *o) {
         if (r < 0)
                 return ctl_log_bus_error(&error, r, "GetAll");
         r = network_info_read(props, &info);
-        if (r < 0) {
-                strv_free(info.containers);
-                return log_parse_error(r);
-        }
-        if (o->json)
+        if (r >= 0 && o->json)
                 network_info_print_json(&info);
-        else
+        else if (r >= 0)
                 network_info_print_text(&info);
         strv_free(info.containers);
-        return 0;
+        strv_free(info.peers);
+        return r < 0 ? log_parse_error(r) : 0;
 }
 
 /* --- network delete, network doctor --- */

@@ -108,9 +108,10 @@ static void write_dhcp(FILE *f, const DnsmasqNetwork *n) {
                 "# DHCP: static leases only, one per container (keyed by its MAC, with the address sysctr\n"
                 "# allocated), from the dhcp-hosts file (reread on SIGHUP). No dynamic pool: sysctr is the\n"
                 "# only allocator of these subnets. Authoritative: the subnet is ours, so a client asking\n"
-                "# for a lease dnsmasq does not know (after a restart) gets an answer at once.\n"
-                "dhcp-hostsfile=%s\ndhcp-authoritative\ndhcp-lease-max=%" PRIu32 "\n",
-                n->dhcp_hosts_file, lease_max(n));
+                "# for a lease dnsmasq does not know (after a restart) gets an answer at once, unless the\n"
+                "# link is shared with other hosts' servers (vxlan), whose clients it must leave alone.\n"
+                "dhcp-hostsfile=%s\n%sdhcp-lease-max=%" PRIu32 "\n",
+                n->dhcp_hosts_file, n->shared_link ? "" : "dhcp-authoritative\n", lease_max(n));
 
         if (n->subnet4.family == AF_INET) {
                 union in_addr_union network = n->subnet4.address, mask = {};

@@ -48,6 +48,9 @@ typedef struct DnsmasqNetwork {
         /* Upstream DNS servers (IPv4 or IPv6 addresses); NULL: the nameservers of resolv_file. */
         char * const *servers;
         const char *resolv_file; /* NULL: /etc/resolv.conf */
+        /* The bridge is shared with other hosts' dnsmasqs (a vxlan network): answer only for our own
+         * containers, never NAK another host's (so not dhcp-authoritative). */
+        bool shared_link;
 } DnsmasqNetwork;
 
 /* The main configuration file. -EINVAL if a value is unusable (a bad name, a path that is not

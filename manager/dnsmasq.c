@@ -83,7 +83,8 @@ static DnsmasqNetwork dnsmasq_network(const Network *n, const DnsmasqFiles *f) {
                                   .pid_file = f->pid,
                                   .lease_file = f->leases,
                                   .hosts_file = f->hosts,
-                                  .dhcp_hosts_file = f->dhcp_hosts };
+                                  .dhcp_hosts_file = f->dhcp_hosts,
+                                  .shared_link = c->type == NETWORK_VXLAN };
 }
 
 /* 1 if the file changed, 0 if it already held text. 0644: dnsmasq rereads it after dropping root. */
@@ -323,7 +324,7 @@ int network_dnsmasq_start(Network *n) {
         const char *binary = dnsmasq_binary();
         int r, changed;
 
-        if (!n->config->dns || n->config->type != NETWORK_BRIDGE)
+        if (!n->config->dns || !network_type_is_bridged(n->config->type))
                 return 0;
         if (!binary) {
                 free(n->problem);

@@ -138,15 +138,20 @@ int ipam_address_check(const InAddrPrefix *subnet, const union in_addr_union *ga
 
 int ipam_allocate(const InAddrPrefix *subnet, const union in_addr_union *gateway,
                   const union in_addr_union *used, size_t n_used, union in_addr_union *ret) {
-        _cleanup_free_ bool *taken = NULL;
-        uint64_t last = last_host_offset(subnet), limit;
+        return ipam_allocate_range(subnet, gateway, 1, last_host_offset(subnet), used, n_used, ret);
+}
 
-        /* Pigeonhole: among offsets 1..n_used+2 at most n_used + 1 are taken (the used ones and the
-         * gateway), so the lowest free offset is one of them, unless the subnet ends first. */
-        limit = MIN(last, (uint64_t) n_used + 2);
-        if (limit < 1)
-                return -ENOSPC;
-        taken = calloc(limit + 1, sizeof(bool));
+int ipam_allocate_range(const InAddrPrefix *subnet, const union in_addr_union *gateway, uint64_t first,
+                        uint64_t last, const union in_addr_union *used, size_t n_used, union in_addr_union *ret) {
+        _cleanup_free_ bool *taken = NULL;
+        uint64_t limit;
+
+        /* Pigeonhole: among offsets first..first+n_used+1 at most n_used + 1 are taken (the used ones
+         * and the gateway), so the lowest free offset is one of them, unless the range ends first. */
+        if (first < 1 || last > last_host_offset(subnet) || first > last)
+                return first > last ? -ENOSPC : -EINVAL;
+        limit = MIN(last, first + (uint64_t) n_used + 1);
+        taken = calloc(limit - first + 1, sizeof(bool));
         if (!taken)
                 return -ENOMEM;
 
@@ -167,12 +172,12 @@ int ipam_allocate(const InAddrPrefix *subnet, const union in_addr_union *gateway
                                 continue;
                 }
                 offset = in_addr_host_offset(subnet->family, a, subnet->prefixlen);
-                if (offset >= 1 && offset <= limit)
-                        taken[offset] = true;
+                if (offset >= first && offset <= limit)
+                        taken[offset - first] = true;
         }
 
-        for (uint64_t o = 1; o <= limit; o++)
-                if (!taken[o])
+        for (uint64_t o = first; o <= limit; o++)
+                if (!taken[o - first])
                         return in_addr_from_offset(subnet, o, ret);
         return -ENOSPC;
 }

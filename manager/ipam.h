@@ -55,6 +55,9 @@ int ipam_address_check(const InAddrPrefix *subnet, const union in_addr_union *ga
  * -ENOSPC when the subnet is full. */
 int ipam_allocate(const InAddrPrefix *subnet, const union in_addr_union *gateway,
                   const union in_addr_union *used, size_t n_used, union in_addr_union *ret);
+/* The same within host offsets first..last of subnet (a vxlan network's share on this host). */
+int ipam_allocate_range(const InAddrPrefix *subnet, const union in_addr_union *gateway, uint64_t first,
+                        uint64_t last, const union in_addr_union *used, size_t n_used, union in_addr_union *ret);
 
 /* The first subnet of length prefixlen inside pool, in address order, that overlaps none of
  * taken[] (the other networks, and the host's own addresses and routes). At most 65536 candidates

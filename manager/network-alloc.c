@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <endian.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,15 @@ static const char *used_by(const Used *u, int family, const union in_addr_union 
         return NULL;
 }
 
+/* A vxlan network's IPv4 addresses on this host come from its share of the subnet only: the other
+ * hosts hand out theirs (network-config.h: network_vxlan_pool()). */
+static bool in_pool(const NetworkConfig *n, int family, const union in_addr_union *a) {
+        if (family != AF_INET || !n->has_pool)
+                return true;
+        return be32toh(a->in.s_addr) >= be32toh(n->pool_start.in.s_addr) &&
+               be32toh(a->in.s_addr) <= be32toh(n->pool_end.in.s_addr);
+}
+
 /* One family of att on n. */
 static int alloc_address(const NetworkConfig *n, const char *self, ContainerConfig * const *containers,
                          size_t n_containers, const ContainerNetwork *previous, int family, ContainerNetwork *att,
@@ -95,7 +105,7 @@ static int alloc_address(const NetworkConfig *n, const char *self, ContainerConf
         union in_addr_union *a = family == AF_INET ? &att->ip4 : &att->ip6;
         const char *v = family == AF_INET ? "IPv4" : "IPv6", *reason = NULL, *owner;
         _cleanup_(used_done) Used used = {};
-        char buf[IN_ADDR_STRLEN], net[IN_ADDR_PREFIX_STRLEN];
+        char buf[IN_ADDR_STRLEN], net[IN_ADDR_PREFIX_STRLEN], pool_end[IN_ADDR_STRLEN];
         int r;
 
         if (subnet->family == 0) {
@@ -107,6 +117,12 @@ static int alloc_address(const NetworkConfig *n, const char *self, ContainerConf
         r = collect_used(n, self, containers, n_containers, family, &used);
         if (r < 0)
                 return r;
+        if (*has && !in_pool(n, family, a))
+                return alloc_fail(ret_error, "Address %s on network %s is outside this host's share of it (%s to %s): "
+                                  "the other hosts of the overlay hand out the rest",
+                                  in_addr_to_string(family, a, buf), n->name,
+                                  in_addr_to_string(AF_INET, &n->pool_start, net),
+                                  in_addr_to_string(AF_INET, &n->pool_end, pool_end));
         if (*has) {
                 r = ipam_address_check(subnet, gateway, a, &reason);
                 if (r < 0)
@@ -123,7 +139,8 @@ static int alloc_address(const NetworkConfig *n, const char *self, ContainerConf
         if (previous && (family == AF_INET ? previous->has_ip4 : previous->has_ip6)) {
                 const union in_addr_union *old = family == AF_INET ? &previous->ip4 : &previous->ip6;
 
-                if (ipam_address_check(subnet, gateway, old, NULL) >= 0 && !used_by(&used, family, old)) {
+                if (ipam_address_check(subnet, gateway, old, NULL) >= 0 && in_pool(n, family, old) &&
+                    !used_by(&used, family, old)) {
                         *a = *old;
                         *has = true;
                         return 0;
@@ -135,7 +152,12 @@ static int alloc_address(const NetworkConfig *n, const char *self, ContainerConf
                                   "on it (--network %s:%s=ADDRESS); sysctr cannot know which addresses of that LAN "
                                   "are free",
                                   n->name, n->parent, v, n->name, family == AF_INET ? "ip" : "ip6");
-        r = ipam_allocate(subnet, gateway, used.addresses, used.n, a);
+        if (family == AF_INET && n->has_pool)
+                r = ipam_allocate_range(subnet, gateway, in_addr_host_offset(AF_INET, &n->pool_start, subnet->prefixlen),
+                                        in_addr_host_offset(AF_INET, &n->pool_end, subnet->prefixlen), used.addresses,
+                                        used.n, a);
+        else
+                r = ipam_allocate(subnet, gateway, used.addresses, used.n, a);
         if (r == -ENOSPC) {
                 (void) alloc_fail(ret_error, "Network %s has no free %s address left (%s)", n->name, v,
                                   in_addr_prefix_to_string(subnet, net));

@@ -43,7 +43,7 @@ static int property_get_string(sd_bus *bus, const char *path, const char *interf
         else if (streq(property, "Bridge"))
                 v = c->bridge;
         else if (streq(property, "Domain"))
-                v = c->type == NETWORK_BRIDGE && c->dns ? network_config_domain(c) : NULL;
+                v = network_type_is_bridged(c->type) && c->dns ? network_config_domain(c) : NULL;
         else if (streq(property, "Parent"))
                 v = c->parent;
         else if (streq(property, "MacvlanMode"))
@@ -66,6 +66,12 @@ static int property_get_address(sd_bus *bus, const char *path, const char *inter
                 in_addr_to_string(AF_INET, &c->gateway4, buf);
         else if (streq(property, "Gateway6") && c->has_gateway6)
                 in_addr_to_string(AF_INET6, &c->gateway6, buf);
+        else if (streq(property, "Local") && c->local_family != 0)
+                in_addr_to_string(c->local_family, &c->local, buf);
+        else if (streq(property, "PoolStart") && c->has_pool)
+                in_addr_to_string(AF_INET, &c->pool_start, buf);
+        else if (streq(property, "PoolEnd") && c->has_pool)
+                in_addr_to_string(AF_INET, &c->pool_end, buf);
         return sd_bus_message_append(reply, "s", buf);
 }
 
@@ -79,7 +85,14 @@ static int property_get_bool(sd_bus *bus, const char *path, const char *interfac
 
 static int property_get_mtu(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "u", ((Network *) userdata)->config->mtu);
+        const NetworkConfig *c = ((Network *) userdata)->config;
+
+        return sd_bus_message_append(reply, "u", streq(property, "VNI") ? c->vni : c->mtu);
+}
+
+static int property_get_peers(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append_strv(reply, ((Network *) userdata)->config->peers);
 }
 
 static int property_get_containers(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -109,6 +122,11 @@ const sd_bus_vtable network_vtable[] = {
         SD_BUS_PROPERTY("Parent", "s", property_get_string, 0, CONST),
         SD_BUS_PROPERTY("MacvlanMode", "s", property_get_string, 0, CONST),
         SD_BUS_PROPERTY("HostAccess", "b", property_get_bool, 0, CONST),
+        SD_BUS_PROPERTY("VNI", "u", property_get_mtu, 0, CONST),
+        SD_BUS_PROPERTY("Local", "s", property_get_address, 0, CONST),
+        SD_BUS_PROPERTY("Peers", "as", property_get_peers, 0, CONST),
+        SD_BUS_PROPERTY("PoolStart", "s", property_get_address, 0, CONST),
+        SD_BUS_PROPERTY("PoolEnd", "s", property_get_address, 0, CONST),
         SD_BUS_PROPERTY("Containers", "as", property_get_containers, 0, 0),
         SD_BUS_PROPERTY("Problem", "s", property_get_string, 0, 0),
         SD_BUS_VTABLE_END,
@@ -178,7 +196,7 @@ static int parse_string_option(NetworkRequest *q, const char *key, const char *s
         if (streq(key, "type")) {
                 v = network_type_from_string(s);
                 if (v < 0)
-                        return invalid(error, key, s, "expected bridge or macvlan");
+                        return invalid(error, key, s, "expected bridge, macvlan or vxlan");
                 c->type = (NetworkType) v;
                 q->type_given = true;
                 return 0;
@@ -196,6 +214,11 @@ static int parse_string_option(NetworkRequest *q, const char *key, const char *s
         }
         if (streq(key, "gateway") || streq(key, "gateway6"))
                 return parse_gateway(c, streq(key, "gateway") ? AF_INET : AF_INET6, s, error);
+        if (streq(key, "local")) {
+                if (in_addr_from_string(AF_UNSPEC, s, &c->local_family, &c->local) < 0)
+                        return invalid(error, key, s, "expected an IPv4 or IPv6 address");
+                return 0;
+        }
         if (streq(key, "domain")) {
                 if (!hostname_is_valid(s))
                         return invalid(error, key, s, "expected a DNS domain such as lan0.internal");
@@ -216,8 +239,41 @@ static const struct {
 } network_options[] = {
         { "type", 's' },    { "subnet", 's' }, { "gateway", 's' }, { "subnet6", 's' }, { "gateway6", 's' },
         { "nat", 'b' },     { "dns", 'b' },    { "domain", 's' },  { "mtu", 'u' },     { "parent", 's' },
-        { "mode", 's' },    { "host-access", 'b' },
+        { "mode", 's' },    { "host-access", 'b' }, { "vni", 'u' },     { "local", 's' },   { "peers", 'a' },
 };
+
+/* "peers": addresses of one family, each once (host names are the caller's to resolve: sysctrd does
+ * not wait on DNS in a method call). */
+static int parse_peers(NetworkRequest *q, sd_bus_message *m, sd_bus_error *error) {
+        _cleanup_strv_free_ char **l = NULL;
+        int family = AF_UNSPEC, r;
+
+        r = sd_bus_message_enter_container(m, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_read_strv(m, &l);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        if (strv_length(l) == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Option \"peers\" is empty.");
+        STRV_FOREACH(p, l) {
+                union in_addr_union a;
+                int f;
+
+                if (in_addr_from_string(AF_UNSPEC, *p, &f, &a) < 0)
+                        return invalid(error, "peers", *p, "expected an IPv4 or IPv6 address");
+                if (family != AF_UNSPEC && f != family)
+                        return invalid(error, "peers", *p, "peers are all IPv4 or all IPv6");
+                family = f;
+                for (char **o = l; o < p; o++)
+                        if (streq(*o, *p))
+                                return invalid(error, "peers", *p, "listed twice");
+        }
+        strv_free(q->config->peers);
+        q->config->peers = TAKE_PTR(l);
+        return 0;
+}
 
 static int parse_option(NetworkRequest *q, sd_bus_message *m, const char *key, sd_bus_error *error) {
         const char *contents, *s;
@@ -231,10 +287,12 @@ static int parse_option(NetworkRequest *q, sd_bus_message *m, const char *key, s
         if (i >= ELEMENTSOF(network_options))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Unknown option \"%s\" (known: type, subnet, gateway, subnet6, gateway6, "
-                                         "nat, dns, domain, mtu, parent, mode, host-access).", key);
+                                         "nat, dns, domain, mtu, parent, mode, host-access, vni, local, peers).", key);
         r = sd_bus_message_peek_type(m, NULL, &contents);
         if (r < 0)
                 return r;
+        if (network_options[i].type == 'a' && streq(contents, "as"))
+                return parse_peers(q, m, error);
         if (contents[0] != network_options[i].type || contents[1] != '\0')
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Option \"%s\" cannot be of type '%s'.", key,
                                          contents);
@@ -246,6 +304,13 @@ static int parse_option(NetworkRequest *q, sd_bus_message *m, const char *key, s
                 r = sd_bus_message_read(m, "v", "u", &u);
                 if (r < 0)
                         return r;
+                if (streq(key, "vni")) {
+                        if (u < 1 || u > NETWORK_VXLAN_VNI_MAX)
+                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                         "Invalid VNI %u: expected 1 to %u.", u, NETWORK_VXLAN_VNI_MAX);
+                        q->config->vni = u;
+                        return 0;
+                }
                 if (u < 68 || u > 65535)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                  "Invalid MTU %u: expected 68 to 65535.", u);
@@ -340,6 +405,13 @@ int method_create_network(sd_bus_message *message, void *userdata, sd_bus_error 
                                    &cfg->subnet6, error);
         if (r < 0)
                 return r;
+        if (cfg->type == NETWORK_VXLAN && (!q.subnet || auto4 || auto6 || cfg->subnet6.family != 0))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "A vxlan network needs its IPv4 subnet given (the same on every host), and no "
+                                         "IPv6 subnet (each host's ULA prefix is its own).");
+        if (cfg->type != NETWORK_VXLAN && (cfg->vni || cfg->local_family || cfg->peers))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Options vni, local and peers are for vxlan networks.");
         if (cfg->type == NETWORK_MACVLAN && (auto4 || auto6))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "A macvlan network cannot pick a subnet: give its LAN's subnet, or none.");

@@ -85,6 +85,43 @@ static void bridge_refuse_router_advertisements(const char *bridge) {
                 log_warning("Failed to turn off %s.", path);
 }
 
+/* A vxlan network's bridge gets a VXLAN port: frames for MACs it has not learned (and broadcasts,
+ * ARP among them) go to every peer by unicast (one all-zero FDB entry per peer), so the underlay
+ * needs no multicast. Made anew when its settings may have changed (it holds no state of value). */
+static int vxlan_up(Network *n, Rtnl *rt) {
+        const NetworkConfig *c = n->config;
+        char name[SYSCTR_IFNAMSIZ], what[64];
+        RtnlLink l;
+        int r;
+
+        sysctr_vxlan_link_name(c->name, name);
+        (void) snprintf(what, sizeof(what), "VXLAN link %s", name);
+        if (find_link(rt, name, &l) >= 0) {
+                r = rtnl_link_delete(rt, name);
+                if (r < 0 && r != -ENODEV)
+                        return link_problem(n, rt, r, what);
+        }
+        r = rtnl_vxlan_create(rt, name, c->vni, c->local_family, &c->local, NETWORK_VXLAN_PORT,
+                              &(RtnlLinkParams) { .mtu = c->mtu, .master = rtnl_link_index(rt, c->bridge) });
+        STRV_FOREACH(p, c->peers) {
+                union in_addr_union dst;
+
+                if (r < 0)
+                        break;
+                r = in_addr_from_string(c->local_family, *p, NULL, &dst);
+                if (r >= 0)
+                        r = rtnl_fdb_append(rt, name, c->local_family, &dst);
+                if (r == -EEXIST)
+                        r = 0;
+        }
+        if (r >= 0)
+                r = rtnl_link_set_up(rt, name, true);
+        if (r < 0)
+                return link_problem(n, rt, r, what);
+        log_debug("Network %s: VXLAN %u on %s to %zu peers.", c->name, c->vni, name, strv_length(c->peers));
+        return 0;
+}
+
 static int bridge_up(Network *n, Rtnl *rt) {
         const NetworkConfig *c = n->config;
         char what[64];
@@ -114,7 +151,9 @@ static int bridge_up(Network *n, Rtnl *rt) {
                 bridge_refuse_router_advertisements(c->bridge);
         if (r >= 0)
                 r = rtnl_link_set_up(rt, c->bridge, true);
-        return r < 0 ? link_problem(n, rt, r, what) : 0;
+        if (r < 0)
+                return link_problem(n, rt, r, what);
+        return c->type == NETWORK_VXLAN ? vxlan_up(n, rt) : 0;
 }
 
 /* The host's own address on the parent in the subnet of family, for the source of its traffic to
@@ -211,7 +250,7 @@ int network_link_up(Network *n) {
         r = rtnl_open(-1, &rt);
         if (r < 0)
                 return link_problem(n, NULL, r, "rtnetlink");
-        if (n->config->type == NETWORK_BRIDGE)
+        if (network_type_is_bridged(n->config->type))
                 return bridge_up(n, rt);
         r = find_link(rt, n->config->parent, NULL);
         if (r < 0)
@@ -225,13 +264,19 @@ int network_link_down(Network *n) {
         const char *link = NULL;
         int r;
 
-        if (n->config->type == NETWORK_BRIDGE)
+        if (network_type_is_bridged(n->config->type))
                 link = n->config->bridge;
         else if (n->config->host_access)
                 link = sysctr_host_access_link_name(n->config->name, name);
         if (!link)
                 return 0;
         r = rtnl_open(-1, &rt);
+        if (r >= 0 && n->config->type == NETWORK_VXLAN) {
+                r = rtnl_link_delete(rt, sysctr_vxlan_link_name(n->config->name, name));
+                if (r < 0 && r != -ENODEV)
+                        log_warning_errno(r, "Network %s: failed to remove %s: %m", n->config->name, name);
+                r = 0;
+        }
         if (r >= 0)
                 r = rtnl_link_delete(rt, link);
         if (r < 0 && r != -ENODEV)
@@ -262,6 +307,9 @@ static int expected_links(Manager *m, char ***ret) {
                 if (networks[i]->config->type == NETWORK_MACVLAN && networks[i]->config->host_access &&
                     strv_extend(&l, sysctr_host_access_link_name(networks[i]->config->name, name)) < 0)
                         return -ENOMEM;
+                else if (networks[i]->config->type == NETWORK_VXLAN &&
+                         strv_extend(&l, sysctr_vxlan_link_name(networks[i]->config->name, name)) < 0)
+                        return -ENOMEM;
         *ret = TAKE_PTR(l);
         return 0;
 }
@@ -280,7 +328,8 @@ void manager_remove_stale_links(Manager *m) {
                 const char *name = links[i].name;
                 int r;
 
-                if ((!startswith(name, SYSCTR_VETH_PREFIX) && !startswith(name, SYSCTR_HOST_ACCESS_PREFIX)) ||
+                if ((!startswith(name, SYSCTR_VETH_PREFIX) && !startswith(name, SYSCTR_HOST_ACCESS_PREFIX) &&
+                     !startswith(name, SYSCTR_VXLAN_PREFIX)) ||
                     strv_contains(expected, name))
                         continue;
                 r = rtnl_link_delete(rt, name);
@@ -326,7 +375,7 @@ void manager_enable_forwarding(Manager *m) {
         bool bridge4 = false, bridge6 = false;
 
         for (size_t i = 0; all && i < hashmap_size(m->networks); i++)
-                if (all[i]->config->type == NETWORK_BRIDGE) {
+                if (network_type_is_bridged(all[i]->config->type)) {
                         bridge4 = bridge4 || all[i]->config->subnet4.family != 0;
                         bridge6 = bridge6 || all[i]->config->subnet6.family != 0;
                 }

@@ -54,7 +54,7 @@ static bool is_first_bridge(Manager *m, const ContainerConfig *cfg, const char *
         for (size_t i = 0; i < cfg->n_networks; i++) {
                 Network *n = manager_get_network(m, cfg->networks[i].name);
 
-                if (n && n->config->type == NETWORK_BRIDGE)
+                if (n && network_type_is_bridged(n->config->type))
                         return streq(n->config->name, network);
         }
         return false;
@@ -100,7 +100,7 @@ static int ruleset_build(Manager *m, RulesetData *d) {
         for (size_t i = 0; i < nn; i++) {
                 NftNetwork *def;
 
-                if (networks[i]->config->type != NETWORK_BRIDGE)
+                if (!network_type_is_bridged(networks[i]->config->type))
                         continue;
                 def = &d->networks[d->n_networks++];
                 *def = network_def(networks[i]);
@@ -180,7 +180,7 @@ static int network_plan(Network *n, NftVerb verb) {
         if (!peers)
                 return -ENOMEM;
         for (size_t i = 0; i < hashmap_size(n->manager->networks); i++)
-                if (all[i]->config->type == NETWORK_BRIDGE)
+                if (network_type_is_bridged(all[i]->config->type))
                         peers[k++] = network_def(all[i]);
         r = nft_plan_new(&p);
         if (r >= 0)
@@ -219,7 +219,7 @@ static int plan_container(Manager *m, NftPlan *p, NftVerb verb, const ContainerC
                 NftEndpoint e;
                 int r;
 
-                if (!n || n->config->type != NETWORK_BRIDGE)
+                if (!n || !network_type_is_bridged(n->config->type))
                         continue;
                 def = network_def(n);
                 r = endpoint_def(m, cfg, n, ports, &e);

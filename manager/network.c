@@ -2,7 +2,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <endian.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "bus-names.h"
 #include "fileio.h"
@@ -213,7 +216,7 @@ static int check_subnet(Manager *m, const NetworkConfig *cfg, const InAddrPrefix
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid subnet %s: %s.",
                                          in_addr_prefix_to_string(subnet, a), reason);
         /* A macvlan network's subnet is its LAN's, which the host is on: only other networks count. */
-        if (cfg->type == NETWORK_BRIDGE)
+        if (network_type_is_bridged(cfg->type))
                 r = taken_prefixes(m, cfg->name, &taken, &n_taken);
         else {
                 _cleanup_free_ Network **all = manager_sorted_networks(m);
@@ -238,6 +241,87 @@ static int check_subnet(Manager *m, const NetworkConfig *cfg, const InAddrPrefix
         return 0;
 }
 
+/* The address this host sends from to peer: what the kernel's routes choose for a UDP socket
+ * connected there (connect() on UDP sends nothing). */
+static int local_address_towards(int family, const union in_addr_union *peer, union in_addr_union *ret) {
+        union {
+                struct sockaddr sa;
+                struct sockaddr_in in;
+                struct sockaddr_in6 in6;
+        } sa = {};
+        socklen_t len = family == AF_INET ? sizeof(sa.in) : sizeof(sa.in6);
+        _cleanup_close_ int fd = -EBADF;
+
+        fd = socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (family == AF_INET)
+                sa.in = (struct sockaddr_in) { .sin_family = AF_INET, .sin_port = htons(NETWORK_VXLAN_PORT),
+                                               .sin_addr = peer->in };
+        else
+                sa.in6 = (struct sockaddr_in6) { .sin6_family = AF_INET6, .sin6_port = htons(NETWORK_VXLAN_PORT),
+                                                 .sin6_addr = peer->in6 };
+        if (connect(fd, &sa.sa, len) < 0 || getsockname(fd, &sa.sa, &len) < 0)
+                return -errno;
+        if (family == AF_INET)
+                ret->in = sa.in.sin_addr;
+        else
+                ret->in6 = sa.in6.sin6_addr;
+        return 0;
+}
+
+/* A vxlan network as the hosts agree on it: its VNI (from the name unless given), this host's
+ * address among them (the one it reaches the first peer from, unless given), its share of the
+ * subnet and its bridge's address (the first of the share), an MTU that fits the encapsulation. */
+static int vxlan_complete(NetworkConfig *cfg, sd_bus_error *error) {
+        char a[IN_ADDR_STRLEN], b[IN_ADDR_STRLEN], c[IN_ADDR_STRLEN];
+        union in_addr_union peer;
+        int family, r;
+
+        if (strv_length(cfg->peers) == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "A vxlan network needs peers: the addresses of the other hosts.");
+        if (cfg->subnet4.family == 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "A vxlan network needs its IPv4 subnet, the same on every host.");
+        if (cfg->vni == 0)
+                cfg->vni = network_vxlan_default_vni(cfg->name);
+        if (cfg->mtu == 0)
+                cfg->mtu = NETWORK_VXLAN_MTU_DEFAULT;
+        if (in_addr_from_string(AF_UNSPEC, cfg->peers[0], &family, &peer) < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid peer \"%s\": not an address.",
+                                         cfg->peers[0]);
+        if (cfg->local_family == 0) {
+                r = local_address_towards(family, &peer, &cfg->local);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(error, r, "Failed to find this host's address towards peer "
+                                                       "%s: %m", cfg->peers[0]);
+                cfg->local_family = family;
+        }
+        r = network_vxlan_pool(&cfg->subnet4, cfg->local_family, &cfg->local, cfg->peers, &cfg->pool_start,
+                               &cfg->pool_end);
+        if (r == -ENOSPC)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Subnet too small to share among %zu hosts.", strv_length(cfg->peers) + 1);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Peers must be addresses of the family of this host's (%s), each once and "
+                                         "none of them this host's.",
+                                         in_addr_to_string(cfg->local_family, &cfg->local, a));
+        cfg->has_pool = true;
+        if (!cfg->has_gateway4) {
+                cfg->gateway4 = cfg->pool_start;
+                cfg->has_gateway4 = true;
+        } else if (be32toh(cfg->gateway4.in.s_addr) < be32toh(cfg->pool_start.in.s_addr) ||
+                   be32toh(cfg->gateway4.in.s_addr) > be32toh(cfg->pool_end.in.s_addr))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Gateway %s is outside this host's share of the subnet (%s to %s).",
+                                         in_addr_to_string(AF_INET, &cfg->gateway4, a),
+                                         in_addr_to_string(AF_INET, &cfg->pool_start, b),
+                                         in_addr_to_string(AF_INET, &cfg->pool_end, c));
+        return 0;
+}
+
 /* Subnets and gateways, as asked: picked, or checked. */
 static int network_config_complete(Manager *m, NetworkConfig *cfg, bool auto4, bool auto6, sd_bus_error *error) {
         int r;
@@ -250,7 +334,9 @@ static int network_config_complete(Manager *m, NetworkConfig *cfg, bool auto4, b
                 return r;
         if (!auto6 && (r = check_subnet(m, cfg, &cfg->subnet6, error)) < 0)
                 return r;
-        if (cfg->type != NETWORK_BRIDGE)
+        if (cfg->type == NETWORK_VXLAN && (r = vxlan_complete(cfg, error)) < 0)
+                return r;
+        if (!network_type_is_bridged(cfg->type))
                 return 0;
         /* The bridge's own address: the first host address unless one was given. */
         if (cfg->subnet4.family != 0 && !cfg->has_gateway4) {
@@ -273,7 +359,7 @@ static int network_check_links(Manager *m, const NetworkConfig *cfg, sd_bus_erro
         bool is_bridge;
         int r;
 
-        if (cfg->type == NETWORK_BRIDGE) {
+        if (network_type_is_bridged(cfg->type)) {
                 r = manager_link_exists(m, cfg->bridge, &is_bridge);
                 if (r >= 0)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
@@ -294,7 +380,7 @@ static int network_check_links(Manager *m, const NetworkConfig *cfg, sd_bus_erro
         if (!all)
                 return -ENOMEM;
         for (size_t i = 0; i < hashmap_size(m->networks); i++) {
-                if (all[i]->config->type == NETWORK_BRIDGE && streq(all[i]->config->bridge, cfg->parent))
+                if (network_type_is_bridged(all[i]->config->type) && streq(all[i]->config->bridge, cfg->parent))
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                                  "The parent link \"%s\" is the bridge of network %s.", cfg->parent,
                                                  all[i]->config->name);
@@ -323,7 +409,7 @@ static int network_bring_up(Network *n, bool elements) {
         int r;
 
         r = network_link_up(n);
-        if (r >= 0 && elements && n->config->type == NETWORK_BRIDGE)
+        if (r >= 0 && elements && network_type_is_bridged(n->config->type))
                 r = network_nft_add(n);
         if (r >= 0 && n->config->dns)
                 r = network_dnsmasq_start(n);
@@ -332,7 +418,7 @@ static int network_bring_up(Network *n, bool elements) {
 
 static void network_tear_down(Network *n, bool elements) {
         network_dnsmasq_stop(n);
-        if (elements && n->config->type == NETWORK_BRIDGE)
+        if (elements && network_type_is_bridged(n->config->type))
                 (void) network_nft_remove(n);
         (void) network_link_down(n);
 }
@@ -346,9 +432,9 @@ int manager_create_network(Manager *m, NetworkConfig *config, bool auto4, bool a
 
         if (manager_get_network(m, cfg->name))
                 return sd_bus_error_setf(error, SYSCTR_ERROR_NETWORK_EXISTS, "Network \"%s\" already exists.", cfg->name);
-        if (cfg->type == NETWORK_BRIDGE && !cfg->bridge && !(cfg->bridge = strdup(cfg->name)))
+        if (network_type_is_bridged(cfg->type) && !cfg->bridge && !(cfg->bridge = strdup(cfg->name)))
                 return -ENOMEM;
-        if (cfg->type == NETWORK_BRIDGE && !ifname_is_valid(cfg->bridge))
+        if (network_type_is_bridged(cfg->type) && !ifname_is_valid(cfg->bridge))
                 return sd_bus_error_setf(error, SYSCTR_ERROR_INVALID_NAME,
                                          "Network name \"%s\" is too long for its bridge: bridge networks have names "
                                          "of at most 15 characters.", cfg->name);
@@ -581,7 +667,7 @@ static int check_attachments(Manager *m, const ContainerConfig *cfg, sd_bus_erro
                 if (!n)
                         return sd_bus_error_setf(error, SYSCTR_ERROR_NO_SUCH_NETWORK, "No network \"%s\".",
                                                  cfg->networks[i].name);
-                bridge = bridge || n->config->type == NETWORK_BRIDGE;
+                bridge = bridge || network_type_is_bridged(n->config->type);
         }
         if (cfg->publish && !bridge)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
@@ -629,6 +715,25 @@ int network_prepare_container(Manager *m, ContainerConfig *cfg, const ContainerC
         r = network_check_ports(cfg, configs, n_configs, &err);
         if (r == -EINVAL)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "%s.", strna(err));
+        return r;
+}
+
+int network_adopt_container(Manager *m, ContainerConfig *cfg, sd_bus_error *error) {
+        ContainerNetwork *previous = NULL;
+        size_t n = cfg->n_networks;
+        int r;
+
+        if (n == 0)
+                return 0;
+        r = container_networks_copy(cfg->networks, n, &previous);
+        if (r < 0)
+                return r;
+        /* What it had becomes "previous": kept by the allocation where it fits, as for sysctr set. */
+        for (size_t i = 0; i < n; i++)
+                cfg->networks[i].has_ip4 = cfg->networks[i].has_ip6 = cfg->networks[i].has_mac = false;
+        r = network_prepare_container(m, cfg, &(ContainerConfig) { .networks = previous, .n_networks = n }, true,
+                                      error);
+        container_networks_free(previous, n);
         return r;
 }
 
@@ -725,7 +830,7 @@ int manager_network_doctor(Manager *m, NftFinding **ret, size_t *ret_n) {
         if (!all)
                 return -ENOMEM;
         for (size_t i = 0; i < hashmap_size(m->networks); i++)
-                if (all[i]->config->type == NETWORK_BRIDGE && strv_extend(&bridges, all[i]->config->bridge) < 0)
+                if (network_type_is_bridged(all[i]->config->type) && strv_extend(&bridges, all[i]->config->bridge) < 0)
                         return -ENOMEM;
         r = nft_chains_list(-1, &chains, &n_chains);
         if (r < 0)

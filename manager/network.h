@@ -77,6 +77,11 @@ char **network_container_names(Network *n);
  * must name another container; addresses and MACs are filled in (network-alloc.h). */
 int network_prepare_container(Manager *m, ContainerConfig *cfg, const ContainerConfig *old, bool networks_given,
                               sd_bus_error *error);
+/* A container that comes from another host (sysctr import, move, copy): its attachments were
+ * allocated there. Each network must exist here; what it had (address, MAC) is kept where it is
+ * valid and free on this host's network, else allocated anew (e.g. another host's share of a vxlan
+ * network, or another host's ULA prefix on sysctr0). Call before the container is added. */
+int network_adopt_container(Manager *m, ContainerConfig *cfg, sd_bus_error *error);
 /* Container c's config changed from old (NULL: c was just created on disk; c->config NULL-like:
  * see network_container_removed()): DNS names and leases, host-access routes, and, while it runs,
  * its published ports and host access, all in one nft batch. */

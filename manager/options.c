@@ -76,7 +76,9 @@ static int parse_limit(ContainerConfig *cfg, sd_bus_message *m, const Option *o,
                 if (r < 0)
                         return r;
                 (void) snprintf(buf, sizeof(buf), "%g", d);
-                if (d < 0 || d > 10000 || (d > 0 && d < 0.001))
+                /* Written so that NaN fails too (every comparison with NaN is false): converting
+                 * it to an integer is undefined behaviour. Found by tests/fuzz/fuzz-options.c. */
+                if (!(d >= 0 && d <= 10000) || (d > 0 && d < 0.001))
                         return invalid(error, o->key, buf, "expected a number of CPUs between 0.001 and 10000");
                 millis = (uint32_t) (d * 1000 + 0.5);
         } else {

@@ -6,4 +6,5 @@ include $(srcdir)/tests/dbus/local.mk
 include $(srcdir)/tests/integration/local.mk
 include $(srcdir)/tests/cockpit/local.mk
 include $(srcdir)/tests/systemd-host/local.mk
+include $(srcdir)/tests/fuzz/local.mk
 EXTRA_DIST += tests/README tests/tap.sh

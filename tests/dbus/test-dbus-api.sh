@@ -251,7 +251,8 @@ o=$(gdbus introspect --system --dest org.sysctr1 --object-path "$NPATH/sysctr0" 
 for sig in 'interface org.sysctr1.Network' 'readonly s Name' 'readonly s Type' 'readonly s Bridge' \
            'readonly s Gateway' 'readonly s Gateway6' 'readonly b DNS' 'readonly s Domain' 'readonly u MTU' \
            'readonly s Parent' 'readonly s MacvlanMode' 'readonly b HostAccess' 'readonly as Containers' \
-           'readonly s Problem'; do
+           'readonly s Problem' 'readonly u VNI' 'readonly s Local' 'readonly as Peers' 'readonly s PoolStart' \
+           'readonly s PoolEnd'; do
         ok "gdbus introspect sysctr0: $sig" grep -qF -- "$sig" <<< "$o"
 done
 o=$(gcall /org/sysctr1 org.sysctr1.Manager.CreateNetwork lan0 "{'subnet': <'10.77.0.0/24'>, 'subnet6': <'none'>, 'nat': <true>}")
@@ -278,6 +279,31 @@ like "$(gcall /org/sysctr1 org.sysctr1.Manager.CreateNetwork lan0 "{'subnet': <'
         'InvalidArgs.*Invalid IPv4 subnet "10\.77\.0\.1/24": host bits are set' "CreateNetwork with a bad subnet: InvalidArgs"
 like "$(gcall /org/sysctr1 org.sysctr1.Manager.CreateNetwork lan0 "{'colour': <'blue'>}")" \
         'InvalidArgs.*Unknown option "colour"' "CreateNetwork with an unknown option: InvalidArgs"
+# vxlan: the options, checked before anything is made; then one made on loopback addresses of the
+# instance's own namespace (its VXLAN socket binds there; no peer answers, none is needed).
+like "$(gcall /org/sysctr1 org.sysctr1.Manager.CreateNetwork ov0 "{'type': <'vxlan'>, 'subnet': <'10.78.0.0/24'>}")" \
+        'InvalidArgs.*A vxlan network needs peers' "CreateNetwork vxlan without peers: InvalidArgs"
+like "$(gcall /org/sysctr1 org.sysctr1.Manager.CreateNetwork ov0 "{'type': <'vxlan'>, 'peers': <['127.0.0.2']>}")" \
+        'InvalidArgs.*needs its IPv4 subnet given' "CreateNetwork vxlan without a subnet: InvalidArgs"
+like "$(gcall /org/sysctr1 org.sysctr1.Manager.CreateNetwork ov0 "{'type': <'vxlan'>, 'peers': <['127.0.0.2', 'fd00::2']>, 'subnet': <'10.78.0.0/24'>}")" \
+        'InvalidArgs.*Invalid value "fd00::2" for "peers": peers are all IPv4 or all IPv6' "peers of two families: InvalidArgs"
+like "$(gcall /org/sysctr1 org.sysctr1.Manager.CreateNetwork ov0 "{'type': <'vxlan'>, 'peers': <[1, 2]>}")" \
+        "InvalidArgs.*Option \"peers\" cannot be of type 'ai'" "peers of the wrong type: InvalidArgs"
+like "$(gcall /org/sysctr1 org.sysctr1.Manager.CreateNetwork ov0 "{'type': <'vxlan'>, 'vni': <uint32 16777216>, 'peers': <['127.0.0.2']>, 'subnet': <'10.78.0.0/24'>}")" \
+        'InvalidArgs.*Invalid VNI 16777216' "a VNI out of range: InvalidArgs"
+like "$(gcall /org/sysctr1 org.sysctr1.Manager.CreateNetwork ov0 "{'peers': <['127.0.0.2']>}")" \
+        'InvalidArgs.*vni, local and peers are for vxlan networks' "peers on a bridge network: InvalidArgs"
+if is_root; then
+        o=$(gcall /org/sysctr1 org.sysctr1.Manager.CreateNetwork ov0 "{'type': <'vxlan'>, 'subnet': <'10.78.0.0/24'>, 'local': <'127.0.0.1'>, 'peers': <['127.0.0.2']>, 'vni': <uint32 4711>}")
+        is "$o" "(objectpath '$NPATH/ov0',)" "CreateNetwork ov0 (vxlan)"
+        is "$(prop "$NPATH/ov0" org.sysctr1.Network Type)" 's "vxlan"' "...its Type"
+        is "$(prop "$NPATH/ov0" org.sysctr1.Network VNI)" 'u 4711' "...its VNI"
+        is "$(prop "$NPATH/ov0" org.sysctr1.Network Peers)" 'as 1 "127.0.0.2"' "...its Peers"
+        is "$(prop "$NPATH/ov0" org.sysctr1.Network PoolStart) $(prop "$NPATH/ov0" org.sysctr1.Network PoolEnd)" \
+                's "10.78.0.1" s "10.78.0.127"' "...its share of the subnet (127.0.0.1 sorts before its peer)"
+        is "$(prop "$NPATH/ov0" org.sysctr1.Network Problem)" 's ""' "...and no problem"
+        is "$(bcall DeleteNetwork s ov0)" "" "DeleteNetwork ov0"
+fi
 like "$(gcall /org/sysctr1 org.sysctr1.Manager.CreateNetwork host '{}')" 'org\.sysctr1\.Error\.InvalidName' \
         "CreateNetwork host: InvalidName"
 like "$(gcall /org/sysctr1 org.sysctr1.Manager.GetNetwork nosuch)" 'org\.sysctr1\.Error\.NoSuchNetwork' \

@@ -28,10 +28,14 @@ INTEGRATION_TESTS = \
 	tests/integration/test-daemon-kill.sh \
 	tests/integration/test-parallel-create.sh \
 	tests/integration/test-net-dataplane.sh \
-	tests/integration/test-network.sh
+	tests/integration/test-network.sh \
+	tests/integration/test-apply.sh \
+	tests/integration/test-hosts.sh \
+	tests/integration/test-move.sh \
+	tests/integration/test-vxlan.sh
 
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += tests/integration/lib.sh $(INTEGRATION_TESTS) tests/integration/net-peer.py \
+EXTRA_DIST += tests/integration/lib.sh tests/integration/hosts-lib.sh $(INTEGRATION_TESTS) tests/integration/net-peer.py \
 	tests/integration/hostile-probe.sh
 
 # The network data plane (root; network namespaces of its own): the driver does each step with the

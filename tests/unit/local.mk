@@ -5,6 +5,8 @@ UNIT_TESTS = \
 	test-signal \
 	test-id \
 	test-config \
+	test-fleet \
+	test-fleet-plan \
 	test-network-config \
 	test-template-info \
 	test-fileio \
@@ -38,6 +40,14 @@ test_signal_LDADD = $(COMMON_LIBS)
 test_id_SOURCES = tests/unit/test-id.c tests/unit/tap.h
 test_id_CFLAGS = $(UNIT_TEST_CFLAGS)
 test_id_LDADD = $(COMMON_LIBS)
+
+test_fleet_plan_SOURCES = tests/unit/test-fleet-plan.c tests/unit/tap.h
+test_fleet_plan_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_fleet_plan_LDADD = $(COMMON_LIBS)
+
+test_fleet_SOURCES = tests/unit/test-fleet.c tests/unit/tap.h
+test_fleet_CFLAGS = $(UNIT_TEST_CFLAGS)
+test_fleet_LDADD = $(COMMON_LIBS)
 
 test_config_SOURCES = tests/unit/test-config.c tests/unit/tap.h
 test_config_CFLAGS = $(UNIT_TEST_CFLAGS)

@@ -144,7 +144,12 @@ is "$missing" "" "zsh knows every verb of sysctr --help, each with its branch"
 
 missing=
 for o in "${GLOBAL_OPTIONS[@]}"; do
-        grep -qF -- "'(- *)${o}[" "$ZSH_COMPLETION" || missing+=" $o"
+        # '(- *)--version[...' (alone), or '(-H --host)'{-H+,--host=}'[...' (with a verb after it).
+        case $o in
+        --*=) grep -qF -- ",$o}" "$ZSH_COMPLETION" ;;
+        -?=) grep -qF -- "{${o%=}+," "$ZSH_COMPLETION" ;;
+        *) grep -qF -- "'(- *)${o}[" "$ZSH_COMPLETION" ;;
+        esac || missing+=" $o"
 done
 is "$missing" "" "zsh knows every global option"
 

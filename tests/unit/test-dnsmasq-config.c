@@ -89,6 +89,14 @@ static void test_config(void) {
            "explicit servers, no resolv.conf");
         ok(!strstr(c, "enable-ra") && !strstr(c, "option6"), "nothing IPv6");
         ok(has_line(c, "dhcp-range=10.88.0.0,static,255.255.255.0,600"), "lease time");
+        ok(has_line(c, "dhcp-authoritative"), "authoritative on a bridge of its own");
+        free(c);
+        c = NULL;
+
+        n.shared_link = true;
+        ok(dnsmasq_config_build(&n, &c) == 0, "a bridge shared with other hosts (vxlan)");
+        ok(!strstr(c, "dhcp-authoritative") && has_line(c, "dhcp-range=10.88.0.0,static,255.255.255.0,600"),
+           "...not authoritative: the other hosts' clients are left to their own server");
 }
 
 static void test_bad_config(void) {

@@ -165,6 +165,23 @@ static void test_allocate(void) {
         free(many);
 }
 
+static void test_allocate_range(void) {
+        InAddrPrefix s = prefix("10.99.0.0/24");
+        union in_addr_union gw = addr("10.99.0.128"), a, used[2];
+
+        ok(ipam_allocate_range(&s, &gw, 128, 254, NULL, 0, &a) == 0, "allocate within a range (a vxlan share)");
+        is_str(fmt(AF_INET, &a), "10.99.0.129", "its lowest free address, past the gateway at its start");
+        used[0] = addr("10.99.0.2");    /* below the range: ignored */
+        used[1] = addr("10.99.0.129");
+        ok(ipam_allocate_range(&s, &gw, 128, 254, used, 2, &a) == 0, "with .129 used");
+        is_str(fmt(AF_INET, &a), "10.99.0.130", "then .130");
+        used[0] = addr("10.99.0.126");
+        gw = addr("10.99.0.1");
+        is_int(ipam_allocate_range(&s, &gw, 126, 126, used, 1, &a), -ENOSPC, "a full range");
+        is_int(ipam_allocate_range(&s, &gw, 1, 255, NULL, 0, &a), -EINVAL, "a range past the broadcast address");
+        is_int(ipam_allocate_range(&s, &gw, 0, 10, NULL, 0, &a), -EINVAL, "a range with the network address");
+}
+
 static void test_pick(void) {
         InAddrPrefix pool = prefix(IPAM_POOL_IPV4), taken[3], r;
         uint8_t id[IPAM_ULA_GLOBAL_ID_SIZE], id2[IPAM_ULA_GLOBAL_ID_SIZE];
@@ -202,6 +219,7 @@ int main(void) {
         test_overlap();
         test_address_check();
         test_allocate();
+        test_allocate_range();
         test_pick();
         return done_testing();
 }

@@ -127,6 +127,37 @@ static void test_stable_and_full(void) {
         is_str(ip4(&x), "10.88.0.2", "...their addresses are free again");
 }
 
+/* Host 2 of two (its address sorts second): 10.99.0.128-10.99.0.254, its bridge .128. */
+#define OV0 "name: ov0\ntype: vxlan\nbridge: ov0\nsubnet: 10.99.0.0/24\ngateway: 10.99.0.128\nvni: 7\n" \
+            "local: 192.0.2.20\npeers: [192.0.2.10]\npool-start: 10.99.0.128\npool-end: 10.99.0.254\n"
+
+static void test_vxlan_share(void) {
+        _cleanup_(network_config_freep) NetworkConfig *n = network(OV0);
+        ContainerConfig *a = container("a", 1, "networks:\n  - name: ov0\n    ip: 10.99.0.129\n");
+        ContainerConfig *all[] = { a };
+        ContainerNetwork x = attachment("ov0"), prev = attachment("ov0");
+        _cleanup_free_ char *err = NULL;
+
+        assert(n && a);
+        is_int(network_alloc_attachment(n, "new", all, 1, NULL, &x, &err), 0, "allocate on a vxlan network");
+        is_str(ip4(&x), "10.99.0.130", "...from this host's share only, past its bridge and the taken .129");
+        x = attachment("ov0");
+        x.has_ip4 = true;
+        in_addr_from_string(AF_INET, "10.99.0.5", NULL, &x.ip4);
+        is_int(network_alloc_attachment(n, "new", all, 1, NULL, &x, &err), -EINVAL,
+               "an address of the other host's share is refused");
+        is_str(err, "Address 10.99.0.5 on network ov0 is outside this host's share of it (10.99.0.128 to 10.99.0.254): "
+                    "the other hosts of the overlay hand out the rest", "...saying why");
+        err = mfree(err);
+        /* A config from before the share (or from the other host): its address is not kept. */
+        x = attachment("ov0");
+        prev.has_ip4 = true;
+        in_addr_from_string(AF_INET, "10.99.0.7", NULL, &prev.ip4);
+        is_int(network_alloc_attachment(n, "new", all, 1, &prev, &x, &err), 0, "a previous address outside the share");
+        is_str(ip4(&x), "10.99.0.130", "...is given up for one of the share");
+        container_config_free(a);
+}
+
 static void test_macvlan(void) {
         _cleanup_(network_config_freep) NetworkConfig *n = network(PHYS), *dhcp = network("name: lan\ntype: macvlan\nparent: eth1\n");
         ContainerNetwork x = attachment("phys"), y = attachment("lan");
@@ -177,6 +208,7 @@ static void test_ports(void) {
 int main(void) {
         test_bridge();
         test_stable_and_full();
+        test_vxlan_share();
         test_macvlan();
         test_ports();
         return done_testing();

@@ -3,6 +3,7 @@
  * the --network syntax, and the names of the links sysctr makes (paths.h). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "config.h"
@@ -117,8 +118,8 @@ static void test_network_errors(void) {
         network_error("name: lan0\ntype: bridge\nbridge: lan0\n",
                       "n.yaml: Network lan0: a bridge network needs a subnet or a subnet6", "bridge without subnet");
         network_error("name: lan0\nbridge: lan0\nsubnet: 10.88.0.0/24\ngateway: 10.88.0.1\n",
-                      "n.yaml: Network lan0: missing or invalid type (bridge or macvlan)", "type is required");
-        network_error("name: lan0\ntype: bond\n", "n.yaml:2: Invalid type \"bond\": expected bridge or macvlan",
+                      "n.yaml: Network lan0: missing or invalid type (bridge, macvlan or vxlan)", "type is required");
+        network_error("name: lan0\ntype: bond\n", "n.yaml:2: Invalid type \"bond\": expected bridge, macvlan or vxlan",
                       "unknown type");
         network_error(BRIDGE "parent: eth0\n",
                       "n.yaml: Network lan0: parent, mode and host-access are for macvlan networks",
@@ -287,8 +288,103 @@ static void test_link_names(void) {
         ok(!streq(buf, other), "...different per network");
 }
 
+#define VXLAN                                   \
+        "name: ov0\n"                           \
+        "type: vxlan\n"                         \
+        "bridge: ov0\n"                         \
+        "subnet: 10.99.0.0/24\n"                \
+        "gateway: 10.99.0.128\n"                \
+        "mtu: 1450\n"                           \
+        "vni: 4711\n"                           \
+        "local: 192.0.2.20\n"                   \
+        "peers: [192.0.2.10]\n"
+
+/* peers: space-separated. */
+static const char *pool(const char *subnet, const char *local, const char *peer_list) {
+        static char buf[2 * IN_ADDR_STRLEN + 4];
+        char a[IN_ADDR_STRLEN], b[IN_ADDR_STRLEN], copy[256], *peers[8] = {}, *save = NULL;
+        union in_addr_union l, start, end;
+        InAddrPrefix p;
+        int family, r;
+        size_t n = 0;
+
+        (void) snprintf(copy, sizeof(copy), "%s", peer_list);
+        for (char *w = strtok_r(copy, " ", &save); w && n < 7; w = strtok_r(NULL, " ", &save))
+                peers[n++] = w;
+
+        if (in_addr_prefix_from_string(AF_INET, subnet, &p) < 0 || in_addr_from_string(AF_UNSPEC, local, &family, &l) < 0)
+                return "bad test input";
+        r = network_vxlan_pool(&p, family, &l, peers, &start, &end);
+        if (r < 0) {
+                (void) snprintf(buf, sizeof(buf), "%s", strerror(-r));
+                return buf;
+        }
+        (void) snprintf(buf, sizeof(buf), "%s-%s", in_addr_to_string(AF_INET, &start, a),
+                        in_addr_to_string(AF_INET, &end, b));
+        return buf;
+}
+
+static void test_vxlan(void) {
+        _cleanup_(network_config_freep) NetworkConfig *n = NULL, *back = NULL;
+        _cleanup_free_ char *err = NULL, *text = NULL;
+
+        /* Shares: the hosts in address order, equal slices of .1 to .254, the last one to the end. */
+        is_str(pool("10.99.0.0/24", "192.0.2.10", "192.0.2.20"), "10.99.0.1-10.99.0.127",
+               "vxlan share: the lower address takes the first half");
+        is_str(pool("10.99.0.0/24", "192.0.2.20", "192.0.2.10"), "10.99.0.128-10.99.0.254",
+               "...its peer the second: the two shares do not meet");
+        is_str(pool("10.99.0.0/24", "192.0.2.2", "192.0.2.30 192.0.2.10"), "10.99.0.1-10.99.0.84",
+               "three hosts: the first third (peers in any order)");
+        is_str(pool("10.99.0.0/24", "192.0.2.10", "192.0.2.30 192.0.2.2"), "10.99.0.85-10.99.0.168",
+               "...the second");
+        is_str(pool("10.99.0.0/24", "192.0.2.30", "192.0.2.2 192.0.2.10"), "10.99.0.169-10.99.0.254",
+               "...the third, to the end");
+        is_str(pool("10.99.0.0/24", "192.0.2.9", "192.0.2.10"), "10.99.0.1-10.99.0.127",
+               "addresses compare as numbers (.9 before .10), not as text");
+        is_str(pool("10.99.0.0/24", "fd00::2", "fd00::1"), "10.99.0.128-10.99.0.254",
+               "an IPv6 underlay");
+        is_str(pool("10.99.0.0/24", "192.0.2.10", "192.0.2.10"), strerror(EINVAL),
+               "this host among its peers is refused");
+        is_str(pool("10.99.0.0/24", "192.0.2.10", "192.0.2.1 192.0.2.1"), strerror(EINVAL),
+               "a peer twice is refused");
+        is_str(pool("10.99.0.0/30", "192.0.2.10", "192.0.2.1"), strerror(ENOSPC),
+               "a subnet too small for the hosts");
+        is_int(network_vxlan_default_vni("ov0"), network_vxlan_default_vni("ov0"), "the default VNI is stable");
+        ok(network_vxlan_default_vni("ov0") != network_vxlan_default_vni("ov1") &&
+           network_vxlan_default_vni("ov0") >= 1 && network_vxlan_default_vni("ov0") <= NETWORK_VXLAN_VNI_MAX,
+           "...differs by name, and is a VNI (%u)", network_vxlan_default_vni("ov0"));
+
+        is_int(parse_network(VXLAN "pool-start: 10.99.0.128\npool-end: 10.99.0.254\n", &n, &err), 0,
+               "a vxlan network file");
+        ok(n && n->type == NETWORK_VXLAN && n->vni == 4711 && n->local_family == AF_INET &&
+           n->peers && streq_ptr(n->peers[0], "192.0.2.10") && !n->peers[1] && n->has_pool, "...its keys");
+        ok(n && network_type_is_bridged(n->type), "...a network with a bridge (veths, NAT, DNS, our table)");
+        is_int(n ? network_config_format(n, &text) : -1, 0, "...formatted");
+        is_int(text ? network_config_parse(text, strlen(text), "back.yaml", &back, NULL) : -1, 0, "...and read back");
+        ok(back && back->vni == 4711 && strv_equal(back->peers, n->peers) &&
+           in_addr_equal(AF_INET, &back->pool_start, &n->pool_start) &&
+           in_addr_equal(AF_INET, &back->pool_end, &n->pool_end), "...the same");
+
+        network_error(VXLAN "pool-start: 10.99.0.1\npool-end: 10.99.0.127\n",
+                      "n.yaml: Network ov0: pool-start and pool-end must be 10.99.0.128 and 10.99.0.254 (this host's "
+                      "share of the subnet among its peers)", "a share that is not this host's");
+        network_error("name: ov0\ntype: vxlan\nbridge: ov0\nsubnet: 10.99.0.0/24\ngateway: 10.99.0.1\nvni: 7\n"
+                      "local: 192.0.2.20\n",
+                      "n.yaml: Network ov0: a vxlan network needs peers", "vxlan without peers");
+        network_error(VXLAN "subnet6: \"fd42::/64\"\ngateway6: \"fd42::1\"\n",
+                      "n.yaml: Network ov0: a vxlan network has an IPv4 subnet and no subnet6 (yet)", "vxlan with IPv6");
+        network_error("name: ov0\ntype: vxlan\nvni: 0\n", "n.yaml:3: Invalid vni \"0\": expected a VNI from 1 to 16777215",
+                      "VNI 0");
+        network_error("name: ov0\ntype: vxlan\npeers: [\"not an address\"]\n",
+                      "n.yaml:3: Invalid peer address \"not an address\"", "a peer that is no address");
+        network_error(BRIDGE "vni: 5\n",
+                      "n.yaml: Network lan0: vni, local, peers, pool-start and pool-end are for vxlan networks",
+                      "vxlan keys on a bridge");
+}
+
 int main(void) {
         test_bridge();
+        test_vxlan();
         test_macvlan();
         test_network_errors();
         test_container_networks();

@@ -407,9 +407,9 @@ static bool mount_spec_is_valid(const char *s) {
         return fleet_mount_parse(s, &m) >= 0;
 }
 
-/* The keys of a container entry that config.yaml does not have (yet): "volumes" (until the storage
- * work gives it config.yaml). "networks" is config.yaml's own since the network work: this sees it
- * no more, and fleet_container_from_node() takes the names from the config. */
+/* The keys of a container entry that config.yaml does not have. "networks" and "volumes" are
+ * config.yaml's own since the network and the storage work: this sees them no more, and
+ * fleet_container_from_node() takes them from the config. */
 static int container_extra_key(const ParseContext *ctx, const yaml_node_t *key, const yaml_node_t *value,
                                void *obj) {
         FleetContainer *c = ctx->userdata;
@@ -474,6 +474,18 @@ static int fleet_container_from_node(const ParseContext *parent, const yaml_node
         r = container_keys(&ctx, node, &c->keys);
         if (r < 0)
                 return r;
+        /* config.yaml's own "volumes:" (the storage work) took the key: the plan works on mounts. */
+        if (!c->mounts && c->config->volumes) {
+                c->mounts = calloc(strv_length(c->config->volumes), sizeof(FleetMount));
+                if (!c->mounts)
+                        return -ENOMEM;
+                STRV_FOREACH(v, c->config->volumes) {
+                        r = fleet_mount_parse(*v, &c->mounts[c->n_mounts]);
+                        if (r < 0)
+                                return parse_error(&ctx, node, "Invalid volume mount \"%s\"", *v);
+                        c->n_mounts++;
+                }
+        }
         /* config.yaml's own "networks:" (the network work) took the key: the plan works on names. */
         if (!c->networks)
                 for (size_t i = 0; i < c->config->n_networks; i++) {

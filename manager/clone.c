@@ -315,6 +315,9 @@ static int clone_config(Manager *m, Container *source, const char *name, Contain
                 if (r < 0)
                         return r;
         }
+        r = container_assign_new_addresses(m, cfg, false, error);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(cfg);
         return 0;
 }

@@ -359,6 +359,18 @@ int container_assign_new_ids(Manager *m, ContainerConfig *cfg, sd_bus_error *err
         return assign_ids(m, cfg, false, false, error);
 }
 
+int container_assign_new_addresses(Manager *m, ContainerConfig *cfg, bool keep_ports, sd_bus_error *error) {
+        for (size_t i = 0; i < cfg->n_networks; i++) {
+                cfg->networks[i].has_ip4 = cfg->networks[i].has_ip6 = cfg->networks[i].has_mac = false;
+                cfg->networks[i].ip4 = cfg->networks[i].ip6 = (union in_addr_union) {};
+                cfg->networks[i].mac = (struct ether_addr) {};
+        }
+        if (!keep_ports)
+                cfg->publish = strv_free(cfg->publish);
+        /* The same networks, by name: they must exist here; new addresses and MACs on them. */
+        return network_prepare_container(m, cfg, NULL, true, error);
+}
+
 /* Read and check everything the call says; the complete config. */
 static int create_config(Manager *m, sd_bus_message *message, ContainerConfig **ret, char ***ret_env,
                          bool *ret_oci_init, sd_bus_error *error) {

@@ -18,3 +18,7 @@ void container_announce(Container *c, bool added);
 void container_drop(Container *c);
 /* The lowest free block of 65,536 host IDs for an unprivileged container (set in cfg->id_base). */
 int container_assign_new_ids(Manager *m, ContainerConfig *cfg, sd_bus_error *error);
+/* A copy of another container's config (clone, import) on this host: the same networks with new
+ * addresses and MACs allocated here; its published ports are kept only if keep_ports (an import: the
+ * source is on another host; a clone's would collide with its source's). */
+int container_assign_new_addresses(Manager *m, ContainerConfig *cfg, bool keep_ports, sd_bus_error *error);

@@ -569,6 +569,9 @@ static int import_config(ImportOp *op, const char *name, sd_bus_error *error) {
                         return r;
                 op->id_base = cfg->id_base;
         }
+        r = container_assign_new_addresses(op->manager, cfg, true, error);
+        if (r < 0)
+                return r;
         r = container_config_format(cfg, &op->config_text);
         if (r < 0)
                 return r;

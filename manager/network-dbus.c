@@ -109,8 +109,8 @@ const sd_bus_vtable network_vtable[] = {
         SD_BUS_PROPERTY("Parent", "s", property_get_string, 0, CONST),
         SD_BUS_PROPERTY("MacvlanMode", "s", property_get_string, 0, CONST),
         SD_BUS_PROPERTY("HostAccess", "b", property_get_bool, 0, CONST),
-        SD_BUS_PROPERTY("Containers", "as", property_get_containers, 0, 0),
-        SD_BUS_PROPERTY("Problem", "s", property_get_string, 0, 0),
+        SD_BUS_PROPERTY("Containers", "as", property_get_containers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Problem", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END,
 };
 

@@ -59,7 +59,7 @@ export class CreateDialog {
                                field("create-cpus", _("CPU limit"), this.cpus, _("CPUs, for example 1.5")),
                                field("create-pids", _("Task limit"), this.pids),
                                this.networks ? field("create-networks", _("Networks"), this.networks,
-                                                     _("None chosen: the default network. The first chosen has the default route.")) : null,
+                                                     _("None chosen: the default network. Of those chosen, the first in this list has the default route.")) : null,
                                field("create-publish", _("Published ports"), h("div", this.publish, this.publishError),
                                      _("Host port to container port, separated by spaces: 8080:80, 127.0.0.1:5353:53/udp. On the first bridge network.")),
                                this.volumes ? field("create-volumes", _("Volumes"), this.volumes) : null,

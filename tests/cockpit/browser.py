@@ -138,6 +138,13 @@ class Browser:
         el = self.net_row(name, label)
         return el.text if el else None
 
+    def click(self, sel):
+        """Clicks sel in the middle of the view: in a dialog that scrolls, Chromium may otherwise
+        leave it at the very edge, where the click lands on something else."""
+        el = self.one(sel)
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+        el.click()
+
     def go(self, fragment):
         self.d.execute_script("window.location.hash = arguments[0]", fragment)
 
@@ -218,7 +225,7 @@ def open_create_dialog(b):
 
 def close_create_dialog(b):
     if b.one("#create-dialog"):
-        b.one("#create-close").click()
+        b.click("#create-close")
     wait(lambda: not b.one("#create-dialog"), 5)
 
 
@@ -248,7 +255,7 @@ def create_on_page(b):
     b.one('#create-template option[value="busybox"]').click()
     b.one("#create-memory").send_keys("64M")
     t0 = time.monotonic()
-    b.one("#create-submit").click()
+    b.click("#create-submit")
     ok = wait(lambda: b.row_state("web1") == "running" and not b.one("#create-dialog"), 20)
     diag(f"create and start of web1 from the page took {time.monotonic() - t0:.2f} s")
     report(ok, "a container created on the page appears and boots (running, dialog closed)",
@@ -263,7 +270,7 @@ def create_progress_and_cancel(b):
     open_create_dialog(b)
     b.one("#create-name").send_keys("slow1")
     b.one('#create-template option[value="slowbox"]').click()
-    b.one("#create-submit").click()
+    b.click("#create-submit")
     pct = wait(lambda: int(b.one("#create-dialog .ct-job [role=progressbar]").get_attribute("aria-valuenow") or 0)
                >= 20 and b.one("#create-dialog .ct-job"), 15)
     report(pct, "creating from a template whose image is not built shows the job's progress",
@@ -377,7 +384,7 @@ def network_name_checked(b):
     b.one('#network-type option[value="macvlan"]').click()
     report(wait(lambda: b.text("#network-name-error") == "" and b.one("#network-parent").is_displayed(), 3),
            "... but not for macvlan, which asks for a parent link instead")
-    b.one("#network-create-close").click()
+    b.click("#network-create-close")
     wait(lambda: not b.one("#network-create-dialog"), 5)
 
 
@@ -385,7 +392,7 @@ def create_network(b, name, fill):
     b.one("#create-network").click()
     wait(lambda: b.one("#network-create-dialog #network-name"), 5).send_keys(name)
     fill()
-    b.one("#network-create-submit").click()
+    b.click("#network-create-submit")
     return wait(lambda: b.net_row(name) and not b.one("#network-create-dialog"), 15)
 
 
@@ -421,7 +428,7 @@ def container_with_network(b):
     open_create_dialog(b)
     b.one("#create-name").send_keys("net1")
     b.one('#create-template option[value="busybox"]').click()
-    b.one('#create-networks input[value="pagenet"]').click()
+    b.click('#create-networks input[value="pagenet"]')
     publish = b.one("#create-publish")
     publish.send_keys("80:abc")
     msg = wait(lambda: b.text("#create-publish-error"), 3)
@@ -430,8 +437,8 @@ def container_with_network(b):
            f"page: {msg!r} CLI: {ENV['PORT_BAD_MESSAGE']!r}")
     publish.clear()
     publish.send_keys("8080:80")
-    b.one("#create-start").click()         # created only: its attachment is what counts here
-    b.one("#create-submit").click()
+    b.click("#create-start")         # created only: its attachment is what counts here
+    b.click("#create-submit")
     ok = wait(lambda: b.row_state("net1") == "stopped" and not b.one("#create-dialog"), 20)
     report(ok, "a container created on the page with a chosen network appears", b.text("#create-dialog"))
     nets = prop("net1", "Networks")
@@ -461,7 +468,7 @@ def network_delete(b):
     report(msg and p.returncode != 0 and server and server in msg,
            "deleting a network in use is refused, with sysctrd's message", f"page: {msg!r} CLI: {server!r}")
     report("pagenet" in cli_networks() and b.net_row("pagenet"), "... and the network stays")
-    b.one("#network-delete-cancel").click()
+    b.click("#network-delete-cancel")
     p = cli("delete", "net1")
     report(p.returncode == 0 and wait(lambda: b.net_text("pagenet", "containers") == "", 5),
            "a container deleted with the CLI leaves the network's row live", p.stderr)
@@ -496,10 +503,10 @@ def denied_user_networks(b):
            "the refused user sees the networks", b.text("main"))
     b.one("#create-network").click()
     wait(lambda: b.one("#network-create-dialog #network-name"), 5).send_keys("nonet")
-    b.one("#network-create-submit").click()
+    b.click("#network-create-submit")
     msg = wait(lambda: b.text("#network-create-dialog .pf-c-alert"), 10)
     report(msg and "not authorized" in msg, "... and gets a clear message when creating one", msg)
-    b.one("#network-create-close").click()
+    b.click("#network-create-close")
     banner = b.text("#banner")
     report("manage networks" in banner, "... the banner says that networks are read-only and why", banner)
     report(all(not e.is_enabled() for e in b.css('[data-action="manage-networks"]')),
@@ -526,7 +533,7 @@ def german(b):
     wait(lambda: b.one("#network-name"), 5).send_keys("Bad_Net")
     msg = wait(lambda: b.text("#network-name-error"), 3)
     report(msg.startswith("Ungültiger Netzwerkname „Bad_Net“"), "... with the network name check's message", msg)
-    b.one("#network-create-close").click()
+    b.click("#network-create-close")
 
 
 def main():

@@ -25,6 +25,7 @@ dist_cockpitsrc_DATA = \
 	cockpit/src/list.js \
 	cockpit/src/logs.js \
 	cockpit/src/names.js \
+	cockpit/src/networks.js \
 	cockpit/src/objects.js \
 	cockpit/src/terminal.js \
 	cockpit/src/ui.js

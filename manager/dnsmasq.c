@@ -191,8 +191,7 @@ static void dnsmasq_died(Network *n, const char *how) {
         if (++n->dnsmasq_failures > DNSMASQ_RESTART_BURST) {
                 log_error("Network %s: dnsmasq %s, %u times within a minute: giving up (DNS and DHCP are off; "
                           "restart sysctrd once the cause is fixed).", n->config->name, how, DNSMASQ_RESTART_BURST);
-                free(n->problem);
-                n->problem = strdup("its dnsmasq keeps failing (see sysctrd's log)");
+                network_set_problem(n, "its dnsmasq keeps failing (see sysctrd's log)");
                 return;
         }
         log_warning("Network %s: dnsmasq %s; starting it again.", n->config->name, how);
@@ -327,8 +326,7 @@ int network_dnsmasq_start(Network *n) {
         if (!n->config->dns || !network_type_is_bridged(n->config->type))
                 return 0;
         if (!binary) {
-                free(n->problem);
-                n->problem = strdup("dnsmasq is not installed (Debian: dnsmasq-base): no DNS and DHCP");
+                network_set_problem(n, "dnsmasq is not installed (Debian: dnsmasq-base): no DNS and DHCP");
                 return log_error_errno(-ENOENT, "Network %s: %s.", n->config->name, n->problem);
         }
         r = dnsmasq_files(n, &f);

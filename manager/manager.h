@@ -73,6 +73,7 @@ typedef struct Manager {
         /* Networks (network.h) */
         Hashmap *networks;              /* name → Network */
         bool networks_ready;            /* set up at start: changes now go to the host */
+        sd_event_source *network_users_defer; /* sends the networks' changed Containers (network.c) */
         bool has_ula_global_id;
         uint8_t ula_global_id[IPAM_ULA_GLOBAL_ID_SIZE];
 } Manager;

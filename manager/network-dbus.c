@@ -127,8 +127,8 @@ const sd_bus_vtable network_vtable[] = {
         SD_BUS_PROPERTY("Peers", "as", property_get_peers, 0, CONST),
         SD_BUS_PROPERTY("PoolStart", "s", property_get_address, 0, CONST),
         SD_BUS_PROPERTY("PoolEnd", "s", property_get_address, 0, CONST),
-        SD_BUS_PROPERTY("Containers", "as", property_get_containers, 0, 0),
-        SD_BUS_PROPERTY("Problem", "s", property_get_string, 0, 0),
+        SD_BUS_PROPERTY("Containers", "as", property_get_containers, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Problem", "s", property_get_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END,
 };
 

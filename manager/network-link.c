@@ -24,8 +24,7 @@ static int link_problem(Network *n, Rtnl *rt, int r, const char *what) {
 
         (void) snprintf(buf, sizeof(buf), "%s: %s%s%s%s", what, strerror(-r), kernel ? " (" : "", strempty(kernel),
                         kernel ? ")" : "");
-        free(n->problem);
-        n->problem = strdup(buf);
+        network_set_problem(n, buf);
         return r;
 }
 
@@ -135,8 +134,7 @@ static int bridge_up(Network *n, Rtnl *rt) {
                 if (r >= 0)
                         log_info("Network %s: created bridge %s.", c->name, c->bridge);
         } else if (r >= 0 && !streq(l.kind, "bridge")) {
-                free(n->problem);
-                n->problem = strdup("a link of its bridge's name exists and is not a bridge");
+                network_set_problem(n, "a link of its bridge's name exists and is not a bridge");
                 return -EEXIST;
         }
         if (r >= 0 && c->subnet4.family != 0)
@@ -246,7 +244,7 @@ int network_link_up(Network *n) {
         _cleanup_(rtnl_freep) Rtnl *rt = NULL;
         int r;
 
-        n->problem = mfree(n->problem);
+        network_set_problem(n, NULL);
         r = rtnl_open(-1, &rt);
         if (r < 0)
                 return link_problem(n, NULL, r, "rtnetlink");

@@ -194,8 +194,7 @@ int network_nft_add(Network *n) {
         int r = network_plan(n, NFT_VERB_ADD);
 
         if (r < 0) {
-                free(n->problem);
-                n->problem = strdup("its elements could not be added to the nftables table");
+                network_set_problem(n, "its elements could not be added to the nftables table");
         }
         return r;
 }

@@ -64,6 +64,8 @@ Network **manager_sorted_networks(Manager *m) {
 void manager_networks_free(Manager *m) {
         Network *n;
 
+        m->network_users_defer = sd_event_source_disable_unref(m->network_users_defer);
+
         while (hashmap_size(m->networks) > 0) {
                 size_t i = 0;
 
@@ -739,6 +741,49 @@ int network_adopt_container(Manager *m, ContainerConfig *cfg, sd_bus_error *erro
 
 /* DNS names and leases, host-access routes: of every network that c is or was on. exclude: a
  * container on its way out, whose names are not written any more. */
+void network_set_problem(Network *n, const char *problem) {
+        char *copy = NULL;
+
+        if (streq_ptr(n->problem, problem))
+                return;
+        /* Out of memory: "something" is a better answer than "nothing". */
+        if (problem && !(copy = strdup(problem)))
+                copy = strdup("out of memory");
+        free(n->problem);
+        n->problem = copy;
+        if (n->manager->bus)
+                (void) sd_bus_emit_properties_changed(n->manager->bus, n->path, SYSCTR_NETWORK_INTERFACE, "Problem",
+                                                      NULL);
+}
+
+/* Containers is computed from the manager's containers, and a deleted container leaves them only
+ * after its networks were told: so the change is sent once the current dispatch is done (one
+ * signal per network for a burst of changes). */
+static int on_network_users_changed(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_free_ Network **all = manager_sorted_networks(m);
+
+        m->network_users_defer = sd_event_source_unref(m->network_users_defer);
+        for (size_t i = 0; all && i < hashmap_size(m->networks); i++) {
+                if (!all[i]->users_changed)
+                        continue;
+                all[i]->users_changed = false;
+                if (m->bus)
+                        (void) sd_bus_emit_properties_changed(m->bus, all[i]->path, SYSCTR_NETWORK_INTERFACE,
+                                                              "Containers", NULL);
+        }
+        return 0;
+}
+
+static void network_users_changed(Network *n) {
+        Manager *m = n->manager;
+
+        n->users_changed = true;
+        if (!m->network_users_defer && sd_event_add_defer(m->event, &m->network_users_defer,
+                                                          on_network_users_changed, m) < 0)
+                log_debug("Network %s: cannot send the change of its containers.", n->config->name);
+}
+
 static void update_networks(Container *c, const ContainerConfig *old, const ContainerConfig *new,
                             const Container *exclude) {
         Manager *m = c->manager;
@@ -751,6 +796,8 @@ static void update_networks(Container *c, const ContainerConfig *old, const Cont
 
                 if (!was && !is)
                         continue;
+                if (!was != !is)
+                        network_users_changed(n);
                 if (n->config->dns)
                         (void) network_dnsmasq_update(n, exclude);
                 if (n->config->type == NETWORK_MACVLAN && n->config->host_access) {

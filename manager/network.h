@@ -35,6 +35,7 @@ typedef struct Network {
         NetworkConfig *config;
         char *path;                             /* D-Bus object path */
         char *problem;                          /* what keeps it from working, NULL: nothing */
+        bool users_changed;                     /* Containers changed: sent after the current call */
 
         /* dnsmasq (dnsmasq.c) */
         pid_t dnsmasq_pid;
@@ -70,6 +71,8 @@ int manager_create_network(Manager *m, NetworkConfig *config, bool auto4, bool a
 int network_delete(Network *n, sd_bus_error *error);
 /* The names of the containers attached to n, sorted. */
 char **network_container_names(Network *n);
+/* Sets (or with NULL clears) what keeps n from working, and tells the bus (the Problem property). */
+void network_set_problem(Network *n, const char *problem);
 
 /* The containers' side. cfg is a container's new config (CreateContainer, SetContainer) and old its
  * current one (NULL when creating): without networks given and in the default mode, a new

@@ -1,24 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // "Create container": a template, a name checked as it is typed (the CLI's rule and message),
-// limits, autostart, networks and volumes when there are any. The work shows the job's progress
+// limits, autostart, its networks and published ports (checked as typed, with the CLI's message),
+// and volumes when there are any. The work shows the job's progress
 // (an image build when the template's image is not cached yet, then the start) and can be canceled.
 import { IFACE, variant } from "./api.js";
 import { h, replaceChildren } from "./dom.js";
 import { _ } from "./i18n.js";
-import { checkContainerName } from "./names.js";
+import { checkContainerName, checkPortSpec } from "./names.js";
 import { objectNames } from "./objects.js";
-import { alert, button, JobWidget, modal, setBusy } from "./ui.js";
-
-function field(id, label, input, help) {
-        return h("div.pf-c-form__group",
-                 h("label.pf-c-form__label", { for: id }, label),
-                 input,
-                 help ? h("p.pf-c-form__helper-text", { id: id + "-helper" }, help) : null);
-}
-
-function textInput(id, attrs = {}) {
-        return h("input.pf-c-form-control", { id, type: "text", autocomplete: "off", spellcheck: "false", ...attrs });
-}
+import { alert, button, field, JobWidget, modal, setBusy, textInput } from "./ui.js";
 
 function checkboxes(id, names) {
         return h("div.ct-choices", { id },
@@ -54,6 +44,9 @@ export class CreateDialog {
                 const networks = objectNames(s, IFACE.NETWORK);
                 const volumes = objectNames(s, IFACE.VOLUME);
                 this.networks = networks.length ? checkboxes("create-networks", networks) : null;
+                this.publish = textInput("create-publish", { oninput: () => this.checkName(),
+                                                             placeholder: "8080:80 127.0.0.1:5353:53/udp" });
+                this.publishError = h("p.pf-c-form__helper-text.pf-m-error", { id: "create-publish-error", "aria-live": "polite" });
                 this.volumes = volumes.length ? checkboxes("create-volumes", volumes) : null;
                 this.status = h("div.ct-dialog-status", { "aria-live": "polite" });
 
@@ -65,7 +58,10 @@ export class CreateDialog {
                                field("create-memory", _("Memory limit"), this.memory, _("Bytes, or with a unit: 512M, 2G")),
                                field("create-cpus", _("CPU limit"), this.cpus, _("CPUs, for example 1.5")),
                                field("create-pids", _("Task limit"), this.pids),
-                               this.networks ? field("create-networks", _("Networks"), this.networks) : null,
+                               this.networks ? field("create-networks", _("Networks"), this.networks,
+                                                     _("None chosen: the default network. Of those chosen, the first in this list has the default route.")) : null,
+                               field("create-publish", _("Published ports"), h("div", this.publish, this.publishError),
+                                     _("Host port to container port, separated by spaces: 8080:80, 127.0.0.1:5353:53/udp. On the first bridge network.")),
                                this.volumes ? field("create-volumes", _("Volumes"), this.volumes) : null,
                                h("div.pf-c-form__group",
                                  h("label.pf-c-check", this.autostart, " ", _("Start at boot"))),
@@ -87,13 +83,21 @@ export class CreateDialog {
                 }
         }
 
-        // As the user types: the first character typed shows whether the name will do.
+        // "8080:80, 53:53/udp" → ["8080:80", "53:53/udp"]
+        ports() {
+                return this.publish.value.split(/[\s,]+/).filter(Boolean);
+        }
+
+        // As the user types: the first character typed shows whether the name (and the ports) will do.
         checkName() {
                 const name = this.name.value;
                 const message = name === "" ? null : checkContainerName(name);
                 this.nameError.textContent = message || "";
                 this.name.setAttribute("aria-invalid", message ? "true" : "false");
-                this.createButton.disabled = this.busy || name === "" || message !== null;
+                const portMessage = this.ports().map(checkPortSpec).find(m => m) || null;
+                this.publishError.textContent = portMessage || "";
+                this.publish.setAttribute("aria-invalid", portMessage ? "true" : "false");
+                this.createButton.disabled = this.busy || name === "" || message !== null || portMessage !== null;
         }
 
         options() {
@@ -109,10 +113,12 @@ export class CreateDialog {
                 text("pids", this.pids);
                 if (this.autostart.checked)
                         o.autostart = variant("b", true);
-                // Option names follow the YAML keys of a container (DESIGN.md: the options of
-                // CreateContainer are the keys of config.yaml).
+                // The options of CreateContainer (docs/dbus-api.md): networks as names (sysctrd picks
+                // the addresses), publish as "[ADDR:]HOST:CONTAINER[/PROTO]".
                 if (checked(this.networks).length)
                         o.networks = variant("as", checked(this.networks));
+                if (this.ports().length)
+                        o.publish = variant("as", this.ports());
                 if (checked(this.volumes).length)
                         o.volumes = variant("as", checked(this.volumes));
                 return o;
@@ -160,7 +166,7 @@ export class CreateDialog {
 
         async create() {
                 const name = this.name.value;
-                if (this.busy || checkContainerName(name))
+                if (this.busy || checkContainerName(name) || this.ports().some(checkPortSpec))
                         return;
                 this.setBusy(true);
                 replaceChildren(this.status);

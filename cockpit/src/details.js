@@ -148,6 +148,20 @@ export class DetailsView {
         }
 }
 
+// The Networks property ("lan0:ip=10.88.0.2,ip6=fd42::2,mac=…", in order: eth0, eth1…) as lines
+// "eth0 lan0 ip=… mac=…", the network's name a link to the networks' view. null if none.
+function attachments(networks) {
+        if (!networks || networks.length === 0)
+                return null;
+        return h("ul.ct-plain-list", networks.map((spec, i) => {
+                const colon = spec.indexOf(":");
+                const name = colon < 0 ? spec : spec.slice(0, colon);
+                const params = colon < 0 ? "" : spec.slice(colon + 1).split(",").join(" ");
+                return h("li", { dataset: { network: name } }, "eth" + i + " ",
+                         h("a", { href: "#/networks" }, name), params ? " " + params : "");
+        }));
+}
+
 // Properties, usage, limits and autostart.
 class OverviewTab {
         constructor(app, name) {
@@ -194,6 +208,10 @@ class OverviewTab {
                         [_("Image"), c.Image],
                         [_("Host name"), c.Hostname],
                         [_("Addresses"), (c.Addresses || []).join(", ")],
+                        [_("Network mode"), c.NetworkMode && c.NetworkMode !== "private" ? c.NetworkMode : ""],
+                        [_("Networks"), attachments(c.Networks)],
+                        [_("Published ports"), (c.Publish || []).join(", ")],
+                        [_("Host services"), c.AllowHost ? _("all reachable") : ""],
                         [_("Memory"), running ? fmt.memory(u.MemoryCurrent, c.MemoryMax) : ""],
                         [_("CPU"), running ? fmt.cpuPercent(u.cpuPercent) : ""],
                         [_("Tasks"), running ? fmt.count(u.TasksCurrent) : ""],

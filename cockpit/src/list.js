@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The "Containers" page: every container with its state, template, memory and CPU use and
-// addresses, the jobs in progress, and networks and volumes when there are any.
+// addresses, the jobs in progress, and volumes when there are any (networks have a view of their
+// own, networks.js).
 //
 // Rows are kept by name and updated in place: a signal or a usage reading never replaces the
 // button under the user's pointer or the one that has the focus.

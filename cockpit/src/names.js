@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Container names: the rule of common/name.c and the message of the CLI (ctl/ctl-bus.c), so that
-// the page refuses a name as the user types it, exactly as "sysctr create" would.
+// Names and published ports: the rules of common/name.c and common/port-spec.c and the messages of
+// the CLI (ctl/ctl-bus.c, ctl/verbs-network.c), so that the page refuses a value as the user types
+// it, exactly as "sysctr create" or "sysctr network create" would.
 import { _, cformat } from "./i18n.js";
 
 const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const ALL_DIGITS_RE = /^[0-9]+$/;
+// Words of --network for namespace modes, never network names (common/name.c).
+const NETWORK_WORDS = new Set(["host", "none", "container", "private"]);
+// A bridge network's name is its bridge's: an interface name (IFNAMSIZ - 1, common/name.h).
+export const IFNAME_MAX = 15;
 
 export function containerNameIsValid(name) {
         return NAME_RE.test(name) && !ALL_DIGITS_RE.test(name);
@@ -19,4 +24,75 @@ export function invalidNameMessage(name) {
 // null if the name is fine, the message otherwise.
 export function checkContainerName(name) {
         return containerNameIsValid(name) ? null : invalidNameMessage(name);
+}
+
+export function networkNameIsValid(name) {
+        return containerNameIsValid(name) && !NETWORK_WORDS.has(name);
+}
+
+// The rule of "sysctr network create" with its message; for a bridge also the length that
+// sysctrd refuses (its bridge is named after it), with sysctrd's words.
+export function checkNetworkName(name, type) {
+        if (!networkNameIsValid(name))
+                return cformat(_('Invalid network name "%s": names are 1-63 characters of a-z, 0-9 and "-", start and ' +
+                                 'end with a letter or digit, are not all digits, and are not host, none, container or ' +
+                                 'private.'), name);
+        if (type === "bridge" && name.length > IFNAME_MAX)
+                return cformat(_('Network name "%s" is too long for its bridge: bridge networks have names of at most ' +
+                                 '15 characters.'), name);
+        return null;
+}
+
+// Ports 1..65535, decimal without leading zeros.
+function portIsValid(s) {
+        return /^[1-9][0-9]{0,4}$/.test(s) && Number(s) <= 65535;
+}
+
+function ipv4IsValid(s) {
+        const parts = s.split(".");
+        return parts.length === 4 && parts.every(p => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
+}
+
+// The browser's URL parser knows IPv6 literals.
+function ipv6IsValid(s) {
+        if (!/^[0-9a-fA-F:.]+$/.test(s))
+                return false;
+        try {
+                new URL("http://[" + s + "]/");
+                return true;
+        } catch (e) {
+                return false;
+        }
+}
+
+// "[ADDR:]HOST:CONTAINER[/tcp|/udp]", IPv6 addresses in brackets (common/port-spec.h).
+export function portSpecIsValid(spec) {
+        const slash = spec.indexOf("/");
+        const main = slash < 0 ? spec : spec.slice(0, slash);
+        if (slash >= 0 && !["tcp", "udp"].includes(spec.slice(slash + 1)))
+                return false;
+        let rest = main;
+        if (main.startsWith("[")) {
+                const end = main.indexOf("]:");
+                if (end < 0 || !ipv6IsValid(main.slice(1, end)))
+                        return false;
+                rest = main.slice(end + 2);
+        } else {
+                const fields = main.split(":");
+                if (fields.length === 3) {
+                        if (!ipv4IsValid(fields[0]))
+                                return false;
+                        rest = fields.slice(1).join(":");
+                }
+        }
+        const ports = rest.split(":");
+        return ports.length === 2 && ports.every(portIsValid);
+}
+
+// null if the port is fine, the CLI's message otherwise.
+export function checkPortSpec(spec) {
+        return portSpecIsValid(spec)
+                ? null
+                : cformat(_('Invalid port "%s": expected [ADDRESS:]HOST-PORT:CONTAINER-PORT[/tcp|/udp], such as ' +
+                            '8080:80 or 127.0.0.1:5353:53/udp.'), spec);
 }

@@ -1,20 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Networks and volumes: shown as soon as sysctrd exports org.sysctr1.Network / org.sysctr1.Volume
-// objects (the networking and storage work adds them). Each kind is one entry of KINDS: its
-// interface, its title and the properties it shows first; any other simple property is shown too,
-// so a property added to the API appears here without a change to the page.
+// Volumes: shown as soon as sysctrd exports org.sysctr1.Volume objects (the storage work adds
+// them), until they have a view of their own as networks have (networks.js). Each kind is one entry
+// of KINDS: its interface, its title and the properties it shows first; any other simple property
+// is shown too, so a property added to the API appears here without a change to the page.
 import { IFACE } from "./api.js";
 import { h } from "./dom.js";
 import { _, N_ } from "./i18n.js";
 
 export const KINDS = [
-        {
-                id: "networks",
-                iface: IFACE.NETWORK,
-                title: N_("Networks"),
-                columns: [["Name", N_("Name")], ["Type", N_("Type")], ["Subnet", N_("Subnet")],
-                          ["Gateway", N_("Gateway")], ["Bridge", N_("Bridge")]],
-        },
         {
                 id: "volumes",
                 iface: IFACE.VOLUME,

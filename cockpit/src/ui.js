@@ -47,6 +47,18 @@ export function modal(title, { onclose } = {}) {
         return dialog;
 }
 
+// A labelled form group of a horizontal form, with an optional helper text.
+export function field(id, label, input, help) {
+        return h("div.pf-c-form__group",
+                 h("label.pf-c-form__label", { for: id }, label),
+                 input,
+                 help ? h("p.pf-c-form__helper-text", { id: id + "-helper" }, help) : null);
+}
+
+export function textInput(id, attrs = {}) {
+        return h("input.pf-c-form-control", { id, type: "text", autocomplete: "off", spellcheck: "false", ...attrs });
+}
+
 export function button(label, kind, onclick, attrs = {}) {
         return h("button.pf-c-button.pf-m-" + kind, { type: "button", onclick, ...attrs }, label);
 }

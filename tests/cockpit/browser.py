@@ -7,9 +7,12 @@ for measurements); the shell script turns them into TAP. Steps that depend on an
 skipped by failing it, never by passing it. Traffic goes only to 127.0.0.1.
 
 Environment: COCKPIT_URL_ALLOWED, COCKPIT_URL_DENIED (cockpit-ws of a user whom polkit allows,
-and of one whom it refuses), SYSCTR (the CLI), BAD_NAME_MESSAGE (the CLI's message for
-"Bad_Name"), SHOTS (where screenshots go), CHROMIUM_DIR (a fresh profile), CHROMEDRIVER.
+and of one whom it refuses), SYSCTR (the CLI), BAD_NAME_MESSAGE, NET_BAD_NAME_MESSAGE and
+PORT_BAD_MESSAGE (the CLI's messages for the container name "Bad_Name", the network name "Bad_Net"
+and the published port "80:abc"), MACVLAN_PARENT (a link in sysctrd's network namespace), SHOTS
+(where screenshots go), CHROMIUM_DIR (a fresh profile), CHROMEDRIVER.
 """
+import json
 import os
 import signal
 import subprocess
@@ -50,6 +53,24 @@ def prop(name, prop_name):
                         "/org/sysctr1/container/" + name, "org.sysctr1.Container", prop_name],
                        capture_output=True, text=True, timeout=10)
     return p.stdout.strip()
+
+
+def net_prop(name, prop_name):
+    p = subprocess.run(["busctl", "--system", "get-property", "org.sysctr1",
+                        "/org/sysctr1/network/" + name, "org.sysctr1.Network", prop_name],
+                       capture_output=True, text=True, timeout=10)
+    return p.stdout.strip()
+
+
+def cli_networks():
+    p = cli("network", "list")
+    return [line.split()[0] for line in p.stdout.splitlines()[1:] if line.split()]
+
+
+def doctor_problems():
+    p = subprocess.run(["busctl", "--system", "--json=short", "call", "org.sysctr1", "/org/sysctr1",
+                        "org.sysctr1.Manager", "NetworkDoctor"], capture_output=True, text=True, timeout=10)
+    return [problem for severity, problem, remedy in json.loads(p.stdout)["data"][0]]
 
 
 def cli_state(name):
@@ -108,6 +129,21 @@ class Browser:
     def row_state(self, name):
         el = self.one(f'#containers tr[data-name="{name}"]')
         return el.get_attribute("data-state") if el else None
+
+    def net_row(self, name, label=None):
+        sel = f'#networks tr[data-name="{name}"]' + (f' [data-label="{label}"]' if label else "")
+        return self.one(sel)
+
+    def net_text(self, name, label):
+        el = self.net_row(name, label)
+        return el.text if el else None
+
+    def click(self, sel):
+        """Clicks sel in the middle of the view: in a dialog that scrolls, Chromium may otherwise
+        leave it at the very edge, where the click lands on something else."""
+        el = self.one(sel)
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
+        el.click()
 
     def go(self, fragment):
         self.d.execute_script("window.location.hash = arguments[0]", fragment)
@@ -189,7 +225,7 @@ def open_create_dialog(b):
 
 def close_create_dialog(b):
     if b.one("#create-dialog"):
-        b.one("#create-close").click()
+        b.click("#create-close")
     wait(lambda: not b.one("#create-dialog"), 5)
 
 
@@ -219,7 +255,7 @@ def create_on_page(b):
     b.one('#create-template option[value="busybox"]').click()
     b.one("#create-memory").send_keys("64M")
     t0 = time.monotonic()
-    b.one("#create-submit").click()
+    b.click("#create-submit")
     ok = wait(lambda: b.row_state("web1") == "running" and not b.one("#create-dialog"), 20)
     diag(f"create and start of web1 from the page took {time.monotonic() - t0:.2f} s")
     report(ok, "a container created on the page appears and boots (running, dialog closed)",
@@ -234,7 +270,7 @@ def create_progress_and_cancel(b):
     open_create_dialog(b)
     b.one("#create-name").send_keys("slow1")
     b.one('#create-template option[value="slowbox"]').click()
-    b.one("#create-submit").click()
+    b.click("#create-submit")
     pct = wait(lambda: int(b.one("#create-dialog .ct-job [role=progressbar]").get_attribute("aria-valuenow") or 0)
                >= 20 and b.one("#create-dialog .ct-job"), 15)
     report(pct, "creating from a template whose image is not built shows the job's progress",
@@ -311,6 +347,140 @@ def stop_and_delete(b):
 
 
 @step
+def networks_list_live(b):
+    b.one("#nav-networks").click()
+    report(wait(lambda: b.net_row("sysctr0"), 10), "the networks view lists the default network sysctr0",
+           b.text("main"))
+    report(b.net_text("sysctr0", "type") == "bridge" and b.net_text("sysctr0", "subnets"),
+           "... a bridge, with its subnets", f"{b.net_text('sysctr0', 'type')!r} {b.net_text('sysctr0', 'subnets')!r}")
+    users = b.net_text("sysctr0", "containers") or ""
+    report("b1" in users and "b2" in users, "... and the containers attached to it (b1, b2)", users)
+    p = cli("network", "create", "clinet1")
+    t0 = time.monotonic()
+    shown = wait(lambda: b.net_row("clinet1"), 5, 0.005)
+    dt = time.monotonic() - t0
+    diag(f"a network created with the CLI showed on the page {dt * 1000:.0f} ms after the CLI returned")
+    report(p.returncode == 0 and shown and dt < 1.0, "a network created with the CLI shows on the page within a second",
+           f"{p.stderr} after {dt:.3f} s")
+    problems = doctor_problems()
+    found = wait(lambda: b.one("#doctor-findings").get_attribute("data-state") == "done" and b.text("#doctor-findings"), 10)
+    report(problems and found and all(pr in found for pr in problems),
+           "the doctor's findings show (the foreign forward chain that drops)", f"page: {found!r} API: {problems!r}")
+
+
+@step
+def network_name_checked(b):
+    b.one("#create-network").click()
+    name = wait(lambda: b.one("#network-create-dialog #network-name"), 5)
+    name.send_keys("Bad_Net")
+    msg = wait(lambda: b.text("#network-name-error"), 3)
+    report(msg == ENV["NET_BAD_NAME_MESSAGE"], "a bad network name is refused as it is typed, with the CLI's message",
+           f"page: {msg!r} CLI: {ENV['NET_BAD_NAME_MESSAGE']!r}")
+    report(not b.one("#network-create-submit").is_enabled(), "... and Create is disabled")
+    name.clear()
+    name.send_keys("averyverylongnet")
+    msg = wait(lambda: b.text("#network-name-error"), 3)
+    report("at most 15 characters" in msg, "a bridge network's name longer than its bridge's may be is refused", msg)
+    b.one('#network-type option[value="macvlan"]').click()
+    report(wait(lambda: b.text("#network-name-error") == "" and b.one("#network-parent").is_displayed(), 3),
+           "... but not for macvlan, which asks for a parent link instead")
+    b.click("#network-create-close")
+    wait(lambda: not b.one("#network-create-dialog"), 5)
+
+
+def create_network(b, name, fill):
+    b.one("#create-network").click()
+    wait(lambda: b.one("#network-create-dialog #network-name"), 5).send_keys(name)
+    fill()
+    b.click("#network-create-submit")
+    return wait(lambda: b.net_row(name) and not b.one("#network-create-dialog"), 15)
+
+
+@step
+def network_create_on_page(b):
+    def bridge():
+        b.one("#network-subnet").send_keys("172.31.250.0/24")
+    ok = create_network(b, "pagenet", bridge)
+    report(ok, "a bridge network created on the page appears in its list", b.text("#network-create-dialog"))
+    report("pagenet" in cli_networks(), "... and in sysctr network list", cli("network", "list").stdout)
+    report(net_prop("pagenet", "Subnet") == 's "172.31.250.0/24"' and net_prop("pagenet", "NAT") == "b true" and
+           net_prop("pagenet", "DNS") == "b true", "... with the subnet given, NAT and DNS",
+           f'{net_prop("pagenet", "Subnet")} {net_prop("pagenet", "NAT")} {net_prop("pagenet", "DNS")}')
+
+    def macvlan():
+        b.one('#network-type option[value="macvlan"]').click()
+        b.one("#network-parent").send_keys(ENV["MACVLAN_PARENT"])
+        b.one('#network-mode option[value="private"]').click()
+    ok = create_network(b, "lanphys", macvlan)
+    report(ok and ENV["MACVLAN_PARENT"] in b.net_text("lanphys", "type"),
+           "a macvlan network created on the page shows with its parent link", b.text("#network-create-dialog") or
+           b.net_text("lanphys", "type"))
+    report(net_prop("lanphys", "Type") == 's "macvlan"' and net_prop("lanphys", "Parent") == f's "{ENV["MACVLAN_PARENT"]}"'
+           and net_prop("lanphys", "MacvlanMode") == 's "private"', "... and sysctrd has it so",
+           f'{net_prop("lanphys", "Type")} {net_prop("lanphys", "Parent")} {net_prop("lanphys", "MacvlanMode")}')
+    b.shot("networks")
+
+
+@step
+def container_with_network(b):
+    b.one("#nav-containers").click()
+    wait(lambda: b.one("#create-container"), 5)
+    open_create_dialog(b)
+    b.one("#create-name").send_keys("net1")
+    b.one('#create-template option[value="busybox"]').click()
+    b.click('#create-networks input[value="pagenet"]')
+    publish = b.one("#create-publish")
+    publish.send_keys("80:abc")
+    msg = wait(lambda: b.text("#create-publish-error"), 3)
+    report(msg == ENV["PORT_BAD_MESSAGE"] and not b.one("#create-submit").is_enabled(),
+           "a bad published port is refused as it is typed, with the CLI's message",
+           f"page: {msg!r} CLI: {ENV['PORT_BAD_MESSAGE']!r}")
+    publish.clear()
+    publish.send_keys("8080:80")
+    b.click("#create-start")         # created only: its attachment is what counts here
+    b.click("#create-submit")
+    ok = wait(lambda: b.row_state("net1") == "stopped" and not b.one("#create-dialog"), 20)
+    report(ok, "a container created on the page with a chosen network appears", b.text("#create-dialog"))
+    nets = prop("net1", "Networks")
+    report(nets.startswith('as 1 "pagenet:'), "... attached to that network only (its Networks property)", nets)
+    report(prop("net1", "Publish") == 'as 1 "8080:80"', "... with the port published", prop("net1", "Publish"))
+    info = cli("info", "net1").stdout
+    report("pagenet" in info and "172.31.250." in info, "... as sysctr info says", info)
+    b.go("#/container/net1")
+    shown = wait(lambda: "pagenet" in b.text('#properties [data-label="Networks"]') and
+                 "172.31.250." in b.text('#properties [data-label="Addresses"]') and
+                 b.text('#properties [data-label="Published ports"]') == "8080:80", 10)
+    report(shown, "the container's page shows its networks, addresses and published ports", b.text("#properties"))
+
+
+@step
+def network_delete(b):
+    b.one("#nav-networks").click()
+    report(wait(lambda: b.net_text("pagenet", "containers") == "net1", 5),
+           "the network's row shows the container attached", b.net_text("pagenet", "containers"))
+    b.one('#networks tr[data-name="pagenet"] [data-verb="delete"]').click()
+    confirm = wait(lambda: b.one("#network-delete-confirm"), 5)
+    report(confirm and "pagenet" in cli_networks(), "Delete asks for a confirmation first")
+    confirm.click()
+    msg = wait(lambda: b.text("#network-delete-dialog .pf-c-alert"), 10)
+    p = cli("network", "delete", "pagenet")
+    server = p.stderr.strip().removeprefix("sysctr: ")
+    report(msg and p.returncode != 0 and server and server in msg,
+           "deleting a network in use is refused, with sysctrd's message", f"page: {msg!r} CLI: {server!r}")
+    report("pagenet" in cli_networks() and b.net_row("pagenet"), "... and the network stays")
+    b.click("#network-delete-cancel")
+    p = cli("delete", "net1")
+    report(p.returncode == 0 and wait(lambda: b.net_text("pagenet", "containers") == "", 5),
+           "a container deleted with the CLI leaves the network's row live", p.stderr)
+    b.one('#networks tr[data-name="pagenet"] [data-verb="delete"]').click()
+    wait(lambda: b.one("#network-delete-confirm"), 5).click()
+    gone = wait(lambda: not b.one("#network-delete-dialog") and not b.net_row("pagenet") and
+                "pagenet" not in cli_networks(), 10)
+    report(gone, "... then Delete removes it: gone from the page and sysctr network list",
+           b.text("#network-delete-dialog") or cli("network", "list").stdout)
+
+
+@step
 def denied_user_read_only(b):
     report(b.open(ENV["COCKPIT_URL_DENIED"]), "the page loads for a user whom polkit refuses")
     report(wait(lambda: b.row_state("b1") == "running" and b.row_state("b2") == "stopped", 10),
@@ -327,6 +497,24 @@ def denied_user_read_only(b):
 
 
 @step
+def denied_user_networks(b):
+    b.one("#nav-networks").click()
+    report(wait(lambda: b.net_row("sysctr0") and b.net_row("lanphys"), 10),
+           "the refused user sees the networks", b.text("main"))
+    b.one("#create-network").click()
+    wait(lambda: b.one("#network-create-dialog #network-name"), 5).send_keys("nonet")
+    b.click("#network-create-submit")
+    msg = wait(lambda: b.text("#network-create-dialog .pf-c-alert"), 10)
+    report(msg and "not authorized" in msg, "... and gets a clear message when creating one", msg)
+    b.click("#network-create-close")
+    banner = b.text("#banner")
+    report("manage networks" in banner, "... the banner says that networks are read-only and why", banner)
+    report(all(not e.is_enabled() for e in b.css('[data-action="manage-networks"]')),
+           "... every network action is disabled")
+    report("nonet" not in cli_networks(), "... and nothing happened: no network nonet", cli("network", "list").stdout)
+
+
+@step
 def german(b):
     b.open(ENV["COCKPIT_URL_ALLOWED"])
     b.d.add_cookie({"name": "CockpitLang", "value": "de"})
@@ -338,6 +526,14 @@ def german(b):
     msg = wait(lambda: b.text("#create-name-error"), 3)
     report(msg.startswith("Ungültiger Containername „Bad_Name“"), "... the name check's message too", msg)
     close_create_dialog(b)
+    b.one("#nav-networks").click()
+    report(b.text("#nav-networks") == "Netzwerke" and wait(lambda: b.text("#create-network") == "Netzwerk erstellen", 5),
+           "... and the networks view's", f"{b.text('#nav-networks')!r} {b.text('#create-network')!r}")
+    b.one("#create-network").click()
+    wait(lambda: b.one("#network-name"), 5).send_keys("Bad_Net")
+    msg = wait(lambda: b.text("#network-name-error"), 3)
+    report(msg.startswith("Ungültiger Netzwerkname „Bad_Net“"), "... with the network name check's message", msg)
+    b.click("#network-create-close")
 
 
 def main():
@@ -356,7 +552,13 @@ def main():
         console_attaches(b)
         logs_follow(b)
         stop_and_delete(b)
+        networks_list_live(b)
+        network_name_checked(b)
+        network_create_on_page(b)
+        container_with_network(b)
+        network_delete(b)
         denied_user_read_only(b)
+        denied_user_networks(b)
         german(b)
     finally:
         for line in b.console_log():

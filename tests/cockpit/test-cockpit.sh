@@ -5,7 +5,8 @@
 # Debian's cockpit-ws --local-session=cockpit-bridge on 127.0.0.1 twice (as nobody, whom the polkit
 # rule allows, and as daemon, whom it refuses), and headless Chromium driven through chromedriver by
 # tests/cockpit/browser.py (Debian's python3-selenium). browser.py does the steps and the checks and
-# reports each as a line; this script sets up, turns the lines into TAP and cleans up.
+# reports each as a line; this script sets up, turns the lines into TAP and cleans up. sysctrd runs
+# in the instance's network namespace (lib.sh): the networks the page makes live there only.
 #
 # Screenshots of the main views go to $T/shots, and to $SYSCTR_SCREENSHOT_DIR when that is set
 # (docs/screenshots/ was made that way).
@@ -22,7 +23,7 @@ done
 /usr/bin/python3 -c 'import selenium' 2>/dev/null || missing="$missing python3-selenium"
 [ -z "$missing" ] || skip_all "missing:$missing (tools/install-deps installs cockpit-ws cockpit-bridge chromium chromium-driver python3-selenium)"
 grep -q '^install-cockpit-page:' "$top_builddir/Makefile" 2>/dev/null || skip_all "the page is not built (configure --disable-cockpit)"
-require_commands setpriv busctl make
+require_commands setpriv busctl make nft ip
 
 setup_instance
 
@@ -96,11 +97,27 @@ is "$rc" 0 "CLI: create b2" || diag "$err"
 run sysctr create busybox Bad_Name
 bad_name_message=${err#sysctr: }
 isnt "$bad_name_message" "" "CLI: a bad name is refused with a message"
+run sysctr network create Bad_Net
+net_bad_name_message=${err#sysctr: }
+isnt "$net_bad_name_message" "" "CLI: a bad network name is refused with a message"
+run sysctr create busybox p1 --publish 80:abc
+port_bad_message=${err#sysctr: }
+isnt "$port_bad_message" "" "CLI: a bad published port is refused with a message"
+
+# For the networks view, in sysctrd's network namespace (the instance's own, removed with it): a
+# dummy link as a macvlan parent, and a foreign table whose forward chain drops by policy, as
+# Docker's or ufw's does, for the doctor to find. (A veth pair: this kernel has no dummy links.)
+in_netns ip link add ctparent0 type veth peer name ctparent0p && in_netns ip link set ctparent0 up ||
+        bail "cannot add a veth pair in $NETNS"
+in_netns nft add table inet cockpit-foreign &&
+        in_netns nft add chain inet cockpit-foreign forward '{ type filter hook forward priority 0; policy drop; }' ||
+        bail "cannot add a foreign forward chain in $NETNS"
 
 mkdir -p "$T/shots" "$T/chromium"
 t0=$(now_s)
 COCKPIT_URL_ALLOWED="http://127.0.0.1:$port_allowed" COCKPIT_URL_DENIED="http://127.0.0.1:$port_denied" \
         SYSCTR="$top_builddir/sysctr" BAD_NAME_MESSAGE="$bad_name_message" SHOTS="$T/shots" \
+        NET_BAD_NAME_MESSAGE="$net_bad_name_message" PORT_BAD_MESSAGE="$port_bad_message" MACVLAN_PARENT=ctparent0 \
         CHROMIUM_DIR="$T/chromium" CHROMEDRIVER="$CHROMEDRIVER" \
         /usr/bin/python3 "$top_srcdir/tests/cockpit/browser.py" \
         >"$T/browser.out" 2>"$T/browser.err" &

@@ -69,6 +69,9 @@ ok "ContainerNew(web-2) is emitted" wait_for 5 monitor_has ContainerNew "'web-2'
 # The first create builds the busybox image: both are "creating" until their create jobs end.
 ok "d1's create job ends" wait_for 60 monitor_has JobRemoved "'d1', 'done'"
 ok "web-2's create job ends" wait_for 60 monitor_has JobRemoved "'web-2', 'done'"
+# Both joined the default network: its Containers property says so with PropertiesChanged.
+ok "sysctr0's Containers is sent as containers attach" wait_for 5 monitor_has \
+        "/org/sysctr1/network/sysctr0: org.freedesktop.DBus.Properties.PropertiesChanged" "{'Containers': <['d1', 'web-2']>}"
 is "$(bcall ListContainers)" \
         "a(ssso) 2 \"d1\" \"stopped\" \"busybox\" \"$CPATH/d1\" \"web-2\" \"stopped\" \"busybox\" \"$CPATH/web_2d2\"" \
         "ListContainers: both, sorted by name"
@@ -233,6 +236,9 @@ ok "InterfacesRemoved(d1) is emitted" wait_for 5 monitor_has "org.freedesktop.DB
 is "$(busctl --system call org.sysctr1 "$CPATH/web_2d2" org.sysctr1.Container Delete 2>&1)" "" "Container.Delete() on web-2"
 ok "ContainerRemoved(web-2) is emitted" wait_for 5 monitor_has ContainerRemoved "'web-2', objectpath '$CPATH/web_2d2'"
 is "$(bcall ListContainers)" 'a(ssso) 0' "ListContainers: empty again"
+# Sent once the deleted container is gone from the manager's table, so it is not in the list.
+ok "sysctr0's Containers is sent empty once both are deleted" wait_for 5 monitor_has \
+        "/org/sysctr1/network/sysctr0: org.freedesktop.DBus.Properties.PropertiesChanged" "{'Containers': <@as []>}"
 o=$(cprop d1 State)
 isnt "$o" 's "stopped"' "the deleted container's object is gone"
 ok "its state dir is gone" test ! -e "$SYSCTR_STATE_DIR/containers/d1"
@@ -255,6 +261,9 @@ for sig in 'interface org.sysctr1.Network' 'readonly s Name' 'readonly s Type' '
            'readonly s PoolEnd'; do
         ok "gdbus introspect sysctr0: $sig" grep -qF -- "$sig" <<< "$o"
 done
+o=$(busctl --system introspect org.sysctr1 "$NPATH/sysctr0" org.sysctr1.Network 2>&1)
+like "$o" '^\.Containers +property +as .* emits-change' "busctl introspect sysctr0: Containers emits PropertiesChanged"
+like "$o" '^\.Problem +property +s .* emits-change' "busctl introspect sysctr0: Problem emits PropertiesChanged"
 o=$(gcall /org/sysctr1 org.sysctr1.Manager.CreateNetwork lan0 "{'subnet': <'10.77.0.0/24'>, 'subnet6': <'none'>, 'nat': <true>}")
 if is_root; then
         is "$o" "(objectpath '$NPATH/lan0',)" "CreateNetwork lan0"

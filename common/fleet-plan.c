@@ -27,6 +27,7 @@ static const char * const change_when_table[_CHANGE_WHEN_MAX] = {
         [CHANGE_LIVE] = "live",
         [CHANGE_RESTART] = "at the next start",
         [CHANGE_NEVER] = "cannot change in place",
+        [CHANGE_STOPPED] = "while stopped",
 };
 
 PlanOp plan_op_from_string(const char *s);
@@ -272,6 +273,76 @@ static int diff_live_settings(ChangeList *l, const FleetContainer *want, const C
         return r;
 }
 
+/* A container's networks as a list to compare: the mode word (none, host, container:NAME), or each
+ * attachment's network name with the addresses and MAC that the desired entry gives for it (what
+ * sysctrd allocated by itself is not the fleet's to compare). */
+static int networks_strv(const ContainerConfig *c, const ContainerConfig *want, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        if (c->network_mode == NETWORK_MODE_CONTAINER) {
+                _cleanup_free_ char *s = NULL;
+
+                if (asprintf(&s, "container:%s", strempty(c->network_container)) < 0 ||
+                    strv_push(&l, TAKE_PTR(s)) < 0)
+                        return -ENOMEM;
+        } else if (c->network_mode != NETWORK_MODE_PRIVATE) {
+                r = strv_extend(&l, network_mode_to_string(c->network_mode));
+                if (r < 0)
+                        return r;
+        } else
+                for (size_t i = 0; i < c->n_networks; i++) {
+                        const ContainerNetwork *w = want->network_mode == NETWORK_MODE_PRIVATE && i < want->n_networks &&
+                                                    streq(want->networks[i].name, c->networks[i].name) ?
+                                                    &want->networks[i] : NULL;
+                        ContainerNetwork shown = { .name = c->networks[i].name };
+                        _cleanup_free_ char *s = NULL;
+
+                        if (w) {
+                                shown.has_ip4 = w->has_ip4 && c->networks[i].has_ip4;
+                                shown.has_ip6 = w->has_ip6 && c->networks[i].has_ip6;
+                                shown.has_mac = w->has_mac && c->networks[i].has_mac;
+                                shown.ip4 = c->networks[i].ip4;
+                                shown.ip6 = c->networks[i].ip6;
+                                shown.mac = c->networks[i].mac;
+                        }
+                        r = network_attachment_to_string(&shown, &s);
+                        if (r < 0)
+                                return r;
+                        r = strv_push(&l, TAKE_PTR(s));
+                        if (r < 0)
+                                return r;
+                }
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* Networking and storage: published ports and host access change live; networks, volumes and tmpfs
+ * mounts while the container is stopped. A key the entry does not give keeps what the container has. */
+static int diff_attachments(ChangeList *l, const FleetContainer *want, const ContainerConfig *have) {
+        const ContainerConfig *w = want->config;
+        int r = 0;
+
+        if (fleet_container_gives(want, "networks") || fleet_container_gives(want, "network-mode")) {
+                _cleanup_strv_free_ char **a = NULL, **b = NULL;
+
+                r = networks_strv(have, w, &a);
+                if (r >= 0)
+                        r = networks_strv(w, w, &b);
+                if (r >= 0)
+                        r = change_add_strv(l, "networks", a, b, CHANGE_STOPPED);
+        }
+        if (r >= 0 && fleet_container_gives(want, "publish"))
+                r = change_add_strv(l, "publish", have->publish, w->publish, CHANGE_LIVE);
+        if (r >= 0 && fleet_container_gives(want, "allow-host"))
+                r = change_add(l, "allow-host", bool_str(have->allow_host), bool_str(w->allow_host), CHANGE_LIVE);
+        if (r >= 0 && fleet_container_gives(want, "volumes"))
+                r = change_add_strv(l, "volumes", have->volumes, w->volumes, CHANGE_STOPPED);
+        if (r >= 0 && fleet_container_gives(want, "tmpfs"))
+                r = change_add_strv(l, "tmpfs", have->tmpfs, w->tmpfs, CHANGE_STOPPED);
+        return r;
+}
+
 int container_config_diff(const FleetContainer *want, const ContainerConfig *have, PlanChange **ret,
                           size_t *ret_n) {
         ChangeList l = {};
@@ -287,6 +358,8 @@ int container_config_diff(const FleetContainer *want, const ContainerConfig *hav
                 r = diff_live_settings(&l, want, have);
         if (r >= 0)
                 r = change_add_strv(&l, "binds", have->binds, want->config->binds, CHANGE_RESTART);
+        if (r >= 0)
+                r = diff_attachments(&l, want, have);
         if (r < 0) {
                 plan_changes_free(l.items, l.n);
                 return r;

@@ -94,6 +94,9 @@ typedef enum ChangeWhen {
         CHANGE_LIVE,            /* SetContainer applies it to a running container at once */
         CHANGE_RESTART,         /* at the next start */
         CHANGE_NEVER,           /* cannot change in place (a conflict) */
+        CHANGE_STOPPED,         /* SetContainer takes it only while the container is stopped (its
+                                 * links and mounts are made at start): apply stops a running one,
+                                 * changes it and starts it again */
         _CHANGE_WHEN_MAX,
         _CHANGE_WHEN_INVALID = -EINVAL,
 } ChangeWhen;

@@ -310,6 +310,8 @@ static void print_action(const PlanAction *a, bool hosts) {
                 const PlanChange *ch = &a->changes[i];
                 const char *when = ch->when == CHANGE_LIVE    ? _("live")
                                  : ch->when == CHANGE_NEVER   ? _("cannot change in place")
+                                 : ch->when == CHANGE_STOPPED && a->running ? _("stopped and started again")
+                                 : ch->when == CHANGE_STOPPED ? _("while stopped")
                                  : a->running                 ? _("needs a restart")
                                                               : _("at the next start");
 
@@ -386,6 +388,33 @@ static int append_sv_strv(sd_bus_message *m, const char *key, char * const *l) {
         return r;
 }
 
+/* The networks option as --network takes it: the mode word alone, or each attachment with what the
+ * entry gives of its addresses and MAC. */
+static int append_networks(sd_bus_message *m, const ContainerConfig *c) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        if (c->network_mode == NETWORK_MODE_CONTAINER) {
+                _cleanup_free_ char *s = NULL;
+
+                if (asprintf(&s, "container:%s", strempty(c->network_container)) < 0 || strv_push(&l, TAKE_PTR(s)) < 0)
+                        return -ENOMEM;
+        } else if (c->network_mode != NETWORK_MODE_PRIVATE) {
+                if (strv_extend(&l, network_mode_to_string(c->network_mode)) < 0)
+                        return -ENOMEM;
+        } else
+                for (size_t i = 0; i < c->n_networks; i++) {
+                        _cleanup_free_ char *s = NULL;
+
+                        r = network_attachment_to_string(&c->networks[i], &s);
+                        if (r < 0)
+                                return r;
+                        if (strv_push(&l, TAKE_PTR(s)) < 0)
+                                return -ENOMEM;
+                }
+        return append_sv_strv(m, "networks", l);
+}
+
 /* One setting of the desired config as an option of CreateContainer/SetContainer ("infinity" for no
  * limit, which SetContainer takes to remove one). */
 static int append_setting(sd_bus_message *m, const ContainerConfig *c, const char *key) {
@@ -410,6 +439,16 @@ static int append_setting(sd_bus_message *m, const ContainerConfig *c, const cha
                 return c->tasks_max > 0 ? append_sv(m, key, "t", c->tasks_max) : append_sv(m, key, "s", "infinity");
         if (streq(key, "binds"))
                 return append_sv_strv(m, key, c->binds);
+        if (streq(key, "networks"))
+                return append_networks(m, c);
+        if (streq(key, "publish"))
+                return append_sv_strv(m, key, c->publish);
+        if (streq(key, "allow-host"))
+                return append_sv(m, key, "b", c->allow_host);
+        if (streq(key, "volumes"))
+                return append_sv_strv(m, key, c->volumes);
+        if (streq(key, "tmpfs"))
+                return append_sv_strv(m, key, c->tmpfs);
         return -EINVAL;
 }
 
@@ -444,11 +483,17 @@ static int append_create_options(sd_bus_message *m, const FleetContainer *fc) {
                 r = append_sv(m, "privileged", "b", true);
         if (r >= 0 && c->id_base > 0)
                 r = append_sv(m, "id-base", "u", c->id_base);
-        /* The network and storage work's options (sysctrd names what it does not know). */
-        if (r >= 0 && fc->networks)
-                r = append_sv_strv(m, "networks", fc->networks);
+        /* Networking and storage, where the entry gives them (the rest: sysctrd's defaults). */
+        if (r >= 0 && (fleet_container_gives(fc, "networks") || fleet_container_gives(fc, "network-mode")))
+                r = append_networks(m, c);
         if (r >= 0 && fc->n_mounts > 0)
                 r = append_mounts(m, fc);
+        if (r >= 0 && c->tmpfs)
+                r = append_sv_strv(m, "tmpfs", c->tmpfs);
+        if (r >= 0 && c->publish)
+                r = append_sv_strv(m, "publish", c->publish);
+        if (r >= 0 && c->allow_host)
+                r = append_sv(m, "allow-host", "b", true);
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         return r;
@@ -506,10 +551,25 @@ static int create_container(sd_bus *bus, const FleetContainer *c) {
         return c->config->autostart ? container_job(bus, "StartContainer", c->config->name) : 0;
 }
 
+static bool changes_need_stop(const PlanAction *a) {
+        for (size_t i = 0; i < a->n_changes; i++)
+                if (a->changes[i].when == CHANGE_STOPPED)
+                        return true;
+        return false;
+}
+
 static int change_container(sd_bus *bus, const PlanAction *a) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        bool restart = a->running && changes_need_stop(a);
         int r;
 
+        /* Networks and mounts are made at start: a running container is stopped for them, changed,
+         * and started again (the plan said so). */
+        if (restart) {
+                r = container_job(bus, "StopContainer", a->name);
+                if (r < 0)
+                        return r;
+        }
         r = ctl_new_manager_call(bus, "SetContainer", &m);
         if (r < 0)
                 return r;
@@ -522,7 +582,14 @@ static int change_container(sd_bus *bus, const PlanAction *a) {
                 r = sd_bus_message_close_container(m);
         if (r < 0)
                 return log_error_errno(r, _("Failed to create a bus message: %m"));
-        return ctl_call(bus, m, CTL_TIMEOUT_DEFAULT, NULL);
+        r = ctl_call(bus, m, CTL_TIMEOUT_DEFAULT, NULL);
+        /* Started again also when the change was refused: it was running before. */
+        if (restart) {
+                int k = container_job(bus, "StartContainer", a->name);
+                if (r >= 0)
+                        r = k;
+        }
+        return r;
 }
 
 static int delete_container(sd_bus *bus, const PlanAction *a) {

@@ -213,7 +213,39 @@ if busctl --system introspect org.sysctr1 /org/sysctr1 org.sysctr1.Manager 2>/de
 Done: create container v1" "... the volume first"
         run sysctr apply "$F.vol"
         is "$out" "Nothing to do: $F.vol is applied." "... and are there the second time"
-        sysctr delete v1 >/dev/null 2>&1
+
+        # Networks, published ports and mounts of a running container: the plan says it is stopped
+        # and started again for what changes only while stopped; the ports change live.
+        cat > "$F.att" <<'EOF'
+networks:
+  - {name: lan9, type: bridge, subnet: 10.252.0.0/24}
+volumes:
+  - {name: data9, size: 16M}
+containers:
+  - name: v1
+    template: busybox
+    networks: [lan9]
+    publish: ["18080:80"]
+    volumes: ["data9:/data"]
+    tmpfs: ["/scratch:size=8M"]
+EOF
+        sysctr start v1 >/dev/null 2>&1
+        run sysctr apply --dry-run "$F.att"
+        like "$out" "networks: \[sysctr0\] -> \[lan9\] \(stopped and started again\)" \
+                "the plan: the networks of a running container change with a stop and a start"
+        like "$out" "publish: none -> \[18080:80\] \(live\)" "... the published ports live"
+        like "$out" "tmpfs: none -> \[/scratch:size=8M\] \(stopped and started again\)" "... the tmpfs mounts"
+        run sysctr apply "$F.att"
+        is "$rc" 0 "the networks, ports and mounts are applied" || diag "$err"
+        like "$(sysctr info v1)" "State: *running" "v1 runs again afterwards"
+        like "$(sysctr config show v1)" "name: lan9" "v1 is on lan9"
+        like "$(sysctr config show v1)" "18080:80" "v1 publishes 18080"
+        like "$(sysctr exec v1 -- cat /proc/mounts 2>&1)" " /scratch tmpfs " "v1 has its tmpfs mount"
+        like "$(sysctr exec v1 -- ip -4 addr show eth0 2>&1)" "inet 10\.252\.0\." "v1's eth0 has an address of lan9"
+        run sysctr apply "$F.att"
+        is "$out" "Nothing to do: $F.att is applied." "... and a second apply has nothing to do"
+        sysctr delete --force v1 >/dev/null 2>&1
+        sysctr network delete lan9 >/dev/null 2>&1
         sysctr volume delete data9 >/dev/null 2>&1
 else
         run sysctr apply "$F.vol"

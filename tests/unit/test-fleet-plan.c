@@ -89,7 +89,10 @@ static void test_from_scratch_and_noop(void) {
 
         host_state_add_network(&s, "lan0", "bridge", "10.88.0.0/24", NULL);
         host_state_add_volume(&s, "data", NULL);
-        have_container(&s, "web1", "running", "template: busybox\nmemory: 512M\n");
+        /* Its address, which sysctrd allocated, is not the file's to compare. */
+        have_container(&s, "web1", "running",
+                       "template: busybox\nmemory: 512M\nvolumes: [\"data:/srv\"]\n"
+                       "networks:\n- name: lan0\n  ip: 10.88.0.2\n  mac: \"6e:2c:11:8a:90:3d\"\n");
         /* Keys whose default is the template's, left out of the file: not compared. */
         have_container(&s, "db1", "stopped", "template: busybox\ninit: [/bin/sh]\nstop-signal: SIGUSR2\n");
         expect_plan(f, &s, 1, true, "", "everything there: nothing to do, even with prune");
@@ -141,6 +144,56 @@ static void test_changes(void) {
                 is_str(a->changes[5].old_value, "none", "old binds");
                 is_str(a->changes[5].new_value, "[/srv:/srv]", "new binds");
         }
+        host_state_done(&s);
+}
+
+static void test_attachment_changes(void) {
+        _cleanup_(fleet_freep) Fleet *f = fleet("networks:\n"
+                                                "  - {name: lan0, subnet: 10.88.0.0/24}\n"
+                                                "volumes:\n"
+                                                "  - {name: data}\n"
+                                                "containers:\n"
+                                                "  - name: web1\n"
+                                                "    template: busybox\n"
+                                                "    networks: [lan0]\n"
+                                                "    publish: [\"8080:80\"]\n"
+                                                "    allow-host: true\n"
+                                                "    volumes: [\"data:/srv\"]\n"
+                                                "    tmpfs: [\"/scratch:size=64M\"]\n");
+        _cleanup_(plan_freep) Plan *p = NULL;
+        HostState s = { .reachable = true };
+        const PlanAction *a;
+
+        host_state_add_network(&s, "lan0", "bridge", "10.88.0.0/24", NULL);
+        host_state_add_volume(&s, "data", NULL);
+        have_container(&s, "web1", "running",
+                       "template: busybox\nnetworks:\n- name: sysctr0\n  ip: 10.88.1.2\n");
+        is_int(fleet_plan(f, &s, 1, false, &p), 0, "attachment changes planned");
+        if (!p || p->n_actions != 1) {
+                ok(false, "one action");
+                host_state_done(&s);
+                return;
+        }
+        a = &p->actions[0];
+        is_int(a->op, PLAN_CHANGE, "a change of the networks, ports and mounts");
+        is_int(a->n_changes, 5, "five keys differ");
+        if (a->n_changes == 5) {
+                is_str(a->changes[0].key, "networks", "networks");
+                is_str(a->changes[0].old_value, "[sysctr0]", "old networks: names, not sysctrd's addresses");
+                is_str(a->changes[0].new_value, "[lan0]", "new networks");
+                is_int(a->changes[0].when, CHANGE_STOPPED, "networks change while stopped");
+                is_str(a->changes[1].key, "publish", "publish");
+                is_str(a->changes[1].new_value, "[8080:80]", "new published ports");
+                is_int(a->changes[1].when, CHANGE_LIVE, "published ports change live");
+                is_str(a->changes[2].key, "allow-host", "allow-host");
+                is_int(a->changes[2].when, CHANGE_LIVE, "host access changes live");
+                is_str(a->changes[3].key, "volumes", "volumes");
+                is_str(a->changes[3].new_value, "[data:/srv]", "new volumes");
+                is_int(a->changes[3].when, CHANGE_STOPPED, "volumes change while stopped");
+                is_str(a->changes[4].key, "tmpfs", "tmpfs");
+                is_int(a->changes[4].when, CHANGE_STOPPED, "tmpfs mounts change while stopped");
+        }
+        is_str(change_when_to_string(CHANGE_STOPPED), "while stopped", "CHANGE_STOPPED's name");
         host_state_done(&s);
 }
 
@@ -214,16 +267,17 @@ static void test_hosts(void) {
         host_state_add_volume(&s[0], "data", NULL);
         host_state_add_network(&s[1], "lan0", NULL, NULL, NULL);
         host_state_add_network(&s[1], "spare", NULL, NULL, NULL);
-        have_container(&s[0], "a", "running", "template: busybox\n");
+        have_container(&s[0], "a", "running",
+                       "template: busybox\nvolumes: [\"data:/d\"]\nnetworks:\n- name: lan0\n  ip: 10.88.0.2\n");
         /* b still on h1: the file moved it to h2. */
-        have_container(&s[0], "b", "stopped", "template: busybox\n");
+        have_container(&s[0], "b", "stopped", "template: busybox\nnetworks:\n- name: lan0\n");
         expect_plan(f, s, 2, true, "move container b@h2<h1", "a container the file moved: a move, not a delete");
 
         s[1].reachable = false;
         expect_plan(f, s, 2, true, "", "a host that is down: nothing planned for it or moved to it");
         s[1].reachable = true;
 
-        have_container(&s[1], "b", "stopped", "template: busybox\n");
+        have_container(&s[1], "b", "stopped", "template: busybox\nnetworks:\n- name: lan0\n");
         expect_plan(f, s, 2, false, "", "b on both hosts, no prune: the stray copy stays");
         expect_plan(f, s, 2, true, "delete container b@h1", "prune: the stray copy on h1 goes");
         host_state_done(&s[0]);
@@ -259,6 +313,7 @@ static void test_overlay_peers(void) {
 int main(void) {
         test_from_scratch_and_noop();
         test_changes();
+        test_attachment_changes();
         test_conflicts();
         test_prune();
         test_hosts();

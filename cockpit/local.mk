@@ -26,9 +26,9 @@ dist_cockpitsrc_DATA = \
 	cockpit/src/logs.js \
 	cockpit/src/names.js \
 	cockpit/src/networks.js \
-	cockpit/src/objects.js \
 	cockpit/src/terminal.js \
-	cockpit/src/ui.js
+	cockpit/src/ui.js \
+	cockpit/src/volumes.js
 
 COCKPIT_LANGUAGES = de
 COCKPIT_PO_JS = $(COCKPIT_LANGUAGES:%=cockpit/po.%.js)

@@ -193,6 +193,8 @@ void container_announce(Container *c, bool added) {
 
         if (!m->bus)
                 return;
+        if (strv_length(c->config->volumes) > 0)
+                manager_volume_users_changed(m);
         if (added)
                 manager_emit_object_added(m, c->path);
         else

@@ -65,6 +65,7 @@ typedef struct Manager {
         void *guest_checks;             /* guestcheck.c: the checks still running */
 
         Hashmap *volumes;               /* name → Volume (volume.c) */
+        sd_event_source *volume_users_defer; /* sends the volumes' changed UsedBy (volumes.c) */
         Worker *workers;                /* storage work in child processes (worker.c) */
 
         sd_bus_slot *job_removed_slot;  /* systemd mode */

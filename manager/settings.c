@@ -90,6 +90,8 @@ int container_method_set(Container *c, sd_bus_message *message, sd_bus_error *er
         TAKE_PTR(new);
         if (given & OPTION_NETWORKING)
                 network_container_changed(c, old);
+        if (given & OPTION_VOLUMES)
+                manager_volume_users_changed(c->manager);
         log_container_info(c->name, "Changed the configuration of container %s.", c->name);
         container_send_changed(c, "Hostname", "Init", "Binds", "Volumes", "Tmpfs", "Autostart", "StopSignal",
                                "StopTimeoutUSec", "MemoryMax", "CPUQuotaPerSecUSec", "TasksMax", "Addresses",

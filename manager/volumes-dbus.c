@@ -86,7 +86,7 @@ const sd_bus_vtable volume_vtable[] = {
         SD_BUS_PROPERTY("Backend", "s", property_get_backend, 0, CONST),
         SD_BUS_PROPERTY("Size", "t", NULL, offsetof(Volume, info.size), CONST),
         SD_BUS_PROPERTY("CreationTimestamp", "t", NULL, offsetof(Volume, info.created_usec), CONST),
-        SD_BUS_PROPERTY("UsedBy", "as", property_get_used_by, 0, 0),
+        SD_BUS_PROPERTY("UsedBy", "as", property_get_used_by, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD("Delete", NULL, NULL, method_delete, UNPRIV),
         SD_BUS_VTABLE_END,
 };

@@ -126,6 +126,7 @@ int manager_load_volumes(Manager *m) {
 void manager_free_volumes(Manager *m) {
         Volume *v;
 
+        m->volume_users_defer = sd_event_source_disable_unref(m->volume_users_defer);
         for (;;) {
                 size_t i = 0;
 
@@ -153,6 +154,27 @@ char **volume_users(Manager *m, const char *name) {
                 if (config_uses_volume(all[i]->config, name) && strv_extend(&l, all[i]->name) < 0)
                         return NULL;
         return TAKE_PTR(l);
+}
+
+/* UsedBy is computed from the manager's containers, and a deleted one leaves them only after it was
+ * announced: so the change is sent once the current dispatch is done, for every volume (a burst of
+ * changes is one signal each). */
+static int on_volume_users_changed(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        Volume *v;
+
+        m->volume_users_defer = sd_event_source_unref(m->volume_users_defer);
+        for (size_t i = 0; m->bus && hashmap_next(m->volumes, &i, (void **) &v); )
+                if (v->path)
+                        (void) sd_bus_emit_properties_changed(m->bus, v->path, SYSCTR_VOLUME_INTERFACE, "UsedBy", NULL);
+        return 0;
+}
+
+void manager_volume_users_changed(Manager *m) {
+        if (!m->bus || m->volume_users_defer || hashmap_size(m->volumes) == 0)
+                return;
+        if (sd_event_add_defer(m->event, &m->volume_users_defer, on_volume_users_changed, m) < 0)
+                log_debug("Cannot send the change of the volumes' users.");
 }
 
 int volumes_check_exist(Manager *m, char * const *volumes, sd_bus_error *error) {

@@ -28,6 +28,8 @@ void manager_free_volumes(Manager *m);
 
 /* The containers whose config names the volume, sorted; NULL if none (or on OOM). */
 char **volume_users(Manager *m, const char *name);
+/* A container came, went or changed its volumes: UsedBy is sent (after the current call). */
+void manager_volume_users_changed(Manager *m);
 
 /* Every volume named in volumes (specs, volume.h) exists; otherwise an error naming the first that
  * does not. For create and set. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The page: connects to sysctrd, routes between the list, a container's view and the networks
-// (#/, #/container/NAME[/TAB], #/networks), and keeps one place for errors and for polkit's refusals.
+// The page: connects to sysctrd, routes between the list, a container's view, the networks and the
+// volumes (#/, #/container/NAME[/TAB], #/networks, #/volumes), and keeps one place for errors and
+// for polkit's refusals.
 import { BusError, Sysctr } from "./api.js";
 import { CreateDialog } from "./create.js";
 import { DetailsView } from "./details.js";
@@ -9,6 +10,7 @@ import { _, N_, format } from "./i18n.js";
 import { ListView } from "./list.js";
 import { NetworksView } from "./networks.js";
 import { alert } from "./ui.js";
+import { VolumesView } from "./volumes.js";
 
 const cockpit = window.cockpit;
 
@@ -28,12 +30,18 @@ const RIGHTS = {
                 title: () => _("Read-only: you are not allowed to manage networks"),
                 text: () => _("sysctrd refused the action: $0 Ask an administrator for the polkit right to manage networks."),
         },
+        volumes: {
+                action: "manage-volumes",
+                title: () => _("Read-only: you are not allowed to manage volumes"),
+                text: () => _("sysctrd refused the action: $0 Ask an administrator for the polkit right to manage volumes."),
+        },
 };
 
 // The views of the navigation: [route, id, label].
 const VIEWS = [
         ["", "containers", () => _("Containers")],
         ["networks", "networks", () => _("Networks")],
+        ["volumes", "volumes", () => _("Volumes")],
 ];
 
 class App {
@@ -65,7 +73,7 @@ class App {
 
         route() {
                 const path = cockpit.location.path;
-                this.renderNav(path[0] === "networks" ? "networks" : "containers");
+                this.renderNav(["networks", "volumes"].includes(path[0]) ? path[0] : "containers");
                 if (path[0] === "container" && path[1]) {
                         if (this.view instanceof DetailsView && this.view.route(path[1], path[2]))
                                 return;
@@ -73,6 +81,9 @@ class App {
                 } else if (path[0] === "networks") {
                         if (!(this.view instanceof NetworksView))
                                 this.show(new NetworksView(this));
+                } else if (path[0] === "volumes") {
+                        if (!(this.view instanceof VolumesView))
+                                this.show(new VolumesView(this));
                 } else if (!(this.view instanceof ListView)) {
                         this.show(new ListView(this));
                 }
@@ -116,7 +127,8 @@ class App {
                 }
         }
 
-        // right: "containers" (org.sysctr1.manage-containers) or "networks" (manage-networks).
+        // right: "containers" (org.sysctr1.manage-containers), "networks" (manage-networks) or
+        // "volumes" (manage-volumes).
         showError(title, e, right = "containers") {
                 const el = alert("danger", title, e.message, () => el.remove());
                 this.alerts.append(el);
@@ -134,8 +146,8 @@ class App {
                 this.applyReadOnly(document.body);
         }
 
-        // Buttons that change something carry data-action="manage" (containers) or
-        // "manage-networks"; they are disabled once polkit has refused that right.
+        // Buttons that change something carry data-action="manage" (containers), "manage-networks"
+        // or "manage-volumes"; they are disabled once polkit has refused that right.
         applyReadOnly(el) {
                 for (const right of this.denied.keys())
                         el.querySelectorAll(`[data-action="${RIGHTS[right].action}"]`).forEach(b => {

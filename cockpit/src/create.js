@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // "Create container": a template, a name checked as it is typed (the CLI's rule and message),
-// limits, autostart, its networks and published ports (checked as typed, with the CLI's message),
-// and volumes when there are any. The work shows the job's progress
+// limits, autostart, its networks, published ports and volumes (these two checked as typed, with
+// the CLI's messages). The work shows the job's progress
 // (an image build when the template's image is not cached yet, then the start) and can be canceled.
 import { IFACE, variant } from "./api.js";
 import { h, replaceChildren } from "./dom.js";
-import { _ } from "./i18n.js";
-import { checkContainerName, checkPortSpec } from "./names.js";
-import { objectNames } from "./objects.js";
+import { _, format } from "./i18n.js";
+import { checkContainerName, checkPortSpec, checkVolumeSpec } from "./names.js";
 import { alert, button, field, JobWidget, modal, setBusy, textInput } from "./ui.js";
 
 function checkboxes(id, names) {
@@ -41,13 +40,15 @@ export class CreateDialog {
                 this.pids = textInput("create-pids", { placeholder: _("no limit"), inputmode: "numeric" });
                 this.autostart = h("input.pf-c-check__input", { id: "create-autostart", type: "checkbox" });
                 this.startAfter = h("input.pf-c-check__input", { id: "create-start", type: "checkbox", checked: true });
-                const networks = objectNames(s, IFACE.NETWORK);
-                const volumes = objectNames(s, IFACE.VOLUME);
+                const networks = s.list(IFACE.NETWORK).map(n => n.Name);
+                const volumes = s.list(IFACE.VOLUME).map(v => v.Name);
                 this.networks = networks.length ? checkboxes("create-networks", networks) : null;
                 this.publish = textInput("create-publish", { oninput: () => this.checkName(),
                                                              placeholder: "8080:80 127.0.0.1:5353:53/udp" });
                 this.publishError = h("p.pf-c-form__helper-text.pf-m-error", { id: "create-publish-error", "aria-live": "polite" });
-                this.volumes = volumes.length ? checkboxes("create-volumes", volumes) : null;
+                this.volumes = textInput("create-volumes", { oninput: () => this.checkName(),
+                                                             placeholder: volumes.length ? volumes[0] + ":/srv/data" : "" });
+                this.volumesError = h("p.pf-c-form__helper-text.pf-m-error", { id: "create-volumes-error", "aria-live": "polite" });
                 this.status = h("div.ct-dialog-status", { "aria-live": "polite" });
 
                 const form = h("form.pf-c-form.pf-m-horizontal", { id: "create-form", novalidate: true,
@@ -62,7 +63,8 @@ export class CreateDialog {
                                                      _("None chosen: the default network. Of those chosen, the first in this list has the default route.")) : null,
                                field("create-publish", _("Published ports"), h("div", this.publish, this.publishError),
                                      _("Host port to container port, separated by spaces: 8080:80, 127.0.0.1:5353:53/udp. On the first bridge network.")),
-                               this.volumes ? field("create-volumes", _("Volumes"), this.volumes) : null,
+                               volumes.length ? field("create-volumes", _("Volumes"), h("div", this.volumes, this.volumesError),
+                                                      format(_("VOLUME:PATH[:ro], separated by spaces. Volumes: $0."), volumes.join(", "))) : null,
                                h("div.pf-c-form__group",
                                  h("label.pf-c-check", this.autostart, " ", _("Start at boot"))),
                                h("div.pf-c-form__group",
@@ -88,6 +90,11 @@ export class CreateDialog {
                 return this.publish.value.split(/[\s,]+/).filter(Boolean);
         }
 
+        // "data:/srv/data logs:/var/log/app:ro" → ["data:/srv/data", "logs:/var/log/app:ro"]
+        volumeSpecs() {
+                return this.volumes.value.split(/[\s,]+/).filter(Boolean);
+        }
+
         // As the user types: the first character typed shows whether the name (and the ports) will do.
         checkName() {
                 const name = this.name.value;
@@ -97,7 +104,11 @@ export class CreateDialog {
                 const portMessage = this.ports().map(checkPortSpec).find(m => m) || null;
                 this.publishError.textContent = portMessage || "";
                 this.publish.setAttribute("aria-invalid", portMessage ? "true" : "false");
-                this.createButton.disabled = this.busy || name === "" || message !== null || portMessage !== null;
+                const volumeMessage = this.volumeSpecs().map(checkVolumeSpec).find(m => m) || null;
+                this.volumesError.textContent = volumeMessage || "";
+                this.volumes.setAttribute("aria-invalid", volumeMessage ? "true" : "false");
+                this.createButton.disabled = this.busy || name === "" || message !== null || portMessage !== null ||
+                        volumeMessage !== null;
         }
 
         options() {
@@ -114,13 +125,14 @@ export class CreateDialog {
                 if (this.autostart.checked)
                         o.autostart = variant("b", true);
                 // The options of CreateContainer (docs/dbus-api.md): networks as names (sysctrd picks
-                // the addresses), publish as "[ADDR:]HOST:CONTAINER[/PROTO]".
+                // the addresses), publish as "[ADDR:]HOST:CONTAINER[/PROTO]", volumes as
+                // "VOLUME:TARGET[:ro]".
                 if (checked(this.networks).length)
                         o.networks = variant("as", checked(this.networks));
                 if (this.ports().length)
                         o.publish = variant("as", this.ports());
-                if (checked(this.volumes).length)
-                        o.volumes = variant("as", checked(this.volumes));
+                if (this.volumeSpecs().length)
+                        o.volumes = variant("as", this.volumeSpecs());
                 return o;
         }
 
@@ -166,7 +178,8 @@ export class CreateDialog {
 
         async create() {
                 const name = this.name.value;
-                if (this.busy || checkContainerName(name) || this.ports().some(checkPortSpec))
+                if (this.busy || checkContainerName(name) || this.ports().some(checkPortSpec) ||
+                    this.volumeSpecs().some(checkVolumeSpec))
                         return;
                 this.setBusy(true);
                 replaceChildren(this.status);

@@ -211,6 +211,8 @@ class OverviewTab {
                         [_("Network mode"), c.NetworkMode && c.NetworkMode !== "private" ? c.NetworkMode : ""],
                         [_("Networks"), attachments(c.Networks)],
                         [_("Published ports"), (c.Publish || []).join(", ")],
+                        [_("Volumes"), (c.Volumes || []).join(", ")],
+                        [_("tmpfs mounts"), (c.Tmpfs || []).join(", ")],
                         [_("Host services"), c.AllowHost ? _("all reachable") : ""],
                         [_("Memory"), running ? fmt.memory(u.MemoryCurrent, c.MemoryMax) : ""],
                         [_("CPU"), running ? fmt.cpuPercent(u.cpuPercent) : ""],

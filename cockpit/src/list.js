@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The "Containers" page: every container with its state, template, memory and CPU use and
-// addresses, the jobs in progress, and volumes when there are any (networks have a view of their
-// own, networks.js).
+// addresses, and the jobs in progress (networks and volumes have views of their own).
 //
 // Rows are kept by name and updated in place: a signal or a usage reading never replaces the
 // button under the user's pointer or the one that has the focus.
@@ -9,7 +8,6 @@ import { IFACE } from "./api.js";
 import { h, replaceChildren } from "./dom.js";
 import { cpuPercent, memory } from "./format.js";
 import { _ } from "./i18n.js";
-import { objectSections } from "./objects.js";
 import { button, emptyState, JobList, stateBadge } from "./ui.js";
 
 const USAGE_INTERVAL_MS = 3000;
@@ -75,7 +73,6 @@ export class ListView {
                                             h("th", _("Autostart")), h("th", h("span.ct-sr-only", _("Actions"))))),
                                this.tbody);
                 this.empty = emptyState(_("No containers. Create one from a template."));
-                this.others = h("div.ct-list");
                 this.el = h("div.ct-list",
                             this.jobs.el,
                             h("section.ct-card",
@@ -83,8 +80,7 @@ export class ListView {
                                 h("h2.ct-card__title", _("Containers")),
                                 button(_("Create container"), "primary", () => this.app.openCreateDialog(),
                                        { id: "create-container", dataset: { action: "manage" } })),
-                              this.table, this.empty),
-                            this.others);
+                              this.table, this.empty));
                 this.timer = null;
         }
 
@@ -119,7 +115,6 @@ export class ListView {
                 this.table.hidden = containers.length === 0;
                 this.empty.hidden = containers.length > 0;
                 this.jobs.update(this.sysctr.list(IFACE.JOB));
-                replaceChildren(this.others, objectSections(this.sysctr));
                 this.app.applyReadOnly(this.el);
         }
 }

@@ -96,3 +96,54 @@ export function checkPortSpec(spec) {
                 : cformat(_('Invalid port "%s": expected [ADDRESS:]HOST-PORT:CONTAINER-PORT[/tcp|/udp], such as ' +
                             '8080:80 or 127.0.0.1:5353:53/udp.'), spec);
 }
+
+export function volumeNameIsValid(name) {
+        return containerNameIsValid(name);
+}
+
+// "sysctr volume create"'s rule and message.
+export function checkVolumeName(name) {
+        return volumeNameIsValid(name)
+                ? null
+                : cformat(_('Invalid volume name "%s": names are 1-63 characters of a-z, 0-9 and "-", begin and end ' +
+                            'with a letter or digit, and are not all digits.'), name);
+}
+
+// A mount target: absolute and normalized (no "//", ".", "..", trailing "/"), not /, nor in /proc,
+// /sys or /dev, no ":" (common/bind.c: bind_target_is_valid).
+function targetIsValid(p) {
+        if (!p.startsWith("/") || p === "/" || /[:\n]/.test(p))
+                return false;
+        if (p.slice(1).split("/").some(c => c === "" || c === "." || c === ".."))
+                return false;
+        return !["/proc", "/sys", "/dev"].some(d => p === d || p.startsWith(d + "/"));
+}
+
+// "VOLUME:TARGET[:ro|:rw]" (common/volume.c: volume_spec_parse).
+export function volumeSpecIsValid(spec) {
+        const [name, target, opt, ...rest] = spec.split(":");
+        return rest.length === 0 && target !== undefined && volumeNameIsValid(name) && targetIsValid(target) &&
+                (opt === undefined || opt === "ro" || opt === "rw");
+}
+
+// null if the spec is fine, the CLI's message (sysctr create --volume) otherwise.
+export function checkVolumeSpec(spec) {
+        return volumeSpecIsValid(spec)
+                ? null
+                : cformat(_('Invalid volume "%s": expected VOLUME:TARGET[:ro] with an absolute, normalized target, ' +
+                            'not /, nor in /proc, /sys or /dev.'), spec);
+}
+
+// A size as parse_size() takes it (common/parse-util.c): digits, up to three decimals with a unit,
+// K, M, G, T or P (any case), then "iB" or "B"; not 0.
+export function sizeIsValid(s) {
+        const m = /^([0-9]+)(\.[0-9]{1,3})?([KMGTPkmgtp])?(iB|B)?$/.exec(s);
+        if (!m || (m[2] && !m[3]) || (m[4] === "iB" && !m[3]))
+                return false;
+        return Number(m[1] + (m[2] || "")) > 0;
+}
+
+// null if the size is fine, the CLI's message (sysctr volume create --size) otherwise.
+export function checkSize(s) {
+        return sizeIsValid(s) ? null : cformat(_('Invalid size "%s": expected a size such as 512M or 2G.'), s);
+}

@@ -9,7 +9,8 @@ skipped by failing it, never by passing it. Traffic goes only to 127.0.0.1.
 Environment: COCKPIT_URL_ALLOWED, COCKPIT_URL_DENIED (cockpit-ws of a user whom polkit allows,
 and of one whom it refuses), SYSCTR (the CLI), BAD_NAME_MESSAGE, NET_BAD_NAME_MESSAGE and
 PORT_BAD_MESSAGE (the CLI's messages for the container name "Bad_Name", the network name "Bad_Net"
-and the published port "80:abc"), MACVLAN_PARENT (a link in sysctrd's network namespace), SHOTS
+and the published port "80:abc"), VOL_BAD_NAME_MESSAGE, SIZE_BAD_MESSAGE and VOL_BAD_SPEC_MESSAGE
+(for the volume name "Bad_Vol", the size "12X" and --volume "data"), MACVLAN_PARENT (a link in sysctrd's network namespace), SHOTS
 (where screenshots go), CHROMIUM_DIR (a fresh profile), CHROMEDRIVER.
 """
 import json
@@ -60,6 +61,18 @@ def net_prop(name, prop_name):
                         "/org/sysctr1/network/" + name, "org.sysctr1.Network", prop_name],
                        capture_output=True, text=True, timeout=10)
     return p.stdout.strip()
+
+
+def vol_prop(name, prop_name):
+    p = subprocess.run(["busctl", "--system", "get-property", "org.sysctr1",
+                        "/org/sysctr1/volume/" + name, "org.sysctr1.Volume", prop_name],
+                       capture_output=True, text=True, timeout=10)
+    return p.stdout.strip()
+
+
+def cli_volumes():
+    p = cli("volume", "list")
+    return [line.split()[0] for line in p.stdout.splitlines()[1:] if line.split()]
 
 
 def cli_networks():
@@ -144,6 +157,14 @@ class Browser:
         el = self.one(sel)
         self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", el)
         el.click()
+
+    def vol_row(self, name, label=None):
+        sel = f'#volumes tr[data-name="{name}"]' + (f' [data-label="{label}"]' if label else "")
+        return self.one(sel)
+
+    def vol_text(self, name, label):
+        el = self.vol_row(name, label)
+        return el.text if el else None
 
     def go(self, fragment):
         self.d.execute_script("window.location.hash = arguments[0]", fragment)
@@ -481,6 +502,87 @@ def network_delete(b):
 
 
 @step
+def volumes_view(b):
+    b.one("#nav-volumes").click()
+    wait(lambda: b.one("#create-volume"), 5)
+    p = cli("volume", "create", "clivol")
+    t0 = time.monotonic()
+    shown = wait(lambda: b.vol_row("clivol"), 5, 0.005)
+    dt = time.monotonic() - t0
+    report(p.returncode == 0 and shown and dt < 1.0, "a volume created with the CLI shows on the volumes view within a second",
+           f"{p.stderr} after {dt:.3f} s")
+    b.one("#create-volume").click()
+    name = wait(lambda: b.one("#volume-create-dialog #volume-name"), 5)
+    name.send_keys("Bad_Vol")
+    msg = wait(lambda: b.text("#volume-name-error"), 3)
+    report(msg == ENV["VOL_BAD_NAME_MESSAGE"] and not b.one("#volume-create-submit").is_enabled(),
+           "a bad volume name is refused as it is typed, with the CLI's message",
+           f"page: {msg!r} CLI: {ENV['VOL_BAD_NAME_MESSAGE']!r}")
+    name.clear()
+    name.send_keys("pagevol")
+    size = b.one("#volume-size")
+    size.send_keys("12X")
+    msg = wait(lambda: b.text("#volume-size-error"), 3)
+    report(msg == ENV["SIZE_BAD_MESSAGE"] and not b.one("#volume-create-submit").is_enabled(),
+           "a bad size is refused as it is typed, with the CLI's message", f"page: {msg!r} CLI: {ENV['SIZE_BAD_MESSAGE']!r}")
+    size.clear()
+    size.send_keys("32M")
+    b.click("#volume-create-submit")
+    ok = wait(lambda: b.vol_row("pagevol") and not b.one("#volume-create-dialog"), 30)
+    report(ok, "a volume created on the page appears in its list", b.text("#volume-create-dialog"))
+    report("pagevol" in cli_volumes(), "... and in sysctr volume list", cli("volume", "list").stdout)
+    report(vol_prop("pagevol", "Size") == "t 33554432" and vol_prop("pagevol", "Backend") == 's "loop"',
+           "... with the size given (32M, an image of its own)", f'{vol_prop("pagevol", "Size")} {vol_prop("pagevol", "Backend")}')
+    b.shot("volumes")
+
+    # A container with it, made on the page.
+    b.one("#nav-containers").click()
+    wait(lambda: b.one("#create-container"), 5)
+    open_create_dialog(b)
+    b.one("#create-name").send_keys("vol1")
+    b.one('#create-template option[value="busybox"]').click()
+    vols = b.one("#create-volumes")
+    vols.send_keys("data")
+    # Low in a dialog that scrolls: textContent, which does not depend on the scroll position.
+    msg = wait(lambda: b.one("#create-volumes-error").get_attribute("textContent"), 3)
+    report(msg == ENV["VOL_BAD_SPEC_MESSAGE"], "a bad volume spec is refused as it is typed, with the CLI's message",
+           f"page: {msg!r} CLI: {ENV['VOL_BAD_SPEC_MESSAGE']!r}")
+    vols.clear()
+    vols.send_keys("pagevol:/srv/data")
+    b.click("#create-start")
+    b.click("#create-submit")
+    ok = wait(lambda: b.row_state("vol1") == "stopped" and not b.one("#create-dialog"), 20)
+    report(ok, "a container created on the page with a volume appears", b.text("#create-dialog"))
+    report(prop("vol1", "Volumes") == 'as 1 "pagevol:/srv/data"', "... with the volume (its Volumes property)",
+           prop("vol1", "Volumes"))
+    b.go("#/container/vol1")
+    report(wait(lambda: b.text('#properties [data-label="Volumes"]') == "pagevol:/srv/data", 10),
+           "the container's page shows its volume", b.text("#properties"))
+
+    # Delete: refused while vol1 uses it, then done.
+    b.one("#nav-volumes").click()
+    report(wait(lambda: b.vol_text("pagevol", "users") == "vol1", 5), "the volume's row shows the container using it",
+           b.vol_text("pagevol", "users"))
+    b.one('#volumes tr[data-name="pagevol"] [data-verb="delete"]').click()
+    wait(lambda: b.one("#volume-delete-confirm"), 5).click()
+    msg = wait(lambda: b.text("#volume-delete-dialog .pf-c-alert"), 10)
+    p = cli("volume", "delete", "pagevol")
+    server = p.stderr.strip().removeprefix("sysctr: ")
+    report(msg and p.returncode != 0 and server and server in msg,
+           "deleting a volume in use is refused, with sysctrd's message", f"page: {msg!r} CLI: {server!r}")
+    b.click("#volume-delete-cancel")
+    p = cli("delete", "vol1")
+    report(p.returncode == 0 and wait(lambda: b.vol_text("pagevol", "users") == "", 5),
+           "a container deleted with the CLI leaves the volume's row live", p.stderr)
+    b.one('#volumes tr[data-name="pagevol"] [data-verb="delete"]').click()
+    wait(lambda: b.one("#volume-delete-confirm"), 5).click()
+    gone = wait(lambda: not b.one("#volume-delete-dialog") and not b.vol_row("pagevol") and
+                "pagevol" not in cli_volumes(), 10)
+    report(gone, "... then Delete removes it: gone from the page and sysctr volume list",
+           b.text("#volume-delete-dialog") or cli("volume", "list").stdout)
+
+
+@step
 def denied_user_read_only(b):
     report(b.open(ENV["COCKPIT_URL_DENIED"]), "the page loads for a user whom polkit refuses")
     report(wait(lambda: b.row_state("b1") == "running" and b.row_state("b2") == "stopped", 10),
@@ -512,6 +614,23 @@ def denied_user_networks(b):
     report(all(not e.is_enabled() for e in b.css('[data-action="manage-networks"]')),
            "... every network action is disabled")
     report("nonet" not in cli_networks(), "... and nothing happened: no network nonet", cli("network", "list").stdout)
+
+
+@step
+def denied_user_volumes(b):
+    b.one("#nav-volumes").click()
+    report(wait(lambda: b.vol_row("clivol"), 10), "the refused user sees the volumes", b.text("main"))
+    b.one("#create-volume").click()
+    wait(lambda: b.one("#volume-create-dialog #volume-name"), 5).send_keys("novol")
+    b.click("#volume-create-submit")
+    msg = wait(lambda: b.text("#volume-create-dialog .pf-c-alert"), 10)
+    report(msg and "not authorized" in msg, "... and gets a clear message when creating one", msg)
+    b.click("#volume-create-close")
+    banner = b.text("#banner")
+    report("manage volumes" in banner, "... the banner says that volumes are read-only and why", banner)
+    report(all(not e.is_enabled() for e in b.css('[data-action="manage-volumes"]')),
+           "... every volume action is disabled")
+    report("novol" not in cli_volumes(), "... and nothing happened: no volume novol", cli("volume", "list").stdout)
 
 
 @step
@@ -557,8 +676,10 @@ def main():
         network_create_on_page(b)
         container_with_network(b)
         network_delete(b)
+        volumes_view(b)
         denied_user_read_only(b)
         denied_user_networks(b)
+        denied_user_volumes(b)
         german(b)
     finally:
         for line in b.console_log():

@@ -103,6 +103,15 @@ isnt "$net_bad_name_message" "" "CLI: a bad network name is refused with a messa
 run sysctr create busybox p1 --publish 80:abc
 port_bad_message=${err#sysctr: }
 isnt "$port_bad_message" "" "CLI: a bad published port is refused with a message"
+run sysctr volume create Bad_Vol
+vol_bad_name_message=${err#sysctr: }
+isnt "$vol_bad_name_message" "" "CLI: a bad volume name is refused with a message"
+run sysctr volume create v1 --size 12X
+size_bad_message=${err#sysctr: }
+isnt "$size_bad_message" "" "CLI: a bad volume size is refused with a message"
+run sysctr create busybox p1 --volume data
+vol_bad_spec_message=${err#sysctr: }
+isnt "$vol_bad_spec_message" "" "CLI: a bad --volume is refused with a message"
 
 # For the networks view, in sysctrd's network namespace (the instance's own, removed with it): a
 # dummy link as a macvlan parent, and a foreign table whose forward chain drops by policy, as
@@ -118,6 +127,8 @@ t0=$(now_s)
 COCKPIT_URL_ALLOWED="http://127.0.0.1:$port_allowed" COCKPIT_URL_DENIED="http://127.0.0.1:$port_denied" \
         SYSCTR="$top_builddir/sysctr" BAD_NAME_MESSAGE="$bad_name_message" SHOTS="$T/shots" \
         NET_BAD_NAME_MESSAGE="$net_bad_name_message" PORT_BAD_MESSAGE="$port_bad_message" MACVLAN_PARENT=ctparent0 \
+        VOL_BAD_NAME_MESSAGE="$vol_bad_name_message" SIZE_BAD_MESSAGE="$size_bad_message" \
+        VOL_BAD_SPEC_MESSAGE="$vol_bad_spec_message" \
         CHROMIUM_DIR="$T/chromium" CHROMEDRIVER="$CHROMEDRIVER" \
         /usr/bin/python3 "$top_srcdir/tests/cockpit/browser.py" \
         >"$T/browser.out" 2>"$T/browser.err" &

@@ -7,8 +7,21 @@
 # the guest planted.
 . "$(dirname "$0")/lib.sh"
 require_root
+require_commands gdbus
 setup_instance
 vols="$SYSCTR_STATE_DIR/volumes"
+
+# Signals: gdbus monitor subscribes before it asks who owns the name, so once it prints the owner
+# every later signal is in its log.
+timeout 600 gdbus monitor --system --dest org.sysctr1 >"$T/monitor.log" 2>&1 &
+MONITOR=$!
+at_cleanup 'kill_wait "$MONITOR" 2'
+ok "gdbus monitor is ready" wait_for 10 grep -q 'is owned by' "$T/monitor.log"
+# used_by_sent VOLUME GDBUS-VALUE: a PropertiesChanged of the volume's UsedBy with that value.
+used_by_sent() {
+        grep -F "/org/sysctr1/volume/$1: org.freedesktop.DBus.Properties.PropertiesChanged" "$T/monitor.log" |
+                grep -qF "{'UsedBy': <$2>}"
+}
 
 # --- create, list, show
 run sysctr volume create data
@@ -40,6 +53,7 @@ is "$out" 's "loop"' "org.sysctr1.Volume Backend property"
 # --- attach at create: a volume, a nested target, a loop volume, a tmpfs
 run sysctr create busybox c1 --volume data:/srv/app/data --volume big:/big --tmpfs /scratch:size=8M
 is "$rc" 0 "create c1 with two volumes and a tmpfs" || diag "$err"
+ok "data's UsedBy is sent: c1" wait_for 5 used_by_sent data "['c1']"
 run sysctr start c1
 is "$rc" 0 "start c1" || diag "$err" "$(tail -n 5 "$SYSCTR_LOG_DIR/c1.log")"
 guest_sh c1 'echo from-c1 > /srv/app/data/f1 && mkdir /srv/app/data/d && stat -c %u:%g /srv/app/data/f1'
@@ -102,12 +116,14 @@ isnt "$rc" 0 "attaching a volume that does not exist is refused"
 like "$err" 'nosuch' "... naming it"
 run sysctr set c2 volume= tmpfs=/tmp/work:size=4M
 is "$rc" 0 "detach c2's volumes and add a tmpfs while stopped" || diag "$err"
+ok "data's UsedBy is sent without c2" wait_for 5 used_by_sent data "['c1', 'p1']"
 run sysctr start c2
 guest_sh c2 'test -e /data/f1 || echo gone; grep -c " /tmp/work tmpfs" /proc/mounts'
 is "$out" "gone
 1" "c2 starts without the volume and with its new tmpfs"
 run sysctr delete --force c1 p1
 is "$rc" 0 "delete c1 and p1"
+ok "data's UsedBy is sent empty once they are deleted" wait_for 5 used_by_sent data "@as []"
 ok "the volume survives the containers that used it" test -f "$vols/data/data/f2"
 
 # --- targets are made without following the guest's symlinks

@@ -30,7 +30,12 @@ race() {
 race same "uncached image"
 is "$(ls -A "$SYSCTR_STATE_DIR/containers")" same "one container directory, nothing else"
 ok "it is complete" test -f "$SYSCTR_STATE_DIR/containers/same/config.yaml"
-is "$(ls -A "$SYSCTR_STATE_DIR/images")" busybox "one image"
+# One build: the image's link and the one version it names (images are versions: busybox@TAG).
+images=$(ls -A "$SYSCTR_STATE_DIR/images")
+is "$(printf '%s\n' "$images" | sed 's/@[0-9]*$/@VERSION/' | tr '\n' ' ')" "busybox busybox@VERSION " \
+        "one image: busybox and one version of it"
+is "$(basename "$(readlink "$SYSCTR_STATE_DIR/images/busybox")")" "$(printf '%s\n' "$images" | sed -n 2p)" \
+        "busybox names that version"
 
 race same2 "cached image"
 is "$(ls -A "$SYSCTR_STATE_DIR/containers" | tr '\n' ' ')" "same same2 " "two container directories, nothing else"

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -376,6 +377,18 @@ _noreturn_ static void exec_builder(const char *template, const char *image, con
         fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
                 _exit(EXIT_FAILURE);
+        /* $SYSCTR_BUILD_NETNS: the network namespace the builders fetch their packages from, when
+         * sysctrd itself runs in one without a way out (the test suite's instances do). */
+        const char *netns = getenv("SYSCTR_BUILD_NETNS");
+        if (netns) {
+                int ns = open(netns, O_RDONLY | O_CLOEXEC);
+                if (ns < 0 || setns(ns, CLONE_NEWNET) < 0) {
+                        fprintf(stderr, "Failed to enter the network namespace %s: %m\n", netns);
+                        _exit(EXIT_FAILURE);
+                }
+                safe_close(ns);
+                (void) unsetenv("SYSCTR_BUILD_NETNS");
+        }
         (void) unsetenv("NOTIFY_SOCKET");
         STRV_FOREACH(e, env)
                 (void) putenv(*e);

@@ -328,6 +328,8 @@ setup_instance() {
                 ip netns add "sysctr-test-$$" || bail "cannot create the network namespace sysctr-test-$$"
                 NETNS="sysctr-test-$$"
                 ip -n "$NETNS" link set lo up || bail "cannot bring up lo in $NETNS"
+                # Template builders fetch packages from the host's network (the mirror), not ours.
+                export SYSCTR_BUILD_NETNS="/proc/$$/ns/net"
         fi
 
         start_dbus
@@ -559,6 +561,11 @@ _image_build() {        # TEMPLATE RELEASE: into <state>/images/IMAGE, through s
 # on another file system), flushed, then one rename.
 _image_store() {        # IMAGE ENTRY
         local src="$SYSCTR_STATE_DIR/images/$1" tmp="$SYSCTR_TEST_IMAGE_CACHE/.#$1.incoming-$$"
+        # sysctrd publishes an image as a version (IMAGE@TAG) that the link IMAGE names: the tree.
+        if [ -L "$src" ]; then
+                src=$(readlink -f "$src") || return 1
+                rm -f "$SYSCTR_STATE_DIR/images/$1"
+        fi
         _image_complete "$src" || { diag "the manager published an incomplete image: $(ls -A "$src" 2>&1)"; return 1; }
         mv -T "$src" "$tmp" && sync -f "$tmp" && mv -T "$tmp" "$SYSCTR_TEST_IMAGE_CACHE/$2" &&
                 sync -f "$SYSCTR_TEST_IMAGE_CACHE"

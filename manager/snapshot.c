@@ -111,7 +111,7 @@ int snapshot_list_names(int dir_fd, char ***ret) {
         closedir(d);
         if (!l && !(l = calloc(1, sizeof(char *))))
                 return -ENOMEM;
-        for (size_t i = 1; l[i]; i++)           /* a few names: insertion sort */
+        for (size_t i = 1; l[0] && l[i]; i++)  /* a few names: insertion sort */
                 for (size_t j = i; j > 0 && strcmp(l[j - 1], l[j]) > 0; j--) {
                         char *t = l[j];
                         l[j] = l[j - 1];

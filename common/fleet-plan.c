@@ -273,10 +273,7 @@ static int diff_live_settings(ChangeList *l, const FleetContainer *want, const C
         return r;
 }
 
-/* A container's networks as a list to compare: the mode word (none, host, container:NAME), or each
- * attachment's network name with the addresses and MAC that the desired entry gives for it (what
- * sysctrd allocated by itself is not the fleet's to compare). */
-static int networks_strv(const ContainerConfig *c, const ContainerConfig *want, char ***ret) {
+int container_networks_strv(const ContainerConfig *c, const ContainerConfig *want, char ***ret) {
         _cleanup_strv_free_ char **l = NULL;
         int r;
 
@@ -326,9 +323,9 @@ static int diff_attachments(ChangeList *l, const FleetContainer *want, const Con
         if (fleet_container_gives(want, "networks") || fleet_container_gives(want, "network-mode")) {
                 _cleanup_strv_free_ char **a = NULL, **b = NULL;
 
-                r = networks_strv(have, w, &a);
+                r = container_networks_strv(have, w, &a);
                 if (r >= 0)
-                        r = networks_strv(w, w, &b);
+                        r = container_networks_strv(w, w, &b);
                 if (r >= 0)
                         r = change_add_strv(l, "networks", a, b, CHANGE_STOPPED);
         }

@@ -148,3 +148,8 @@ int fleet_plan(const Fleet *f, const HostState *hosts, size_t n_hosts, bool prun
 int container_config_diff(const FleetContainer *want, const ContainerConfig *have, PlanChange **ret,
                           size_t *ret_n);
 void plan_changes_free(PlanChange *c, size_t n);
+
+/* A container's networks as the networks option takes them: the mode word (none, host,
+ * container:NAME), or each attachment's network name with the addresses and MAC that want gives for
+ * it (with want == c: all of c's own; what sysctrd allocated is not a fleet file's to compare). */
+int container_networks_strv(const ContainerConfig *c, const ContainerConfig *want, char ***ret);

@@ -371,48 +371,15 @@ static int append_sv(sd_bus_message *m, const char *key, const char *type, ...) 
         return r;
 }
 
-static int append_sv_strv(sd_bus_message *m, const char *key, char * const *l) {
-        int r;
-
-        r = sd_bus_message_open_container(m, 'e', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", key);
-        if (r >= 0)
-                r = sd_bus_message_open_container(m, 'v', "as");
-        if (r >= 0)
-                r = sd_bus_message_append_strv(m, (char **) l);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        return r;
-}
-
-/* The networks option as --network takes it: the mode word alone, or each attachment with what the
- * entry gives of its addresses and MAC. */
+/* The networks option as --network takes it, with what the entry gives of addresses and MACs. */
 static int append_networks(sd_bus_message *m, const ContainerConfig *c) {
         _cleanup_strv_free_ char **l = NULL;
         int r;
 
-        if (c->network_mode == NETWORK_MODE_CONTAINER) {
-                _cleanup_free_ char *s = NULL;
-
-                if (asprintf(&s, "container:%s", strempty(c->network_container)) < 0 || strv_push(&l, TAKE_PTR(s)) < 0)
-                        return -ENOMEM;
-        } else if (c->network_mode != NETWORK_MODE_PRIVATE) {
-                if (strv_extend(&l, network_mode_to_string(c->network_mode)) < 0)
-                        return -ENOMEM;
-        } else
-                for (size_t i = 0; i < c->n_networks; i++) {
-                        _cleanup_free_ char *s = NULL;
-
-                        r = network_attachment_to_string(&c->networks[i], &s);
-                        if (r < 0)
-                                return r;
-                        if (strv_push(&l, TAKE_PTR(s)) < 0)
-                                return -ENOMEM;
-                }
-        return append_sv_strv(m, "networks", l);
+        r = container_networks_strv(c, c, &l);
+        if (r < 0)
+                return r;
+        return ctl_append_strv_option(m, "networks", l);
 }
 
 /* One setting of the desired config as an option of CreateContainer/SetContainer ("infinity" for no
@@ -423,7 +390,7 @@ static int append_setting(sd_bus_message *m, const ContainerConfig *c, const cha
         if (streq(key, "hostname"))
                 return append_sv(m, key, "s", c->hostname ?: c->name);
         if (streq(key, "init"))
-                return append_sv_strv(m, key, c->init);
+                return ctl_append_strv_option(m, key, c->init);
         if (streq(key, "stop-signal"))
                 return append_sv(m, key, "s", signal_to_string(c->stop_signal, sig) ?: "SIGRTMIN+3");
         if (streq(key, "stop-timeout"))
@@ -438,17 +405,17 @@ static int append_setting(sd_bus_message *m, const ContainerConfig *c, const cha
         if (streq(key, "pids"))
                 return c->tasks_max > 0 ? append_sv(m, key, "t", c->tasks_max) : append_sv(m, key, "s", "infinity");
         if (streq(key, "binds"))
-                return append_sv_strv(m, key, c->binds);
+                return ctl_append_strv_option(m, key, c->binds);
         if (streq(key, "networks"))
                 return append_networks(m, c);
         if (streq(key, "publish"))
-                return append_sv_strv(m, key, c->publish);
+                return ctl_append_strv_option(m, key, c->publish);
         if (streq(key, "allow-host"))
                 return append_sv(m, key, "b", c->allow_host);
         if (streq(key, "volumes"))
-                return append_sv_strv(m, key, c->volumes);
+                return ctl_append_strv_option(m, key, c->volumes);
         if (streq(key, "tmpfs"))
-                return append_sv_strv(m, key, c->tmpfs);
+                return ctl_append_strv_option(m, key, c->tmpfs);
         return -EINVAL;
 }
 
@@ -463,7 +430,7 @@ static int append_mounts(sd_bus_message *m, const FleetContainer *c) {
                     strv_push(&l, TAKE_PTR(s)) < 0)
                         return -ENOMEM;
         }
-        return append_sv_strv(m, "volumes", l);
+        return ctl_append_strv_option(m, "volumes", l);
 }
 
 /* CreateContainer's options: what the entry gives (the rest is the template's default). */
@@ -489,9 +456,9 @@ static int append_create_options(sd_bus_message *m, const FleetContainer *fc) {
         if (r >= 0 && fc->n_mounts > 0)
                 r = append_mounts(m, fc);
         if (r >= 0 && c->tmpfs)
-                r = append_sv_strv(m, "tmpfs", c->tmpfs);
+                r = ctl_append_strv_option(m, "tmpfs", c->tmpfs);
         if (r >= 0 && c->publish)
-                r = append_sv_strv(m, "publish", c->publish);
+                r = ctl_append_strv_option(m, "publish", c->publish);
         if (r >= 0 && c->allow_host)
                 r = append_sv(m, "allow-host", "b", true);
         if (r >= 0)
